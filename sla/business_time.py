@@ -1,0 +1,228 @@
+"""Business-time arithmetic on a compiled timeline.
+
+A calendar is compiled once into sorted open intervals in UTC microseconds with a running
+total of open time before each interval. Adding business time, or measuring it between two
+instants, is then a bisection plus a subtraction: O(log n) and exact to the microsecond,
+instead of walking day by day. The timeline covers a span of years and grows on demand
+when an instant outside it is asked for.
+
+Pauses (e.g. "waiting on customer") are breaks in which the clock stops; they are inputs,
+so the same ticket can always be recomputed from its events.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from sla.calendar import Calendar
+from sla.instants import duration_us, from_us, to_us, wall_clock_us
+
+Interval = tuple[int, int]
+"""A half-open [start, end) span of instants in epoch microseconds."""
+
+_INITIAL_YEARS = 3
+_MAX_EMPTY_YEARS = 10
+
+
+class NeverOpen(ValueError):
+    """The calendar has no open time in a long span, so no business deadline exists."""
+
+
+class Timeline:
+    """Open intervals of one calendar, as flat lists that ``bisect`` can search quickly."""
+
+    def __init__(self, calendar: Calendar, first_year: int, last_year: int) -> None:
+        self.calendar = calendar
+        self.zone = calendar.zone
+        self.first_year = first_year
+        self.last_year = last_year
+        self._compile()
+
+    def _compile(self) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        day = date(self.first_year, 1, 1)
+        stop = date(self.last_year + 1, 1, 1)
+        while day < stop:
+            for window in self.calendar.windows_on(day):
+                start = wall_clock_us(day, window.start, self.zone)
+                end = wall_clock_us(day, window.end, self.zone)
+                if end <= start:
+                    continue  # a window swallowed by a spring-forward gap
+                if ends and ends[-1] == start:
+                    ends[-1] = end  # adjacent windows (e.g. 24/7) are one interval
+                else:
+                    starts.append(start)
+                    ends.append(end)
+            day += timedelta(days=1)
+        before = []
+        total = 0
+        for start, end in zip(starts, ends, strict=True):
+            before.append(total)
+            total += end - start
+        self.starts = starts
+        self.ends = ends
+        self.before = before  # open time before interval i
+        self.through = [b + e - s for b, s, e in zip(before, starts, ends, strict=True)]
+        self.low = to_us(datetime(self.first_year, 1, 1, tzinfo=self.zone))
+        self.high = to_us(datetime(self.last_year + 1, 1, 1, tzinfo=self.zone))
+
+    def cover(self, instant: int) -> None:
+        """Grow the span so that ``instant`` and the years around it are compiled."""
+        if self.low <= instant < self.high:
+            return
+        year = from_us(instant, self.zone).year
+        self.first_year = min(self.first_year, year - 1)
+        self.last_year = max(self.last_year, year + 1)
+        self._compile()
+
+    def _extend_forward(self) -> None:
+        if self.last_year - self.first_year > 200:
+            raise NeverOpen(f"calendar {self.calendar.name!r} has no open time in 200 years")
+        self.last_year += max(_INITIAL_YEARS, (self.last_year - self.first_year) // 2)
+        self._compile()
+
+    def elapsed(self, instant: int) -> int:
+        """Open time from the start of the compiled span to ``instant``."""
+        i = bisect_right(self.starts, instant) - 1
+        if i < 0:
+            return 0
+        return self.before[i] + min(instant, self.ends[i]) - self.starts[i]
+
+    def at_elapsed(self, total: int) -> int:
+        """The first instant at which ``total`` open time has passed (total > 0)."""
+        j = bisect_left(self.through, total)
+        return self.starts[j] + total - self.before[j]
+
+    def add(self, start: int, amount: int) -> int:
+        """The instant ``amount`` of open time after ``start``; ``start`` itself for zero."""
+        if amount < 0:
+            raise ValueError("business time to add must not be negative")
+        if amount == 0:
+            return start
+        self.cover(start)
+        target = self.elapsed(start) + amount
+        empty_extensions = 0
+        while not self.through or self.through[-1] < target:
+            before = self.through[-1] if self.through else 0
+            self._extend_forward()
+            target = self.elapsed(start) + amount
+            after = self.through[-1] if self.through else 0
+            empty_extensions = empty_extensions + 1 if after == before else 0
+            if empty_extensions * _INITIAL_YEARS > _MAX_EMPTY_YEARS:
+                raise NeverOpen(f"calendar {self.calendar.name!r} is never open")
+        return self.at_elapsed(target)
+
+    def between(self, start: int, end: int) -> int:
+        """Open time in [start, end); zero when end <= start."""
+        if end <= start:
+            return 0
+        self.cover(start)
+        self.cover(end)
+        return self.elapsed(end) - self.elapsed(start)
+
+    def next_open(self, instant: int) -> int:
+        """``instant`` if the clock runs then, else the instant it next starts running."""
+        self.cover(instant)
+        while True:
+            i = bisect_right(self.ends, instant)
+            if i < len(self.starts):
+                return max(instant, self.starts[i])
+            if self.last_year - self.first_year > _MAX_EMPTY_YEARS * 20:
+                raise NeverOpen(f"calendar {self.calendar.name!r} is never open")
+            self._extend_forward()
+
+    def end_of_next_working_day(self, instant: int) -> int:
+        """Close of business on the first working day strictly after ``instant``'s local date.
+
+        "Working day" is a day on which the calendar opens at all; it ends when its last
+        window closes, so the hour is catalog data, not a constant.
+        """
+        local_day = from_us(instant, self.zone).date()
+        next_midnight = wall_clock_us(local_day, 86_400, self.zone)
+        first = self.next_open(next_midnight)
+        day = from_us(first, self.zone).date()
+        return wall_clock_us(day, self.calendar.windows_on(day)[-1].end, self.zone)
+
+
+@lru_cache(maxsize=256)
+def timeline(calendar: Calendar) -> Timeline:
+    """The shared compiled timeline of a calendar, starting a year either side of today's
+    era; it grows when asked about instants outside its span."""
+    return Timeline(calendar, 2024, 2024 + _INITIAL_YEARS)
+
+
+def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
+    """Sort and merge overlapping or touching intervals; empty ones vanish."""
+    merged: list[Interval] = []
+    for start, end in sorted(i for i in intervals if i[1] > i[0]):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def add_with_pauses(line: Timeline, start: int, amount: int, pauses: Sequence[Interval]) -> int:
+    """Like ``Timeline.add`` but the clock also stops during ``pauses`` (merged, sorted).
+
+    Walks the pauses after ``start`` and spends the budget in the open time before each,
+    so a pause that starts after the deadline would have passed changes nothing.
+    """
+    position, remaining = start, amount
+    for pause_start, pause_end in pauses:
+        if pause_end <= position:
+            continue
+        available = line.between(position, pause_start)
+        if available >= remaining:
+            break
+        remaining -= available
+        position = max(position, pause_end)
+    if remaining == 0:
+        return position
+    return line.add(position, remaining)
+
+
+def between_with_pauses(line: Timeline, start: int, end: int, pauses: Sequence[Interval]) -> int:
+    """Open time in [start, end) that is not inside a pause (pauses merged and sorted)."""
+    total = line.between(start, end)
+    for pause_start, pause_end in pauses:
+        low, high = max(pause_start, start), min(pause_end, end)
+        if high > low:
+            total -= line.between(low, high)
+    return total
+
+
+@dataclass(frozen=True)
+class BusinessClock:
+    """The datetime-facing face of a timeline: what the rest of the code calls."""
+
+    calendar: Calendar
+
+    @property
+    def line(self) -> Timeline:
+        return timeline(self.calendar)
+
+    def add(
+        self, start: datetime, amount: timedelta, pauses: Sequence[tuple[datetime, datetime]] = ()
+    ) -> datetime:
+        merged = merge_intervals((to_us(a), to_us(b)) for a, b in pauses)
+        result = add_with_pauses(self.line, to_us(start), duration_us(amount), merged)
+        return from_us(result, self.calendar.zone)
+
+    def between(
+        self, start: datetime, end: datetime, pauses: Sequence[tuple[datetime, datetime]] = ()
+    ) -> timedelta:
+        merged = merge_intervals((to_us(a), to_us(b)) for a, b in pauses)
+        return timedelta(microseconds=between_with_pauses(self.line, to_us(start), to_us(end), merged))
+
+    def next_open(self, instant: datetime) -> datetime:
+        return from_us(self.line.next_open(to_us(instant)), self.calendar.zone)
+
+    def end_of_next_working_day(self, instant: datetime) -> datetime:
+        return from_us(self.line.end_of_next_working_day(to_us(instant)), self.calendar.zone)

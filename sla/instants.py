@@ -1,0 +1,71 @@
+"""Conversions between aware datetimes and integer microseconds since the Unix epoch.
+
+The business-time engine works on integers so that every deadline is exact to the
+microsecond and bisecting a timeline is a C-speed list operation. Only aware datetimes
+are accepted: a naive timestamp has no instant, and guessing one is how deadlines go
+wrong across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
+
+US_PER_SECOND = 1_000_000
+US_PER_MINUTE = 60 * US_PER_SECOND
+US_PER_HOUR = 60 * US_PER_MINUTE
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_us(instant: datetime) -> int:
+    """Microseconds since the epoch; exact, because the float has < 0.5 µs error here."""
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"timestamp {instant.isoformat()} has no UTC offset")
+    return round(instant.timestamp() * US_PER_SECOND)
+
+
+def from_us(us: int, zone: tzinfo) -> datetime:
+    """The instant ``us`` as an aware datetime in ``zone``."""
+    return (_EPOCH + timedelta(microseconds=us)).astimezone(zone)
+
+
+def duration_us(value: timedelta) -> int:
+    """A timedelta as whole microseconds (timedelta is already microsecond-exact)."""
+    return (value.days * 86_400 + value.seconds) * US_PER_SECOND + value.microseconds
+
+
+def local_midnight_us(day: date, zone: ZoneInfo) -> int:
+    """The instant a local calendar day starts (midnight never falls in a DST gap in Oslo,
+    and for zones where it might, zoneinfo's fold=0 gives the first valid reading)."""
+    return to_us(datetime.combine(day, time(0), tzinfo=zone))
+
+
+def wall_clock_us(day: date, seconds_of_day: int, zone: ZoneInfo) -> int:
+    """The instant a wall-clock time of a local day falls on.
+
+    24:00 is the next midnight. An ambiguous autumn time is its first occurrence (fold=0).
+    A time inside a spring-forward gap does not exist; it maps to the instant the clocks
+    jump, so a window such as 02:00-03:00 is simply empty on that day.
+    """
+    if seconds_of_day >= 86_400:
+        return local_midnight_us(day + timedelta(days=1), zone)
+    hours, rest = divmod(seconds_of_day, 3600)
+    wall = datetime.combine(day, time(hours, rest // 60, rest % 60), tzinfo=zone)
+    if wall.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return to_us(wall)
+    return _transition_us(to_us(wall.replace(fold=1)), to_us(wall), zone)
+
+
+def _transition_us(before: int, after: int, zone: ZoneInfo) -> int:
+    """The first instant in [before, after] whose UTC offset is the one ``after`` has.
+
+    Only called for wall times in a DST gap, so the bisection runs rarely and briefly.
+    """
+    target = from_us(after, zone).utcoffset()
+    while after - before > 1:
+        middle = (before + after) // 2
+        if from_us(middle, zone).utcoffset() == target:
+            after = middle
+        else:
+            before = middle
+    return after
