@@ -69,3 +69,26 @@ def _transition_us(before: int, after: int, zone: ZoneInfo) -> int:
         else:
             before = middle
     return after
+
+
+def parse_instant(text: str, default_zone: ZoneInfo) -> datetime:
+    """An ISO 8601 timestamp; one without an offset is wall-clock time in ``default_zone``.
+
+    A local time that falls in a spring-forward gap never happened, so it is refused rather
+    than moved; an ambiguous autumn time is taken as its first occurrence (fold=0).
+    """
+    raw = text.strip()
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 timestamp (e.g. 2026-03-30T08:30)") from None
+    if parsed.tzinfo is not None:
+        return parsed
+    local = parsed.replace(tzinfo=default_zone)
+    if local.astimezone(UTC).astimezone(default_zone).replace(tzinfo=None) != parsed:
+        raise ValueError(
+            f"{text!r} does not exist in {default_zone.key}: the clocks skip that hour; give a UTC offset"
+        )
+    return local

@@ -1,0 +1,512 @@
+"""Load and validate the contract catalog (TOML) into ``sla`` values.
+
+The shipped catalog is package data (``config/catalog.toml``); ``TRIAGE_CATALOG`` names a
+file that replaces it. Loading is strict: an unknown key, an overlapping window, a gap in
+the credit tiers that no reading covers, a negative duration or an unknown time zone stops
+the load with a message naming the contract (or calendar, ladder, tier table) and the
+field, because a catalog that silently drops a term would silently drop money.
+
+Two passes: marshmallow checks the shape (types, required and unknown keys), then the
+``sla`` constructors check the meaning; both kinds of error come out in the same
+"where: what" form.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from sla.availability import AvailabilityTerms, CreditTier, DowntimeThreshold, validate_credit_tiers
+from sla.calendar import WEEKDAYS, Calendar
+from sla.contract import Contract, Note, Recognition, ResponseRule, Terms
+from sla.escalation import Ladder, LadderPoint
+from sla.penalty import FeeFormula, PenaltyRule, Stacking
+from sla.severity import Severity
+from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately, NoTarget, ResponseTarget
+
+CATALOG_ENV = "TRIAGE_CATALOG"
+
+
+class CatalogError(ValueError):
+    """The catalog cannot be used; the message says where and what."""
+
+
+# ------------------------------------------------------------------ value parsers
+
+_DURATION = re.compile(
+    r"^P(?:(?P<days>\d+(?:\.\d+)?)D)?(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(text: str) -> timedelta:
+    """ISO 8601 durations of days, hours, minutes and seconds (``PT60M``, ``P5D``).
+
+    Years and months are refused: their length depends on the date, which a response
+    budget must not. A leading minus is refused with its own message.
+    """
+    value = text.strip().upper()
+    if value.startswith("-"):
+        raise ValueError(f"duration {text!r} is negative")
+    match = _DURATION.match(value)
+    if not match or value in ("P", "PT") or value.endswith("T"):
+        raise ValueError(f"duration {text!r} is not an ISO 8601 duration such as PT60M or P5D")
+    parts = {k: float(v) for k, v in match.groupdict().items() if v}
+    return timedelta(**parts)
+
+
+def _decimal(text: str, what: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{what} {text!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{what} {text!r} is not a finite number")
+    return value
+
+
+def _percent_point(text: str) -> Fraction:
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*%\s*", text)
+    if not match:
+        raise ValueError(f"ladder point {text!r} is not a percentage such as '50%'")
+    return Fraction(Decimal(match.group(1))) / 100
+
+
+# ------------------------------------------------------------------ shape (marshmallow)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class _NoteSchema(_Strict):
+    about = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ["response", "penalty", "availability", "classification", "routing", "hand-off", "claim", "general"]
+        ),
+    )
+    text = fields.String(required=True, validate=validate.Length(min=1))
+
+
+class _CalendarSchema(_Strict):
+    description = fields.String(load_default="")
+    timezone = fields.String(required=True)
+    holidays = fields.String(load_default="")
+    closed_dates = fields.List(fields.Date(), load_default=list)
+    open_dates = fields.List(fields.Date(), load_default=list)
+    hours = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(WEEKDAYS)),
+        values=fields.List(fields.String()),
+        required=True,
+    )
+
+
+class _LadderPointSchema(_Strict):
+    name = fields.String(required=True)
+    level = fields.Integer(required=True, strict=True)
+    at = fields.String()
+    after_due = fields.String()
+
+
+class _LadderSchema(_Strict):
+    points = fields.List(fields.Nested(_LadderPointSchema), required=True, validate=validate.Length(min=1))
+
+
+class _TierSchema(_Strict):
+    from_ = fields.String(required=True, data_key="from")
+    to = fields.String(required=True)
+    reduction_pct = fields.Integer(required=True, strict=True)
+    reading = fields.String()
+
+
+class _TierTableSchema(_Strict):
+    source = fields.String(required=True)
+    tiers = fields.List(fields.Nested(_TierSchema), required=True, validate=validate.Length(min=1))
+
+
+class _ResponseSchema(_Strict):
+    target = fields.String(required=True)
+    grace = fields.String()
+    ladder = fields.String()
+    source = fields.String(required=True)
+
+
+class _FeeSchema(_Strict):
+    base_monthly = fields.String(required=True)
+    per_user_monthly = fields.String(required=True)
+    billing_months = fields.Integer(required=True, strict=True)
+    active_users = fields.Integer(required=True, strict=True)
+    currency = fields.String(load_default="NOK")
+
+
+class _PenaltySchema(_Strict):
+    deduction_pct = fields.String(required=True)
+    stacking = fields.String(required=True, validate=validate.OneOf([s.value for s in Stacking]))
+    periods_later = fields.Integer(required=True, strict=True)
+    claim_limit_months = fields.Integer(required=True, strict=True)
+    source = fields.String(required=True)
+
+
+class _AvailabilitySchema(_Strict):
+    guarantee_pct = fields.String(required=True)
+    core_time = fields.String(required=True)
+    periodic_maintenance = fields.String()
+    planned_maintenance = fields.String()
+    planned_notice = fields.String(load_default="P5D")
+    min_users = fields.Integer(required=True, strict=True)
+    fraction_when_fewer = fields.String(required=True)
+    excluded_causes = fields.List(fields.String(), load_default=list)
+    credit_tiers = fields.String()
+    source = fields.String(required=True)
+
+
+class _TermsSchema(_Strict):
+    valid_from = fields.Date(required=True)
+    calendar = fields.String(required=True)
+    ladder = fields.String()
+    response = fields.Dict(
+        keys=fields.String(validate=validate.OneOf([s.value for s in Severity])),
+        values=fields.Nested(_ResponseSchema),
+        required=True,
+    )
+    fee = fields.Nested(_FeeSchema)
+    penalty = fields.Nested(_PenaltySchema)
+    availability = fields.Nested(_AvailabilitySchema)
+    notes = fields.List(fields.Nested(_NoteSchema), load_default=list)
+
+
+class _RecogniseSchema(_Strict):
+    addresses = fields.List(fields.String(), load_default=list)
+    sender_domains = fields.List(fields.String(), load_default=list)
+    keywords = fields.List(fields.String(), load_default=list)
+
+
+class _ContractSchema(_Strict):
+    vendor = fields.String(required=True)
+    service = fields.String(required=True)
+    source = fields.String(required=True)
+    support_email = fields.String()
+    support_phone = fields.String()
+    fault_report_contents = fields.List(fields.String(), load_default=list)
+    recognise = fields.Nested(_RecogniseSchema, load_default=dict)
+    notes = fields.List(fields.Nested(_NoteSchema), load_default=list)
+    terms = fields.List(fields.Nested(_TermsSchema), required=True, validate=validate.Length(min=1))
+
+
+class _CatalogSchema(_Strict):
+    catalog_version = fields.Integer(required=True, strict=True, validate=validate.Equal(1))
+    calendars = fields.Dict(keys=fields.String(), values=fields.Nested(_CalendarSchema), required=True)
+    ladders = fields.Dict(keys=fields.String(), values=fields.Nested(_LadderSchema), load_default=dict)
+    credit_tiers = fields.Dict(keys=fields.String(), values=fields.Nested(_TierTableSchema), load_default=dict)
+    contracts = fields.Dict(keys=fields.String(), values=fields.Nested(_ContractSchema), required=True)
+
+
+_SECTION_WORD = {
+    "contracts": "contract",
+    "calendars": "calendar",
+    "ladders": "ladder",
+    "credit_tiers": "credit tier table",
+}
+
+
+def _flatten(messages: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:
+    if isinstance(messages, Mapping):
+        result = []
+        for key, value in messages.items():
+            # marshmallow reports dict problems as {"key": [...], "value": {...}}
+            if key in ("value", "key") and path and isinstance(value, Mapping | list):
+                result += _flatten(value, path if key == "value" else (*path, "(key)"))
+            else:
+                result += _flatten(value, (*path, str(key)))
+        return result
+    if isinstance(messages, list) and all(isinstance(m, str) for m in messages):
+        return [(path, " ".join(messages))]
+    if isinstance(messages, list):
+        return [item for m in messages for item in _flatten(m, path)]
+    return [(path, str(messages))]
+
+
+def _where(path: tuple[str, ...]) -> str:
+    if len(path) >= 2 and path[0] in _SECTION_WORD:
+        head = f"{_SECTION_WORD[path[0]]} {path[1]!r}"
+        rest = ".".join(path[2:])
+        return f"{head}: {rest}" if rest else head
+    return ".".join(path) or "catalog"
+
+
+# ------------------------------------------------------------------ meaning (sla values)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every contract by id, with the calendars and ladders they were built from."""
+
+    contracts: Mapping[str, Contract]
+    calendars: Mapping[str, Calendar]
+    ladders: Mapping[str, Ladder]
+    origin: str
+
+    def get(self, contract_id: str) -> Contract:
+        try:
+            return self.contracts[contract_id]
+        except KeyError:
+            known = ", ".join(sorted(self.contracts))
+            raise KeyError(f"unknown contract {contract_id!r}; known contracts: {known}") from None
+
+
+class _Builder:
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self.data = data
+        self.calendars: dict[str, Calendar] = {}
+        self.ladders: dict[str, Ladder] = {}
+        self.tiers: dict[str, tuple[CreditTier, ...]] = {}
+
+    def build(self, origin: str) -> Catalog:
+        for name, raw in self.data["calendars"].items():
+            self.calendars[name] = _in(f"calendar {name!r}", lambda raw=raw, name=name: self._calendar(name, raw))
+        for name, raw in self.data["ladders"].items():
+            self.ladders[name] = _in(f"ladder {name!r}", lambda raw=raw, name=name: self._ladder(name, raw))
+        for name, raw in self.data["credit_tiers"].items():
+            self.tiers[name] = _in(f"credit tier table {name!r}", lambda raw=raw: self._tiers(raw))
+        contracts = {
+            cid: _in(f"contract {cid!r}", lambda raw=raw, cid=cid: self._contract(cid, raw))
+            for cid, raw in self.data["contracts"].items()
+        }
+        return Catalog(contracts=contracts, calendars=self.calendars, ladders=self.ladders, origin=origin)
+
+    def _calendar(self, name: str, raw: Mapping[str, Any]) -> Calendar:
+        return Calendar.from_hours(
+            name,
+            raw["timezone"],
+            raw["hours"],
+            holiday_country=raw["holidays"] or None,
+            closed_dates=raw["closed_dates"],
+            open_dates=raw["open_dates"],
+        )
+
+    def _ladder(self, name: str, raw: Mapping[str, Any]) -> Ladder:
+        points = []
+        for i, point in enumerate(raw["points"]):
+            where = f"points[{i}]"
+            if ("at" in point) == ("after_due" in point):
+                raise ValueError(f"{where}: give exactly one of 'at' or 'after_due'")
+            fraction = _field(where + ".at", lambda p=point: _percent_point(p["at"])) if "at" in point else None
+            delay = (
+                _field(where + ".after_due", lambda p=point: parse_duration(p["after_due"]))
+                if "after_due" in point
+                else None
+            )
+            points.append(
+                _field(
+                    where,
+                    lambda p=point, f=fraction, d=delay: LadderPoint(p["name"], p["level"], f, d),
+                )
+            )
+        return Ladder(name, tuple(points))
+
+    def _tiers(self, raw: Mapping[str, Any]) -> tuple[CreditTier, ...]:
+        tiers = []
+        for i, tier in enumerate(raw["tiers"]):
+            where = f"tiers[{i}]"
+            low = _field(where + ".from", lambda t=tier: _decimal(t["from_"], "tier bound"))
+            high = _field(where + ".to", lambda t=tier: _decimal(t["to"], "tier bound"))
+            tiers.append(CreditTier(low, high, tier["reduction_pct"], tier.get("reading")))
+        return _field("tiers", lambda: validate_credit_tiers(tiers))
+
+    def _named(self, table: Mapping[str, Any], name: str, what: str, where: str) -> Any:
+        if name not in table:
+            known = ", ".join(sorted(table)) or "none defined"
+            raise ValueError(f"{where}: unknown {what} {name!r} (known: {known})")
+        return table[name]
+
+    def _target(self, raw: Mapping[str, Any], where: str) -> ResponseTarget:
+        kind = raw["target"].strip()
+        if kind != "immediately" and "grace" in raw:
+            raise ValueError(f"{where}.grace: only an 'immediately' target has a grace period")
+        if kind == "none":
+            return NoTarget()
+        if kind == "end-of-next-working-day":
+            return EndOfNextWorkingDay()
+        if kind == "immediately":
+            if "grace" not in raw:
+                raise ValueError(f"{where}.grace: an 'immediately' target needs a grace period such as PT15M")
+            grace = _field(where + ".grace", lambda: parse_duration(raw["grace"]))
+            return _field(where + ".grace", lambda: Immediately(grace))
+        if kind.upper().startswith("P"):
+            amount = _field(where + ".target", lambda: parse_duration(kind))
+            return _field(where + ".target", lambda: BusinessDuration(amount))
+        raise ValueError(
+            f"{where}.target: {kind!r} is not a response target "
+            "(a duration such as PT60M, 'end-of-next-working-day', 'immediately' or 'none')"
+        )
+
+    def _terms(self, i: int, raw: Mapping[str, Any]) -> Terms:
+        at = f"terms[{i}]"
+        calendar = self._named(self.calendars, raw["calendar"], "calendar", f"{at}.calendar")
+        ladder = self._named(self.ladders, raw["ladder"], "ladder", f"{at}.ladder") if "ladder" in raw else None
+        missing = [s.value for s in Severity if s.value not in raw["response"]]
+        if missing:
+            raise ValueError(f"{at}.response: no rule for {', '.join(missing)}")
+        response = {}
+        for key, rule in raw["response"].items():
+            severity = Severity(key)
+            where = f"{at}.response.{key}"
+            rule_ladder = (
+                self._named(self.ladders, rule["ladder"], "ladder", where + ".ladder") if "ladder" in rule else None
+            )
+            response[severity] = ResponseRule(self._target(rule, where), rule["source"], rule_ladder)
+        fee = self._fee(raw["fee"], f"{at}.fee") if "fee" in raw else None
+        penalty = self._penalty(raw["penalty"], f"{at}.penalty") if "penalty" in raw else None
+        if penalty is not None and fee is None:
+            raise ValueError(f"{at}.penalty: a penalty needs a fee to deduct from ({at}.fee is missing)")
+        availability = (
+            self._availability(raw["availability"], f"{at}.availability") if "availability" in raw else None
+        )
+        return Terms(
+            valid_from=raw["valid_from"],
+            calendar=calendar,
+            response=response,
+            ladder=ladder,
+            fee=fee,
+            penalty=penalty,
+            availability=availability,
+            notes=tuple(Note(n["about"], n["text"]) for n in raw["notes"]),
+        )
+
+    def _fee(self, raw: Mapping[str, Any], where: str) -> FeeFormula:
+        base = _field(where + ".base_monthly", lambda: _decimal(raw["base_monthly"], "amount"))
+        per_user = _field(where + ".per_user_monthly", lambda: _decimal(raw["per_user_monthly"], "amount"))
+        if raw["billing_months"] not in (1, 3, 6, 12):
+            raise ValueError(f"{where}.billing_months: must be 1, 3, 6 or 12, got {raw['billing_months']}")
+        return _field(
+            where,
+            lambda: FeeFormula(base, per_user, raw["billing_months"], raw["active_users"], raw["currency"]),
+        )
+
+    def _penalty(self, raw: Mapping[str, Any], where: str) -> PenaltyRule:
+        pct = _field(where + ".deduction_pct", lambda: _decimal(raw["deduction_pct"], "percentage"))
+        return _field(
+            where,
+            lambda: PenaltyRule(
+                pct, Stacking(raw["stacking"]), raw["periods_later"], raw["claim_limit_months"], raw["source"]
+            ),
+        )
+
+    def _availability(self, raw: Mapping[str, Any], where: str) -> AvailabilityTerms:
+        def calendar(key: str) -> Calendar | None:
+            if key not in raw:
+                return None
+            found: Calendar = self._named(self.calendars, raw[key], "calendar", f"{where}.{key}")
+            return found
+
+        core = calendar("core_time")
+        assert core is not None
+        fraction = _field(where + ".fraction_when_fewer", lambda: Fraction(raw["fraction_when_fewer"]))
+        if not 0 <= fraction <= 1:
+            raise ValueError(f"{where}.fraction_when_fewer: must be between 0 and 1")
+        if raw["min_users"] < 0:
+            raise ValueError(f"{where}.min_users: must not be negative")
+        tiers = (
+            self._named(self.tiers, raw["credit_tiers"], "credit tier table", f"{where}.credit_tiers")
+            if "credit_tiers" in raw
+            else ()
+        )
+        return AvailabilityTerms(
+            guarantee_pct=_field(where + ".guarantee_pct", lambda: _decimal(raw["guarantee_pct"], "percentage")),
+            core_time=core,
+            periodic_maintenance=calendar("periodic_maintenance"),
+            planned_maintenance=calendar("planned_maintenance"),
+            planned_notice=_field(where + ".planned_notice", lambda: parse_duration(raw["planned_notice"])),
+            threshold=DowntimeThreshold(raw["min_users"], fraction),
+            excluded_causes=frozenset(raw["excluded_causes"]),
+            credit_tiers=tiers,
+            source=raw["source"],
+        )
+
+    def _contract(self, cid: str, raw: Mapping[str, Any]) -> Contract:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", cid):
+            raise ValueError("id must be lower-case letters, digits and hyphens")
+        terms = tuple(self._terms(i, t) for i, t in enumerate(raw["terms"]))
+        dates = [t.valid_from for t in terms]
+        if dates != sorted(set(dates)):
+            raise ValueError("terms: valid_from dates must be distinct and in ascending order")
+        recognise = raw["recognise"]
+        return Contract(
+            id=cid,
+            vendor=raw["vendor"],
+            service=raw["service"],
+            source=raw["source"],
+            terms=terms,
+            recognition=Recognition(
+                addresses=tuple(a.lower() for a in recognise.get("addresses", [])),
+                sender_domains=tuple(d.lower() for d in recognise.get("sender_domains", [])),
+                keywords=tuple(k.lower() for k in recognise.get("keywords", [])),
+            ),
+            support_email=raw.get("support_email"),
+            support_phone=raw.get("support_phone"),
+            fault_report_contents=tuple(raw["fault_report_contents"]),
+            notes=tuple(Note(n["about"], n["text"]) for n in raw["notes"]),
+        )
+
+
+def _in(where: str, build: Any) -> Any:
+    """Run a build step, prefixing any error with the catalog object it concerns."""
+    try:
+        return build()
+    except CatalogError:
+        raise
+    except (ValueError, KeyError) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        raise CatalogError(f"{where}: {message}") from None
+
+
+def _field(where: str, build: Any) -> Any:
+    """Run a value parser, prefixing any error with the field path."""
+    try:
+        return build()
+    except (ValueError, ZeroDivisionError, TypeError) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        if isinstance(message, str) and message.startswith(where):
+            raise
+        raise ValueError(f"{where}: {message}") from None
+
+
+def parse_catalog(text: str, origin: str = "<catalog>") -> Catalog:
+    """Parse catalog TOML text; raises ``CatalogError`` naming what is wrong and where."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{origin}: not valid TOML: {exc}") from None
+    try:
+        data = _CatalogSchema().load(raw)
+    except ValidationError as exc:
+        problems = _flatten(exc.messages)
+        lines = [f"{_where(path)}: {message}" for path, message in problems]
+        raise CatalogError(f"{origin}: " + "; ".join(lines)) from None
+    return _Builder(data).build(origin)
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """The catalog at ``path``, else at ``$TRIAGE_CATALOG``, else the shipped one."""
+    chosen = path or os.environ.get(CATALOG_ENV) or None
+    if chosen is None:
+        text = resources.files("config").joinpath("catalog.toml").read_text(encoding="utf-8")
+        return parse_catalog(text, "shipped catalog")
+    file = Path(chosen)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogError(f"{file}: cannot read the catalog: {exc.strerror}") from None
+    return parse_catalog(text, str(file))

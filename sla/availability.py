@@ -1,0 +1,628 @@
+"""Monthly availability, downtime and credit tiers (CONTRACTS.md §2, §3).
+
+Availability is measured per calendar month in *core time* only: D is the core time of the
+month's local calendar dates, N the real downtime that falls in core time, and
+uptime % = (D − N) / D × 100, kept as an exact ``Fraction`` so that a credit tier is never
+chosen on a rounded value.
+
+Every rule is data in ``AvailabilityTerms`` (core calendar, maintenance windows, notice,
+downtime threshold, excluded causes, credit tiers), supplied by the contract catalog. The
+result carries notes that explain each decision a manager could question: which outages
+counted and for how many core hours, why the others did not, which reading of the credit
+table was applied, and the exact uptime whenever the two-decimal display would mislead.
+
+Pure: stdlib and ``sla.*`` only, no clock reads, no I/O. All instants are handled as integer
+microseconds on the compiled timelines of ``sla.business_time``.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from sla.business_time import Interval, merge_intervals, timeline
+from sla.calendar import Calendar, holidays_between
+from sla.instants import (
+    US_PER_HOUR,
+    US_PER_MINUTE,
+    duration_us,
+    from_us,
+    local_midnight_us,
+    to_us,
+)
+
+PLANNED_MAINTENANCE = "planned-maintenance"
+"""The outage cause that marks announced, planned maintenance (CONTRACTS.md §2, 6.3)."""
+
+_HUNDRED = Fraction(100)
+_EXACT_DIGITS = 6
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Terms
+
+
+@dataclass(frozen=True)
+class CreditTier:
+    """A half-open band [low_pct, high_pct) of uptime % and the fee reduction it earns.
+
+    The band whose ``high_pct`` is 100 also includes 100. ``reading`` says how the product
+    reads an unclear table (e.g. a band the contract leaves unstated); whenever the tier is
+    applied, the reading is shown in the result's notes.
+    """
+
+    low_pct: Decimal
+    high_pct: Decimal
+    reduction_pct: int
+    reading: str | None = None
+
+    def contains(self, uptime_pct: Fraction) -> bool:
+        low, high = Fraction(self.low_pct), Fraction(self.high_pct)
+        return low <= uptime_pct < high or (high == _HUNDRED and uptime_pct == _HUNDRED)
+
+    def describe(self) -> str:
+        closing = "]" if Fraction(self.high_pct) == _HUNDRED else ")"
+        return f"[{_pct(self.low_pct)}, {_pct(self.high_pct)}{closing} %"
+
+
+@dataclass(frozen=True)
+class DowntimeThreshold:
+    """How many affected users make an outage downtime (§3.6 6.1).
+
+    At least ``min_users`` users, or, when the service has fewer than ``min_users`` users in
+    total, at least ``fraction_when_fewer`` of them, rounded up (3 users, 1/2 → 2 users).
+    """
+
+    min_users: int = 5
+    fraction_when_fewer: Fraction = Fraction(1, 2)
+
+    def __post_init__(self) -> None:
+        if self.min_users < 1:
+            raise ValueError(
+                f"downtime threshold min_users must be at least 1, not {self.min_users}"
+            )
+        if not 0 < self.fraction_when_fewer <= 1:
+            raise ValueError(
+                f"downtime threshold fraction {self.fraction_when_fewer} must be in (0, 1]"
+            )
+
+    def required(self, users: int) -> int:
+        """The number of affected users from which an outage counts."""
+        _check_users(users)
+        if users >= self.min_users:
+            return self.min_users
+        return max(1, math.ceil(Fraction(self.fraction_when_fewer) * users))
+
+    def counts(self, affected: int, users: int) -> bool:
+        _check_users(users)
+        _check_affected(affected, users)
+        return affected >= self.required(users)
+
+    def explain(self, affected: int, users: int) -> str:
+        """ "3 of 40 users affected; downtime counts from 5 users"."""
+        need = self.required(users)
+        if users >= self.min_users:
+            rule = f"downtime counts from {self.min_users} users"
+        else:
+            rule = (
+                f"with fewer than {self.min_users} users downtime counts from "
+                f"{self.fraction_when_fewer} of them, i.e. {need} of {users}"
+            )
+        return f"{affected} of {users} users affected; {rule}"
+
+
+@dataclass(frozen=True)
+class AvailabilityTerms:
+    """One contract's availability guarantee, all of it catalog data.
+
+    ``credit_tiers`` are validated (see ``validate_credit_tiers``) and stored sorted; an
+    empty tuple means the contract has no credit table (a miss is reported, not priced).
+    """
+
+    guarantee_pct: Decimal
+    core_time: Calendar
+    periodic_maintenance: Calendar | None
+    planned_maintenance: Calendar | None
+    planned_notice: timedelta
+    threshold: DowntimeThreshold
+    excluded_causes: frozenset[str]
+    credit_tiers: tuple[CreditTier, ...]
+    source: str
+    planned_cause: str = PLANNED_MAINTENANCE
+
+    def __post_init__(self) -> None:
+        if not 0 < self.guarantee_pct <= 100:
+            raise ValueError(f"guaranteed availability {self.guarantee_pct} % must be in (0, 100]")
+        if self.planned_notice < timedelta(0):
+            raise ValueError("planned-maintenance notice must not be negative")
+        object.__setattr__(self, "excluded_causes", frozenset(self.excluded_causes))
+        object.__setattr__(self, "credit_tiers", validate_credit_tiers(self.credit_tiers))
+
+
+def validate_credit_tiers(tiers: Sequence[CreditTier]) -> tuple[CreditTier, ...]:
+    """The tiers sorted by band; ValueError naming every bad band, gap or overlap.
+
+    Bands must lie within 0–100 %, have low < high, carry a reduction of 0–100 %, and
+    together cover 0–100 % without gaps or overlaps. A band the contract leaves unstated
+    belongs in the list as an explicit tier with a ``reading``. No tiers at all is valid.
+    """
+    ordered = tuple(sorted(tiers, key=lambda t: (t.low_pct, t.high_pct)))
+    if not ordered:
+        return ordered
+    problems: list[str] = []
+    for tier in ordered:
+        band = _band(tier.low_pct, tier.high_pct)
+        if tier.low_pct < 0 or tier.high_pct > 100:
+            problems.append(f"credit tier {band} % lies outside 0–100 %")
+        if tier.low_pct >= tier.high_pct:
+            problems.append(f"credit tier {band} % has low >= high")
+        if not 0 <= tier.reduction_pct <= 100:
+            problems.append(
+                f"credit tier {band} % has a reduction of {tier.reduction_pct} %, "
+                "which must be 0–100 %"
+            )
+    if ordered[0].low_pct > 0:
+        problems.append(f"credit tiers leave {_band(Decimal(0), ordered[0].low_pct)} % uncovered")
+    for earlier, later in pairwise(ordered):
+        if later.low_pct > earlier.high_pct:
+            problems.append(
+                f"credit tiers leave {_band(earlier.high_pct, later.low_pct)} % uncovered"
+            )
+        elif later.low_pct < earlier.high_pct:
+            problems.append(
+                f"credit tiers {_band(earlier.low_pct, earlier.high_pct)} % and "
+                f"{_band(later.low_pct, later.high_pct)} % overlap"
+            )
+    top = max(tier.high_pct for tier in ordered)
+    if top < 100:
+        problems.append(f"credit tiers leave {_band(top, Decimal(100))} % uncovered")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return ordered
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs and result
+
+
+@dataclass(frozen=True)
+class Outage:
+    """The service was unavailable to ``affected_users`` users in [start, end).
+
+    ``cause`` is matched against the terms' excluded causes and planned-maintenance cause;
+    ``announced_at`` is when planned maintenance was announced to the customer.
+    """
+
+    start: datetime
+    end: datetime
+    affected_users: int
+    cause: str | None = None
+    announced_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end", "announced_at"):
+            value = getattr(self, name)
+            if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+                raise ValueError(
+                    f"outage {name} {value.isoformat()} is a naive datetime; give a UTC offset"
+                )
+        if self.end < self.start:
+            raise ValueError(
+                f"outage ends ({self.end.isoformat()}) before it starts ({self.start.isoformat()})"
+            )
+        if self.affected_users < 0:
+            raise ValueError(f"affected_users must not be negative, not {self.affected_users}")
+
+
+@dataclass(frozen=True)
+class MonthAvailability:
+    """Availability of one calendar month; ``uptime`` is in percent and exact."""
+
+    year: int
+    month: int
+    users: int
+    core_hours: Fraction
+    downtime_hours: Fraction
+    uptime: Fraction
+    guarantee_met: bool
+    reduction_pct: int | None
+    tier: CreditTier | None
+    notes: tuple[str, ...]
+
+    def uptime_pct_display(self) -> Decimal:
+        """Uptime % to two decimals, rounded half up (from the exact value, no float)."""
+        return _display(self.uptime)
+
+
+# --------------------------------------------------------------------------------------------
+# The computation
+
+
+@dataclass(frozen=True)
+class _Month:
+    """One calendar month as local dates and as the instants that bound them."""
+
+    first: date
+    after: date
+    start: int
+    end: int
+    label: str
+
+    @classmethod
+    def of(cls, year: int, month: int, zone: ZoneInfo) -> _Month:
+        first = date(year, month, 1)
+        after = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+        return cls(
+            first=first,
+            after=after,
+            start=local_midnight_us(first, zone),
+            end=local_midnight_us(after, zone),
+            label=f"{_MONTHS[month - 1]} {year}",
+        )
+
+
+def month_availability(
+    terms: AvailabilityTerms, year: int, month: int, users: int, outages: Sequence[Outage]
+) -> MonthAvailability:
+    """Core hours, counted downtime, exact uptime and credit tier of one month."""
+    if not 1 <= month <= 12:
+        raise ValueError(f"month {month} is out of range 1–12")
+    if not 1 < year < 9999:
+        raise ValueError(f"year {year} is out of range")
+    _check_users(users)
+    for number, outage in enumerate(outages, 1):
+        try:
+            _check_affected(outage.affected_users, users)
+        except ValueError as exc:
+            raise ValueError(f"outage {number}: {exc}") from None
+
+    core = terms.core_time
+    span = _Month.of(year, month, core.zone)
+    core_us = _measure(_open_intervals(core, span.start, span.end))
+    notes = [
+        f"{span.label}: D = {_hours(core_us)} of core time ({core.describe()}); only "
+        f"downtime in core time counts ({terms.source})"
+    ]
+    closed = holidays_between(core, span.first, span.after - timedelta(days=1))
+    if closed:
+        days = ", ".join(f"{day.isoformat()} {name}" for day, name in closed)
+        notes.append(f"public holidays are not core time: {days}")
+
+    downtime_us = _downtime(terms, span, users, outages, notes)
+    core_hours = Fraction(core_us, US_PER_HOUR)
+    downtime_hours = Fraction(downtime_us, US_PER_HOUR)
+    if core_us == 0:
+        uptime = _HUNDRED
+        notes.append(f"{span.label} has no core time, so nothing can be missed: uptime is 100 %")
+    else:
+        uptime = (core_hours - downtime_hours) / core_hours * 100
+        notes.append(
+            f"N = {_hours(downtime_us)}; uptime = (D − N) / D × 100 = {_exact(uptime)} % "
+            f"(displayed {_display(uptime)} %)"
+        )
+
+    guarantee_met = uptime >= Fraction(terms.guarantee_pct)
+    notes.append(
+        f"guaranteed availability {_pct(terms.guarantee_pct)} % "
+        f"{'met' if guarantee_met else 'missed'}"
+    )
+    tier = _credit(terms, uptime, guarantee_met, span.label, notes)
+    return MonthAvailability(
+        year=year,
+        month=month,
+        users=users,
+        core_hours=core_hours,
+        downtime_hours=downtime_hours,
+        uptime=uptime,
+        guarantee_met=guarantee_met,
+        reduction_pct=None if tier is None else tier.reduction_pct,
+        tier=tier,
+        notes=tuple(notes),
+    )
+
+
+def _downtime(
+    terms: AvailabilityTerms,
+    span: _Month,
+    users: int,
+    outages: Sequence[Outage],
+    notes: list[str],
+) -> int:
+    """N in microseconds: the union of every outage's counted core time, with a note each."""
+    counted: list[Interval] = []
+    for outage in sorted(outages, key=lambda o: (to_us(o.start), to_us(o.end))):
+        pieces, note = _assess(terms, outage, users, span)
+        overlap = _measure(_intersect(pieces, merge_intervals(counted)))
+        if overlap:
+            note += (
+                f"; {_hours(overlap)} of it overlap outages counted already and are counted once"
+            )
+        notes.append(note)
+        counted.extend(pieces)
+    return _measure(merge_intervals(counted))
+
+
+def _credit(
+    terms: AvailabilityTerms, uptime: Fraction, met: bool, label: str, notes: list[str]
+) -> CreditTier | None:
+    """The credit tier of the exact uptime (None without a credit table), with notes."""
+    tier: CreditTier | None = None
+    if not terms.credit_tiers:
+        miss = "a miss would be" if met else "the miss is"
+        notes.append(f"the terms have no credit table: {miss} reported, not priced")
+    else:
+        tier = _tier_for(terms.credit_tiers, uptime)
+        notes.append(
+            f"credit tier {tier.describe()} applies: {tier.reduction_pct} % reduction of "
+            f"the monthly fee for {label}"
+        )
+        if tier.reading:
+            notes.append(f"reading applied to tier {tier.describe()}: {tier.reading}")
+    boundary = _display_boundary_note(terms, uptime, met, tier)
+    if boundary:
+        notes.append(boundary)
+    return tier
+
+
+def _assess(
+    terms: AvailabilityTerms, outage: Outage, users: int, span: _Month
+) -> tuple[list[Interval], str]:
+    """The counted core-time pieces of one outage within the month, and a note saying why."""
+    zone = terms.core_time.zone
+    start, end = to_us(outage.start), to_us(outage.end)
+    head = (
+        f"outage {_when(start, zone)} – {_when(end, zone)} "
+        f"({_hours(end - start)}, {outage.affected_users} of {users} users"
+        + (f", cause {outage.cause}" if outage.cause else "")
+        + ")"
+    )
+    low, high = max(start, span.start), min(end, span.end)
+    if high <= low:
+        return [], f"{head}: not counted, it lies outside {span.label}"
+    if outage.cause is not None and outage.cause in terms.excluded_causes:
+        return [], f"{head}: not counted, cause {outage.cause!r} is excluded ({terms.source})"
+    if not terms.threshold.counts(outage.affected_users, users):
+        reason = terms.threshold.explain(outage.affected_users, users)
+        return [], f"{head}: not counted, {reason} ({terms.source})"
+
+    need = terms.threshold.required(users)
+    reasons = [f"{outage.affected_users} of {users} users affected, {need} needed"]
+    clipped_off = (end - start) - (high - low)
+    if clipped_off:
+        reasons.append(f"{_hours(clipped_off)} outside {span.label} not counted")
+    in_core = _open_intervals(terms.core_time, low, high)
+    outside_core = (high - low) - _measure(in_core)
+    if outside_core:
+        reasons.append(f"{_hours(outside_core)} outside core time not counted")
+
+    pieces = in_core
+    if terms.periodic_maintenance is not None:
+        pieces = _subtract(pieces, _open_intervals(terms.periodic_maintenance, low, high))
+        in_periodic = _measure(in_core) - _measure(pieces)
+        if in_periodic:
+            reasons.append(
+                f"{_hours(in_periodic)} of core time inside periodic maintenance windows "
+                f"({terms.periodic_maintenance.describe()}) not counted"
+            )
+    if outage.cause == terms.planned_cause:
+        pieces, reason = _planned(terms, outage, start, pieces, (low, high))
+        reasons.append(reason)
+
+    counted = _measure(pieces)
+    verdict = (
+        f"counted, {_hours(counted)} of core time in {span.label}"
+        if counted
+        else f"no downtime counted in {span.label}"
+    )
+    return pieces, f"{head}: {verdict} ({'; '.join(reasons)})"
+
+
+def _planned(
+    terms: AvailabilityTerms,
+    outage: Outage,
+    start: int,
+    pieces: list[Interval],
+    span: Interval,
+) -> tuple[list[Interval], str]:
+    """Apply the planned-maintenance exclusion to ``pieces``; say what was decided."""
+    windows = terms.planned_maintenance
+    notice = terms.planned_notice
+    unplanned = "so it counts like an unplanned outage"
+    if windows is None:
+        return pieces, f"the terms define no planned-maintenance windows, {unplanned}"
+    if outage.announced_at is None:
+        return pieces, (
+            f"planned maintenance with no recorded announcement; it needs at least "
+            f"{_span(duration_us(notice))} notice ({terms.source}), {unplanned}"
+        )
+    given = start - to_us(outage.announced_at)
+    if given < duration_us(notice):
+        when = "after" if given < 0 else "before"
+        return pieces, (
+            f"planned maintenance announced {_span(abs(given))} {when} the start; it needs "
+            f"at least {_span(duration_us(notice))} notice ({terms.source}), {unplanned}"
+        )
+    remaining = _subtract(pieces, _open_intervals(windows, *span))
+    excluded = _measure(pieces) - _measure(remaining)
+    described = f"planned-maintenance windows ({windows.describe()})"
+    ahead = f"planned maintenance announced {_span(given)} ahead"
+    if excluded and not remaining:
+        return remaining, (
+            f"{ahead}: all {_hours(excluded)} of core time lie inside the {described} "
+            "and are excluded"
+        )
+    if excluded:
+        return remaining, (
+            f"{ahead}: {_hours(excluded)} of core time inside the {described} excluded; "
+            "the part outside the windows counts"
+        )
+    return remaining, (
+        f"{ahead}, but none of its core time lies inside the {described}, {unplanned}"
+    )
+
+
+def _tier_for(tiers: Sequence[CreditTier], uptime: Fraction) -> CreditTier:
+    for tier in tiers:
+        if tier.contains(uptime):
+            return tier
+    raise ValueError(f"no credit tier covers uptime {_exact(uptime)} %")  # validated away
+
+
+def _display_boundary_note(
+    terms: AvailabilityTerms, uptime: Fraction, met: bool, tier: CreditTier | None
+) -> str | None:
+    """Say so when the rounded display sits on the other side of a boundary than the value."""
+    shown = Fraction(_display(uptime))
+    if shown == uptime:
+        return None
+    crossed: list[str] = []
+    if (shown >= Fraction(terms.guarantee_pct)) != met:
+        crossed.append(f"the {_pct(terms.guarantee_pct)} % guarantee")
+    if tier is not None and not tier.contains(shown):
+        crossed.append(f"the boundary of tier {tier.describe()}")
+    if not crossed:
+        return None
+    return (
+        f"the display {_display(uptime)} % rounds across {' and '.join(crossed)}; "
+        f"the exact uptime {_exact(uptime)} % decides"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Interval helpers (sorted, disjoint, half-open [start, end) in epoch microseconds)
+
+
+def _open_intervals(calendar: Calendar, start: int, end: int) -> list[Interval]:
+    """The calendar's open time within [start, end), as sorted disjoint intervals."""
+    if end <= start:
+        return []
+    line = timeline(calendar)
+    line.cover(start)
+    line.cover(end)
+    starts, ends = line.starts, line.ends
+    result: list[Interval] = []
+    i = bisect_right(ends, start)
+    while i < len(starts) and starts[i] < end:
+        result.append((max(start, starts[i]), min(end, ends[i])))
+        i += 1
+    return result
+
+
+def _intersect(first: Sequence[Interval], second: Sequence[Interval]) -> list[Interval]:
+    result: list[Interval] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        low = max(first[i][0], second[j][0])
+        high = min(first[i][1], second[j][1])
+        if low < high:
+            result.append((low, high))
+        if first[i][1] < second[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def _subtract(base: Sequence[Interval], holes: Sequence[Interval]) -> list[Interval]:
+    result: list[Interval] = []
+    j = 0
+    for start, end in base:
+        position = start
+        while j < len(holes) and holes[j][1] <= position:
+            j += 1
+        k = j
+        while k < len(holes) and holes[k][0] < end:
+            if holes[k][0] > position:
+                result.append((position, holes[k][0]))
+            position = max(position, holes[k][1])
+            k += 1
+        if position < end:
+            result.append((position, end))
+    return result
+
+
+def _measure(intervals: Iterable[Interval]) -> int:
+    return sum(end - start for start, end in intervals)
+
+
+# --------------------------------------------------------------------------------------------
+# Checks and wording
+
+
+def _check_users(users: int) -> None:
+    if users < 1:
+        raise ValueError(f"the service must have at least 1 user, not {users}")
+
+
+def _check_affected(affected: int, users: int) -> None:
+    if not 0 <= affected <= users:
+        raise ValueError(f"affected users {affected} must be between 0 and the {users} users")
+
+
+def _display(uptime: Fraction) -> Decimal:
+    hundredths = math.floor(uptime * 100 + Fraction(1, 2))  # ROUND_HALF_UP for uptime >= 0
+    return Decimal(hundredths).scaleb(-2)
+
+
+def _exact(value: Fraction) -> str:
+    """The value to six decimals, truncated, with "…" when it goes on: truncation never
+    moves a value across a boundary stated with up to six decimals."""
+    scaled = value * 10**_EXACT_DIGITS
+    whole = math.floor(scaled)
+    text = format(Decimal(whole).scaleb(-_EXACT_DIGITS), "f").rstrip("0").rstrip(".")
+    return text if whole == scaled else f"{text}…"
+
+
+def _pct(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _band(low: Decimal, high: Decimal) -> str:
+    return f"{_pct(low)}–{_pct(high)}"
+
+
+def _when(instant: int, zone: ZoneInfo) -> str:
+    return from_us(instant, zone).isoformat(sep=" ", timespec="minutes")
+
+
+def _hours(us: int) -> str:
+    """A duration as "4 h", "2 h 30 min", "45 min"; fractional minutes as decimal hours."""
+    if us % US_PER_MINUTE:
+        value = Decimal(us) / Decimal(US_PER_HOUR)
+        return f"{_pct(value.quantize(Decimal('0.000001')))} h"
+    hours, minutes = divmod(us // US_PER_MINUTE, 60)
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min"
+    return f"{hours} h"
+
+
+def _span(us: int) -> str:
+    """A notice period as "5 days", "2 days 3 h", "20 h 30 min"."""
+    days, rest = divmod(us, 24 * US_PER_HOUR)
+    if not days:
+        return _hours(rest)
+    text = f"{days} day" + ("s" if days != 1 else "")
+    return f"{text} {_hours(rest)}" if rest else text

@@ -1,0 +1,111 @@
+"""Vendor contracts and their versioned terms, as the catalog describes them.
+
+Identity (who the vendor is, how its tickets are recognised, where to hand them off)
+stays put; *terms* change over time and carry a valid-from date, so a ticket is always
+judged by the terms in force on the local date it was received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sla.availability import AvailabilityTerms
+from sla.calendar import Calendar
+from sla.escalation import Ladder
+from sla.penalty import FeeFormula, PenaltyRule
+from sla.severity import Severity
+from sla.targets import Deadline, Pause, ResponseTarget, compute_deadline
+
+
+@dataclass(frozen=True)
+class Note:
+    """A reading or remark shown wherever it decides a result.
+
+    ``about`` says which results it explains: "response", "penalty", "availability",
+    "classification", "routing", "hand-off", "claim" or "general".
+    """
+
+    about: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ResponseRule:
+    """A target with the clause it comes from; ``ladder`` overrides the terms' default
+    ladder (critical hosted faults page on receipt, other tickets at 50 % of budget)."""
+
+    target: ResponseTarget
+    source: str
+    ladder: Ladder | None = None
+
+
+@dataclass(frozen=True)
+class Terms:
+    valid_from: date
+    calendar: Calendar
+    response: Mapping[Severity, ResponseRule]
+    ladder: Ladder | None = None
+    fee: FeeFormula | None = None
+    penalty: PenaltyRule | None = None
+    availability: AvailabilityTerms | None = None
+    notes: tuple[Note, ...] = ()
+
+    def notes_about(self, *topics: str) -> list[str]:
+        return [note.text for note in self.notes if note.about in topics]
+
+    def ladder_for(self, severity: Severity) -> Ladder | None:
+        return self.response[severity].ladder or self.ladder
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """How tickets are tied to the contract: recipient/sender addresses and domains, and
+    service keywords."""
+
+    addresses: tuple[str, ...] = ()
+    sender_domains: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: str
+    vendor: str
+    service: str
+    source: str
+    terms: tuple[Terms, ...]
+    recognition: Recognition = field(default_factory=Recognition)
+    support_email: str | None = None
+    support_phone: str | None = None
+    fault_report_contents: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.terms:
+            raise ValueError(f"contract {self.id!r} has no terms")
+        dates = [t.valid_from for t in self.terms]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError(f"contract {self.id!r}: terms must have distinct valid_from dates in order")
+
+    def terms_at(self, received: datetime) -> Terms:
+        """The terms in force on the local date of ``received`` (in the contract's zone)."""
+        return self.terms_at_date(received.astimezone(self.terms[0].calendar.zone).date())
+
+    def terms_at_date(self, day: date) -> Terms:
+        in_force = [t for t in self.terms if t.valid_from <= day]
+        if not in_force:
+            raise ValueError(
+                f"contract {self.id!r} has no terms in force on {day} (first valid from {self.terms[0].valid_from})"
+            )
+        return in_force[-1]
+
+    def deadline(self, severity: Severity, received: datetime, pauses: tuple[Pause, ...] = ()) -> Deadline:
+        terms = self.terms_at(received)
+        return compute_deadline(terms.response[severity].target, terms.calendar, received, pauses)
+
+    def notes_about(self, received: datetime, *topics: str) -> list[str]:
+        """Contract-wide and version notes on ``topics``, for the terms in force then."""
+        own = [note.text for note in self.notes if note.about in topics]
+        return own + self.terms_at(received).notes_about(*topics)

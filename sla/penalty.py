@@ -1,0 +1,137 @@
+"""Penalties for missed response guarantees, in Decimal money.
+
+The MBN/BN sanction is "50 % deduction on the cost of the agreement at the next invoicing
+point". Percent, stacking, fee formula, billing period and claim limit are all terms from
+the catalog; this module only does the arithmetic and says which reading decided it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+
+from sla.periods import Period, add_months
+
+ORE = Decimal("0.01")
+
+
+def money(amount: Decimal) -> Decimal:
+    """Round to øre, half up, as invoices do."""
+    return amount.quantize(ORE, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class FeeFormula:
+    """Agreement fee: a base per month plus a price per active user per month, invoiced
+    every ``billing_months`` months (prices excluding VAT)."""
+
+    base_monthly: Decimal
+    per_user_monthly: Decimal
+    billing_months: int
+    default_users: int
+    currency: str = "NOK"
+
+    def __post_init__(self) -> None:
+        if self.base_monthly < 0 or self.per_user_monthly < 0:
+            raise ValueError("fee amounts must not be negative")
+        if self.default_users < 0:
+            raise ValueError("default active users must not be negative")
+
+    def period_fee(self, users: int) -> Decimal:
+        if users < 0:
+            raise ValueError("active users must not be negative")
+        return money((self.base_monthly + self.per_user_monthly * users) * self.billing_months)
+
+
+class Stacking(StrEnum):
+    ONCE_PER_PERIOD = "once-per-period"
+    PER_BREACH = "per-breach"
+
+
+@dataclass(frozen=True)
+class PenaltyRule:
+    deduction_pct: Decimal
+    stacking: Stacking
+    periods_later: int  # 1 = "at the next invoicing point"
+    claim_limit_months: int
+    source: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.deduction_pct <= 100:
+            raise ValueError(f"deduction must be between 0 and 100 %, got {self.deduction_pct}")
+        if self.periods_later < 0 or self.claim_limit_months < 0:
+            raise ValueError("penalty offsets must not be negative")
+
+
+@dataclass(frozen=True)
+class Penalty:
+    period: Period
+    breaches: int
+    users: int
+    deduction_pct: Decimal
+    base: Decimal
+    amount: Decimal
+    applies_to: Period
+    claim_by: date | None
+    notes: tuple[str, ...]
+
+
+def period_penalty(
+    rule: PenaltyRule,
+    fee: FeeFormula,
+    period: Period,
+    users: int,
+    breaches: int,
+    first_breach: date | None = None,
+) -> Penalty:
+    """Deduction due for the missed guarantees of one billing period.
+
+    The base is the fee of the period the deduction applies to, at the user count given
+    (the count then, CONTRACTS.md §1). ``claim_by`` needs the date the first breach occurred.
+    """
+    if breaches < 0:
+        raise ValueError("breaches must not be negative")
+    if period.months != fee.billing_months:
+        raise ValueError(f"the fee is invoiced every {fee.billing_months} months; {period} is not such a period")
+    applies_to = period
+    for _ in range(rule.periods_later):
+        applies_to = applies_to.next()
+    base = fee.period_fee(users)
+    notes = [
+        f"fee {applies_to}: ({fee.base_monthly} + {users} × {fee.per_user_monthly}) × {fee.billing_months} months = {fee.currency} {base} excl. VAT",
+    ]
+    if breaches == 0:
+        pct = Decimal(0)
+        notes.append("no missed guarantee in the period: no deduction")
+    elif rule.stacking is Stacking.ONCE_PER_PERIOD:
+        pct = rule.deduction_pct
+        if breaches > 1:
+            notes.append(
+                f"reading: {breaches} missed guarantees in {period} do not stack; one {rule.deduction_pct} % deduction ({rule.source})"
+            )
+        else:
+            notes.append(f"1 missed guarantee in {period}: {rule.deduction_pct} % deduction ({rule.source})")
+    else:
+        pct = min(Decimal(100), rule.deduction_pct * breaches)
+        notes.append(f"{breaches} × {rule.deduction_pct} % per missed guarantee, capped at 100 % ({rule.source})")
+    amount = money(base * pct / 100)
+    notes.append(f"deduction applies to the invoice for {applies_to} (next invoicing point)")
+    claim_by = None
+    if first_breach is not None and breaches > 0:
+        claim_by = add_months(first_breach, rule.claim_limit_months)
+        notes.append(
+            f"claim in writing without undue delay, no later than {claim_by} ({rule.claim_limit_months} months after the first breach on {first_breach})"
+        )
+    return Penalty(
+        period=period,
+        breaches=breaches,
+        users=users,
+        deduction_pct=pct,
+        base=base,
+        amount=amount,
+        applies_to=applies_to,
+        claim_by=claim_by,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,204 @@
+"""Response targets and the deadlines they give.
+
+The contracts promise four kinds of response time, and each is a value here rather than a
+branch scattered through the code:
+
+* ``BusinessDuration`` — "within 60 minutes, working days 08-16": business time on the
+  contract's calendar;
+* ``EndOfNextWorkingDay`` — Pindena's "before the end of the next working day";
+* ``Immediately`` — "omgående": paged on receipt, met within a grace period on a 24/7 clock;
+* ``NoTarget`` — licences that promise nothing; response times are still measured.
+
+Every target turns into a ``Deadline`` that carries the clock it runs on, so that
+escalation points and response minutes are measured on the same clock as the deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sla.business_time import (
+    Interval,
+    add_with_pauses,
+    between_with_pauses,
+    merge_intervals,
+    timeline,
+)
+from sla.calendar import WEEKDAYS, Calendar
+from sla.instants import duration_us, from_us, to_us
+
+Pause = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class BusinessDuration:
+    amount: timedelta
+
+    def __post_init__(self) -> None:
+        if self.amount <= timedelta(0):
+            raise ValueError(f"response duration must be positive, got {self.amount}")
+
+    def describe(self) -> str:
+        return f"{_minutes(self.amount)} business minutes"
+
+    def code(self) -> str:
+        return f"PT{_minutes(self.amount)}M"
+
+
+@dataclass(frozen=True)
+class EndOfNextWorkingDay:
+    def describe(self) -> str:
+        return "before the end of the next working day"
+
+    def code(self) -> str:
+        return "end-of-next-working-day"
+
+
+@dataclass(frozen=True)
+class Immediately:
+    grace: timedelta
+
+    def __post_init__(self) -> None:
+        if self.grace <= timedelta(0):
+            raise ValueError(f"grace for an immediate response must be positive, got {self.grace}")
+
+    def describe(self) -> str:
+        return f"immediately (met within {_minutes(self.grace)} minutes, any hour)"
+
+    def code(self) -> str:
+        return f"immediately+PT{_minutes(self.grace)}M"
+
+
+@dataclass(frozen=True)
+class NoTarget:
+    def describe(self) -> str:
+        return "no response target (measured, never breached)"
+
+    def code(self) -> None:
+        return None
+
+
+ResponseTarget = BusinessDuration | EndOfNextWorkingDay | Immediately | NoTarget
+
+
+def _minutes(amount: timedelta) -> str:
+    minutes = amount / timedelta(minutes=1)
+    return str(int(minutes)) if minutes == int(minutes) else f"{minutes:g}"
+
+
+def always_open(timezone: str) -> Calendar:
+    """A 24/7 clock in a zone: what "immediately" and real elapsed time run on."""
+    return Calendar.from_hours("always", timezone, {day: ["00:00-24:00"] for day in WEEKDAYS})
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When a ticket's clock started, when response is due, and the clock that decides it.
+
+    ``budget`` is the business time from ``clock_starts`` to ``due`` on ``clock`` without
+    pauses; escalation points are fractions of it.
+    """
+
+    target: ResponseTarget
+    received: datetime
+    clock_starts: datetime
+    due: datetime | None
+    budget: timedelta | None
+    clock: Calendar
+    pauses: tuple[Pause, ...] = ()
+
+    def merged_pauses(self) -> list[Interval]:
+        return merge_intervals((to_us(a), to_us(b)) for a, b in self.pauses)
+
+    def business_time(self, start: datetime, end: datetime) -> timedelta:
+        """Business time on this deadline's clock, less its pauses."""
+        used = between_with_pauses(timeline(self.clock), to_us(start), to_us(end), self.merged_pauses())
+        return timedelta(microseconds=used)
+
+    def after_budget(self, spent: timedelta) -> datetime:
+        """The instant ``spent`` of the budget has been used (pauses respected)."""
+        line = timeline(self.clock)
+        start = to_us(self.clock_starts)
+        return from_us(
+            add_with_pauses(line, start, duration_us(spent), self.merged_pauses()), self.clock.zone
+        )
+
+
+def compute_deadline(
+    target: ResponseTarget,
+    calendar: Calendar,
+    received: datetime,
+    pauses: Sequence[Pause] = (),
+) -> Deadline:
+    """The deadline for a ticket received at ``received`` (an aware datetime).
+
+    A ticket received outside the calendar's windows starts its clock when the next window
+    opens (CONTRACTS.md §1 reading); pauses stop the clock and push the deadline out.
+    """
+    pause_tuple = tuple(pauses)
+    merged = merge_intervals((to_us(a), to_us(b)) for a, b in pause_tuple)
+    start_us = to_us(received)
+    if isinstance(target, Immediately):
+        clock = always_open(calendar.timezone)
+        budget_us = duration_us(target.grace)
+        clock_start_us = start_us
+    else:
+        clock = calendar
+        line = timeline(calendar)
+        clock_start_us = line.next_open(start_us)
+        if isinstance(target, BusinessDuration):
+            budget_us = duration_us(target.amount)
+        elif isinstance(target, EndOfNextWorkingDay):
+            nominal = line.end_of_next_working_day(start_us)
+            budget_us = line.between(clock_start_us, nominal)
+        else:
+            return Deadline(
+                target=target,
+                received=received,
+                clock_starts=from_us(clock_start_us, calendar.zone),
+                due=None,
+                budget=None,
+                clock=clock,
+                pauses=pause_tuple,
+            )
+    due_us = add_with_pauses(timeline(clock), clock_start_us, budget_us, merged)
+    return Deadline(
+        target=target,
+        received=received,
+        clock_starts=from_us(clock_start_us, calendar.zone),
+        due=from_us(due_us, calendar.zone),
+        budget=timedelta(microseconds=budget_us),
+        clock=clock,
+        pauses=pause_tuple,
+    )
+
+
+class Outcome(StrEnum):
+    """Where a ticket stands against its deadline."""
+
+    MET = "met"
+    BREACHED = "breached"
+    OPEN = "open"
+    NO_TARGET = "no-target"
+
+
+def evaluate(deadline: Deadline, responded_at: datetime | None, now: datetime) -> Outcome:
+    """Met when response came at or before the deadline; breached when it came later, or has
+    not come and the deadline has passed; open while there is still time."""
+    if deadline.due is None:
+        return Outcome.NO_TARGET
+    if responded_at is not None:
+        return Outcome.MET if responded_at <= deadline.due else Outcome.BREACHED
+    return Outcome.BREACHED if now > deadline.due else Outcome.OPEN
+
+
+def response_time(deadline: Deadline, responded_at: datetime) -> timedelta:
+    """Business time from receipt to response on the deadline's own clock, less pauses.
+
+    Measured from receipt, not from ``clock_starts``: time outside the windows is not
+    business time anyway, so both give the same figure.
+    """
+    return deadline.business_time(deadline.received, responded_at)

@@ -1,0 +1,37 @@
+"""The ``triage`` console command: a thin adapter from arguments to the domain and back.
+
+Output is JSON (or CSV where asked) on stdout. Every client mistake exits with status 2 and
+one line on stderr that names the bad argument; a batch reports bad lines and goes on.
+Commands are grouped by module (``sla``, later ``db``, ``import``, ``report``, ``up``) and
+registered here.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import click
+
+from web.cli.errors import fail
+from web.cli.sla_commands import sla
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Support-ticket triage and vendor SLA desk."""
+
+
+cli.add_command(sla)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+    except click.exceptions.Abort:
+        print("triage: aborted", file=sys.stderr)
+        return 130
+    except click.ClickException as exc:
+        return fail(exc.format_message())
+    return result if isinstance(result, int) else 0
