@@ -16,14 +16,15 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import partial
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -36,6 +37,7 @@ from sla.severity import Severity
 from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately, NoTarget, ResponseTarget
 
 CATALOG_ENV = "TRIAGE_CATALOG"
+T = TypeVar("T")
 
 
 class CatalogError(ValueError):
@@ -94,7 +96,16 @@ class _NoteSchema(_Strict):
     about = fields.String(
         required=True,
         validate=validate.OneOf(
-            ["response", "penalty", "availability", "classification", "routing", "hand-off", "claim", "general"]
+            [
+                "response",
+                "penalty",
+                "availability",
+                "classification",
+                "routing",
+                "hand-off",
+                "claim",
+                "general",
+            ]
         ),
     )
     text = fields.String(required=True, validate=validate.Length(min=1))
@@ -121,7 +132,9 @@ class _LadderPointSchema(_Strict):
 
 
 class _LadderSchema(_Strict):
-    points = fields.List(fields.Nested(_LadderPointSchema), required=True, validate=validate.Length(min=1))
+    points = fields.List(
+        fields.Nested(_LadderPointSchema), required=True, validate=validate.Length(min=1)
+    )
 
 
 class _TierSchema(_Strict):
@@ -207,10 +220,18 @@ class _ContractSchema(_Strict):
 
 class _CatalogSchema(_Strict):
     catalog_version = fields.Integer(required=True, strict=True, validate=validate.Equal(1))
-    calendars = fields.Dict(keys=fields.String(), values=fields.Nested(_CalendarSchema), required=True)
-    ladders = fields.Dict(keys=fields.String(), values=fields.Nested(_LadderSchema), load_default=dict)
-    credit_tiers = fields.Dict(keys=fields.String(), values=fields.Nested(_TierTableSchema), load_default=dict)
-    contracts = fields.Dict(keys=fields.String(), values=fields.Nested(_ContractSchema), required=True)
+    calendars = fields.Dict(
+        keys=fields.String(), values=fields.Nested(_CalendarSchema), required=True
+    )
+    ladders = fields.Dict(
+        keys=fields.String(), values=fields.Nested(_LadderSchema), load_default=dict
+    )
+    credit_tiers = fields.Dict(
+        keys=fields.String(), values=fields.Nested(_TierTableSchema), load_default=dict
+    )
+    contracts = fields.Dict(
+        keys=fields.String(), values=fields.Nested(_ContractSchema), required=True
+    )
 
 
 _SECTION_WORD = {
@@ -275,16 +296,18 @@ class _Builder:
 
     def build(self, origin: str) -> Catalog:
         for name, raw in self.data["calendars"].items():
-            self.calendars[name] = _in(f"calendar {name!r}", lambda raw=raw, name=name: self._calendar(name, raw))
+            self.calendars[name] = _in(f"calendar {name!r}", partial(self._calendar, name, raw))
         for name, raw in self.data["ladders"].items():
-            self.ladders[name] = _in(f"ladder {name!r}", lambda raw=raw, name=name: self._ladder(name, raw))
+            self.ladders[name] = _in(f"ladder {name!r}", partial(self._ladder, name, raw))
         for name, raw in self.data["credit_tiers"].items():
-            self.tiers[name] = _in(f"credit tier table {name!r}", lambda raw=raw: self._tiers(raw))
+            self.tiers[name] = _in(f"credit tier table {name!r}", partial(self._tiers, raw))
         contracts = {
-            cid: _in(f"contract {cid!r}", lambda raw=raw, cid=cid: self._contract(cid, raw))
+            cid: _in(f"contract {cid!r}", partial(self._contract, cid, raw))
             for cid, raw in self.data["contracts"].items()
         }
-        return Catalog(contracts=contracts, calendars=self.calendars, ladders=self.ladders, origin=origin)
+        return Catalog(
+            contracts=contracts, calendars=self.calendars, ladders=self.ladders, origin=origin
+        )
 
     def _calendar(self, name: str, raw: Mapping[str, Any]) -> Calendar:
         return Calendar.from_hours(
@@ -302,16 +325,20 @@ class _Builder:
             where = f"points[{i}]"
             if ("at" in point) == ("after_due" in point):
                 raise ValueError(f"{where}: give exactly one of 'at' or 'after_due'")
-            fraction = _field(where + ".at", lambda p=point: _percent_point(p["at"])) if "at" in point else None
+            fraction = (
+                _field(where + ".at", partial(_percent_point, point["at"]))
+                if "at" in point
+                else None
+            )
             delay = (
-                _field(where + ".after_due", lambda p=point: parse_duration(p["after_due"]))
+                _field(where + ".after_due", partial(parse_duration, point["after_due"]))
                 if "after_due" in point
                 else None
             )
             points.append(
                 _field(
                     where,
-                    lambda p=point, f=fraction, d=delay: LadderPoint(p["name"], p["level"], f, d),
+                    partial(LadderPoint, point["name"], point["level"], fraction, delay),
                 )
             )
         return Ladder(name, tuple(points))
@@ -320,8 +347,8 @@ class _Builder:
         tiers = []
         for i, tier in enumerate(raw["tiers"]):
             where = f"tiers[{i}]"
-            low = _field(where + ".from", lambda t=tier: _decimal(t["from_"], "tier bound"))
-            high = _field(where + ".to", lambda t=tier: _decimal(t["to"], "tier bound"))
+            low = _field(where + ".from", partial(_decimal, tier["from_"], "tier bound"))
+            high = _field(where + ".to", partial(_decimal, tier["to"], "tier bound"))
             tiers.append(CreditTier(low, high, tier["reduction_pct"], tier.get("reading")))
         return _field("tiers", lambda: validate_credit_tiers(tiers))
 
@@ -341,10 +368,12 @@ class _Builder:
             return EndOfNextWorkingDay()
         if kind == "immediately":
             if "grace" not in raw:
-                raise ValueError(f"{where}.grace: an 'immediately' target needs a grace period such as PT15M")
+                raise ValueError(
+                    f"{where}.grace: an 'immediately' target needs a grace period such as PT15M"
+                )
             grace = _field(where + ".grace", lambda: parse_duration(raw["grace"]))
             return _field(where + ".grace", lambda: Immediately(grace))
-        if kind.upper().startswith("P"):
+        if kind.upper().lstrip("-").startswith("P"):
             amount = _field(where + ".target", lambda: parse_duration(kind))
             return _field(where + ".target", lambda: BusinessDuration(amount))
         raise ValueError(
@@ -355,7 +384,11 @@ class _Builder:
     def _terms(self, i: int, raw: Mapping[str, Any]) -> Terms:
         at = f"terms[{i}]"
         calendar = self._named(self.calendars, raw["calendar"], "calendar", f"{at}.calendar")
-        ladder = self._named(self.ladders, raw["ladder"], "ladder", f"{at}.ladder") if "ladder" in raw else None
+        ladder = (
+            self._named(self.ladders, raw["ladder"], "ladder", f"{at}.ladder")
+            if "ladder" in raw
+            else None
+        )
         missing = [s.value for s in Severity if s.value not in raw["response"]]
         if missing:
             raise ValueError(f"{at}.response: no rule for {', '.join(missing)}")
@@ -364,15 +397,23 @@ class _Builder:
             severity = Severity(key)
             where = f"{at}.response.{key}"
             rule_ladder = (
-                self._named(self.ladders, rule["ladder"], "ladder", where + ".ladder") if "ladder" in rule else None
+                self._named(self.ladders, rule["ladder"], "ladder", where + ".ladder")
+                if "ladder" in rule
+                else None
             )
-            response[severity] = ResponseRule(self._target(rule, where), rule["source"], rule_ladder)
+            response[severity] = ResponseRule(
+                self._target(rule, where), rule["source"], rule_ladder
+            )
         fee = self._fee(raw["fee"], f"{at}.fee") if "fee" in raw else None
         penalty = self._penalty(raw["penalty"], f"{at}.penalty") if "penalty" in raw else None
         if penalty is not None and fee is None:
-            raise ValueError(f"{at}.penalty: a penalty needs a fee to deduct from ({at}.fee is missing)")
+            raise ValueError(
+                f"{at}.penalty: a penalty needs a fee to deduct from ({at}.fee is missing)"
+            )
         availability = (
-            self._availability(raw["availability"], f"{at}.availability") if "availability" in raw else None
+            self._availability(raw["availability"], f"{at}.availability")
+            if "availability" in raw
+            else None
         )
         return Terms(
             valid_from=raw["valid_from"],
@@ -387,12 +428,18 @@ class _Builder:
 
     def _fee(self, raw: Mapping[str, Any], where: str) -> FeeFormula:
         base = _field(where + ".base_monthly", lambda: _decimal(raw["base_monthly"], "amount"))
-        per_user = _field(where + ".per_user_monthly", lambda: _decimal(raw["per_user_monthly"], "amount"))
+        per_user = _field(
+            where + ".per_user_monthly", lambda: _decimal(raw["per_user_monthly"], "amount")
+        )
         if raw["billing_months"] not in (1, 3, 6, 12):
-            raise ValueError(f"{where}.billing_months: must be 1, 3, 6 or 12, got {raw['billing_months']}")
+            raise ValueError(
+                f"{where}.billing_months: must be 1, 3, 6 or 12, got {raw['billing_months']}"
+            )
         return _field(
             where,
-            lambda: FeeFormula(base, per_user, raw["billing_months"], raw["active_users"], raw["currency"]),
+            lambda: FeeFormula(
+                base, per_user, raw["billing_months"], raw["active_users"], raw["currency"]
+            ),
         )
 
     def _penalty(self, raw: Mapping[str, Any], where: str) -> PenaltyRule:
@@ -400,7 +447,11 @@ class _Builder:
         return _field(
             where,
             lambda: PenaltyRule(
-                pct, Stacking(raw["stacking"]), raw["periods_later"], raw["claim_limit_months"], raw["source"]
+                pct,
+                Stacking(raw["stacking"]),
+                raw["periods_later"],
+                raw["claim_limit_months"],
+                raw["source"],
             ),
         )
 
@@ -413,23 +464,27 @@ class _Builder:
 
         core = calendar("core_time")
         assert core is not None
-        fraction = _field(where + ".fraction_when_fewer", lambda: Fraction(raw["fraction_when_fewer"]))
-        if not 0 <= fraction <= 1:
-            raise ValueError(f"{where}.fraction_when_fewer: must be between 0 and 1")
-        if raw["min_users"] < 0:
-            raise ValueError(f"{where}.min_users: must not be negative")
+        fraction = _field(
+            where + ".fraction_when_fewer", lambda: Fraction(raw["fraction_when_fewer"])
+        )
         tiers = (
-            self._named(self.tiers, raw["credit_tiers"], "credit tier table", f"{where}.credit_tiers")
+            self._named(
+                self.tiers, raw["credit_tiers"], "credit tier table", f"{where}.credit_tiers"
+            )
             if "credit_tiers" in raw
             else ()
         )
         return AvailabilityTerms(
-            guarantee_pct=_field(where + ".guarantee_pct", lambda: _decimal(raw["guarantee_pct"], "percentage")),
+            guarantee_pct=_field(
+                where + ".guarantee_pct", lambda: _decimal(raw["guarantee_pct"], "percentage")
+            ),
             core_time=core,
             periodic_maintenance=calendar("periodic_maintenance"),
             planned_maintenance=calendar("planned_maintenance"),
-            planned_notice=_field(where + ".planned_notice", lambda: parse_duration(raw["planned_notice"])),
-            threshold=DowntimeThreshold(raw["min_users"], fraction),
+            planned_notice=_field(
+                where + ".planned_notice", lambda: parse_duration(raw["planned_notice"])
+            ),
+            threshold=_field(where, partial(DowntimeThreshold, raw["min_users"], fraction)),
             excluded_causes=frozenset(raw["excluded_causes"]),
             credit_tiers=tiers,
             source=raw["source"],
@@ -461,7 +516,7 @@ class _Builder:
         )
 
 
-def _in(where: str, build: Any) -> Any:
+def _in(where: str, build: Callable[[], T]) -> T:
     """Run a build step, prefixing any error with the catalog object it concerns."""
     try:
         return build()
@@ -472,7 +527,7 @@ def _in(where: str, build: Any) -> Any:
         raise CatalogError(f"{where}: {message}") from None
 
 
-def _field(where: str, build: Any) -> Any:
+def _field(where: str, build: Callable[[], T]) -> T:
     """Run a value parser, prefixing any error with the field path."""
     try:
         return build()

@@ -453,15 +453,15 @@ def _planned(
         return pieces, f"the terms define no planned-maintenance windows, {unplanned}"
     if outage.announced_at is None:
         return pieces, (
-            f"planned maintenance with no recorded announcement; it needs at least "
-            f"{_span(duration_us(notice))} notice ({terms.source}), {unplanned}"
+            f"planned maintenance with no recorded announcement; it needs a notice of at least "
+            f"{_span(duration_us(notice))} ({terms.source}), {unplanned}"
         )
     given = start - to_us(outage.announced_at)
     if given < duration_us(notice):
         when = "after" if given < 0 else "before"
         return pieces, (
             f"planned maintenance announced {_span(abs(given))} {when} the start; it needs "
-            f"at least {_span(duration_us(notice))} notice ({terms.source}), {unplanned}"
+            f"a notice of at least {_span(duration_us(notice))} ({terms.source}), {unplanned}"
         )
     remaining = _subtract(pieces, _open_intervals(windows, *span))
     excluded = _measure(pieces) - _measure(remaining)

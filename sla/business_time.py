@@ -16,10 +16,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from sla.calendar import Calendar
-from sla.instants import duration_us, from_us, to_us, wall_clock_us
+from sla.instants import duration_us, from_us, local_midnight_us, to_us, wall_clock_us
 
 Interval = tuple[int, int]
 """A half-open [start, end) span of instants in epoch microseconds."""
@@ -45,20 +44,23 @@ class Timeline:
     def _compile(self) -> None:
         starts: list[int] = []
         ends: list[int] = []
+        day_ends: list[int] = []
+        midnights: list[int] = []
         day = date(self.first_year, 1, 1)
         stop = date(self.last_year + 1, 1, 1)
         while day < stop:
+            midnights.append(local_midnight_us(day, self.zone))
+            first_of_day = len(starts)
             for window in self.calendar.windows_on(day):
                 start = wall_clock_us(day, window.start, self.zone)
                 end = wall_clock_us(day, window.end, self.zone)
-                if end <= start:
-                    continue  # a window swallowed by a spring-forward gap
-                if ends and ends[-1] == start:
-                    ends[-1] = end  # adjacent windows (e.g. 24/7) are one interval
-                else:
+                if end > start:  # else a window swallowed by a spring-forward gap
                     starts.append(start)
                     ends.append(end)
+            if len(starts) > first_of_day:
+                day_ends += [ends[-1]] * (len(starts) - first_of_day)
             day += timedelta(days=1)
+        midnights.append(local_midnight_us(stop, self.zone))
         before = []
         total = 0
         for start, end in zip(starts, ends, strict=True):
@@ -66,10 +68,12 @@ class Timeline:
             total += end - start
         self.starts = starts
         self.ends = ends
+        self.day_ends = day_ends  # close of business of the local day interval i is on
+        self.midnights = midnights  # local midnights of the span, for "next day" questions
         self.before = before  # open time before interval i
         self.through = [b + e - s for b, s, e in zip(before, starts, ends, strict=True)]
-        self.low = to_us(datetime(self.first_year, 1, 1, tzinfo=self.zone))
-        self.high = to_us(datetime(self.last_year + 1, 1, 1, tzinfo=self.zone))
+        self.low = midnights[0]
+        self.high = midnights[-1]
 
     def cover(self, instant: int) -> None:
         """Grow the span so that ``instant`` and the years around it are compiled."""
@@ -142,18 +146,27 @@ class Timeline:
         "Working day" is a day on which the calendar opens at all; it ends when its last
         window closes, so the hour is catalog data, not a constant.
         """
-        local_day = from_us(instant, self.zone).date()
-        next_midnight = wall_clock_us(local_day, 86_400, self.zone)
-        first = self.next_open(next_midnight)
-        day = from_us(first, self.zone).date()
-        return wall_clock_us(day, self.calendar.windows_on(day)[-1].end, self.zone)
+        self.cover(instant)
+        next_midnight = self.midnights[bisect_right(self.midnights, instant)]
+        while True:
+            i = bisect_left(self.starts, next_midnight)
+            if i < len(self.starts):
+                return self.day_ends[i]
+            if self.last_year - self.first_year > _MAX_EMPTY_YEARS * 20:
+                raise NeverOpen(f"calendar {self.calendar.name!r} is never open")
+            self._extend_forward()
 
 
-@lru_cache(maxsize=256)
 def timeline(calendar: Calendar) -> Timeline:
-    """The shared compiled timeline of a calendar, starting a year either side of today's
-    era; it grows when asked about instants outside its span."""
-    return Timeline(calendar, 2024, 2024 + _INITIAL_YEARS)
+    """The compiled timeline of a calendar, built on first use and kept on the calendar
+    value itself (a frozen value, so the timeline can never go stale); it starts around
+    today's era and grows when asked about instants outside its span."""
+    try:
+        return calendar._timeline  # type: ignore[attr-defined,no-any-return]
+    except AttributeError:
+        line = Timeline(calendar, 2024, 2024 + _INITIAL_YEARS)
+        object.__setattr__(calendar, "_timeline", line)
+        return line
 
 
 def merge_intervals(intervals: Iterable[Interval]) -> list[Interval]:
@@ -219,7 +232,9 @@ class BusinessClock:
         self, start: datetime, end: datetime, pauses: Sequence[tuple[datetime, datetime]] = ()
     ) -> timedelta:
         merged = merge_intervals((to_us(a), to_us(b)) for a, b in pauses)
-        return timedelta(microseconds=between_with_pauses(self.line, to_us(start), to_us(end), merged))
+        return timedelta(
+            microseconds=between_with_pauses(self.line, to_us(start), to_us(end), merged)
+        )
 
     def next_open(self, instant: datetime) -> datetime:
         return from_us(self.line.next_open(to_us(instant)), self.calendar.zone)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
@@ -66,7 +67,7 @@ def check_no_overlap(windows: Iterable[Window]) -> tuple[Window, ...]:
     """Sort a day's windows, refusing overlaps: two windows over the same minute are almost
     certainly a typo in a catalog, and silently merging them would hide it."""
     ordered = tuple(sorted(windows))
-    for earlier, later in zip(ordered, ordered[1:], strict=False):
+    for earlier, later in pairwise(ordered):
         if later.start < earlier.end:
             raise ValueError(f"windows {earlier} and {later} overlap")
     return ordered
@@ -95,11 +96,18 @@ class Calendar:
         for windows in self.week:
             check_no_overlap(windows)
         try:
-            ZoneInfo(self.timezone)
+            object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {self.timezone!r}") from None
         if self.holiday_country is not None:
             _holiday_names(self.holiday_country, 2000)  # fails early for an unknown country
+        fields_ = (self.name, self.timezone, self.week, self.holiday_country)
+        object.__setattr__(self, "_hash", hash((*fields_, self.closed_dates, self.open_dates)))
+
+    def __hash__(self) -> int:
+        # Computed once: the compiled timeline is looked up by calendar on every deadline,
+        # and hashing the nested window tuples each time costs more than the arithmetic.
+        return self._hash  # type: ignore[no-any-return,attr-defined]
 
     @classmethod
     def from_hours(
@@ -118,11 +126,10 @@ class Calendar:
             raise ValueError(f"unknown weekday(s) {sorted(unknown)}; use {', '.join(WEEKDAYS)}")
         week = []
         for day in WEEKDAYS:
-            parsed = [Window.parse(text) for text in hours.get(day, ())]
             try:
-                week.append(check_no_overlap(parsed))
+                week.append(check_no_overlap(Window.parse(text) for text in hours.get(day, ())))
             except ValueError as exc:
-                raise ValueError(f"{day}: {exc}") from None
+                raise ValueError(f"hours.{day}: {exc}") from None
         return cls(
             name=name,
             timezone=timezone,
@@ -134,14 +141,16 @@ class Calendar:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return self._zone  # type: ignore[no-any-return,attr-defined]
 
     @property
     def is_always_open(self) -> bool:
         """True for a 24/7 clock: the "immediately" targets run on one."""
         full = (Window(0, 86_400),)
-        return all(day == full for day in self.week) and not self.closed_dates and (
-            self.holiday_country is None
+        return (
+            all(day == full for day in self.week)
+            and not self.closed_dates
+            and (self.holiday_country is None)
         )
 
     def closed_reason(self, day: date) -> str | None:
@@ -176,7 +185,9 @@ class Calendar:
         for names, windows in groups:
             if not windows:
                 continue
-            label = names[0].title() if len(names) == 1 else f"{names[0].title()}-{names[-1].title()}"
+            label = (
+                names[0].title() if len(names) == 1 else f"{names[0].title()}-{names[-1].title()}"
+            )
             parts.append(f"{label} {', '.join(str(w) for w in windows)}")
         text = "; ".join(parts) or "never open"
         if self.holiday_country:
@@ -192,9 +203,13 @@ def _holiday_names(country: str, year: int) -> Mapping[date, str]:
     Norway, but whether Sunday is open is the weekly windows' business.
     """
     try:
-        table = holidays_lib.country_holidays(
-            country, years=year, language=_LANGUAGE.get(country), include_sundays=False
-        ) if country == "NO" else holidays_lib.country_holidays(country, years=year)
+        table = (
+            holidays_lib.country_holidays(
+                country, years=year, language=_LANGUAGE.get(country), include_sundays=False
+            )
+            if country == "NO"
+            else holidays_lib.country_holidays(country, years=year)
+        )
     except NotImplementedError:
         raise ValueError(f"unknown holiday country {country!r}") from None
     return dict(table.items())

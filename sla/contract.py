@@ -87,7 +87,9 @@ class Contract:
             raise ValueError(f"contract {self.id!r} has no terms")
         dates = [t.valid_from for t in self.terms]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
-            raise ValueError(f"contract {self.id!r}: terms must have distinct valid_from dates in order")
+            raise ValueError(
+                f"contract {self.id!r}: terms must have distinct valid_from dates in order"
+            )
 
     def terms_at(self, received: datetime) -> Terms:
         """The terms in force on the local date of ``received`` (in the contract's zone)."""
@@ -101,7 +103,9 @@ class Contract:
             )
         return in_force[-1]
 
-    def deadline(self, severity: Severity, received: datetime, pauses: tuple[Pause, ...] = ()) -> Deadline:
+    def deadline(
+        self, severity: Severity, received: datetime, pauses: tuple[Pause, ...] = ()
+    ) -> Deadline:
         terms = self.terms_at(received)
         return compute_deadline(terms.response[severity].target, terms.calendar, received, pauses)
 

@@ -26,9 +26,13 @@ class LadderPoint:
 
     def __post_init__(self) -> None:
         if (self.budget_fraction is None) == (self.after_due is None):
-            raise ValueError(f"ladder point {self.name!r} needs exactly one of a budget fraction or a delay after due")
+            raise ValueError(
+                f"ladder point {self.name!r} needs exactly one of a budget fraction or a delay after due"
+            )
         if self.budget_fraction is not None and not 0 <= self.budget_fraction <= 1:
-            raise ValueError(f"ladder point {self.name!r}: budget fraction must be between 0 % and 100 %")
+            raise ValueError(
+                f"ladder point {self.name!r}: budget fraction must be between 0 % and 100 %"
+            )
         if self.after_due is not None and self.after_due < timedelta(0):
             raise ValueError(f"ladder point {self.name!r}: delay after due must not be negative")
         if self.level < 1:
@@ -65,7 +69,11 @@ def escalation_schedule(ladder: Ladder, deadline: Deadline) -> list[EscalationPo
     result = []
     for point in ladder.points:
         if point.budget_fraction is not None:
-            spent = deadline.budget * point.budget_fraction.numerator // point.budget_fraction.denominator
+            spent = (
+                deadline.budget
+                * point.budget_fraction.numerator
+                // point.budget_fraction.denominator
+            )
             at = deadline.due if point.budget_fraction == 1 else deadline.after_budget(spent)
         else:
             assert point.after_due is not None

@@ -22,7 +22,9 @@ class ExplainedDeadline:
     notes: tuple[str, ...]
 
 
-def explain_deadline(contract: Contract, severity: Severity, received: datetime) -> ExplainedDeadline:
+def explain_deadline(
+    contract: Contract, severity: Severity, received: datetime
+) -> ExplainedDeadline:
     terms = contract.terms_at(received)
     rule = terms.response[severity]
     deadline = contract.deadline(severity, received)
@@ -58,4 +60,3 @@ def explain_deadline(contract: Contract, severity: Severity, received: datetime)
         target=rule.target.code(),
         notes=tuple(notes),
     )
-

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 US_PER_SECOND = 1_000_000
 US_PER_MINUTE = 60 * US_PER_SECOND
 US_PER_HOUR = 60 * US_PER_MINUTE
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def to_us(instant: datetime) -> int:
@@ -25,8 +24,12 @@ def to_us(instant: datetime) -> int:
 
 
 def from_us(us: int, zone: tzinfo) -> datetime:
-    """The instant ``us`` as an aware datetime in ``zone``."""
-    return (_EPOCH + timedelta(microseconds=us)).astimezone(zone)
+    """The instant ``us`` as an aware datetime in ``zone`` (whole seconds through
+    ``fromtimestamp``, which sets ``fold`` right in the repeated autumn hour; the
+    microseconds added exactly)."""
+    seconds, micro = divmod(us, US_PER_SECOND)
+    whole = datetime.fromtimestamp(seconds, zone)
+    return whole.replace(microsecond=micro) if micro else whole
 
 
 def duration_us(value: timedelta) -> int:

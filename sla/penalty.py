@@ -94,7 +94,9 @@ def period_penalty(
     if breaches < 0:
         raise ValueError("breaches must not be negative")
     if period.months != fee.billing_months:
-        raise ValueError(f"the fee is invoiced every {fee.billing_months} months; {period} is not such a period")
+        raise ValueError(
+            f"the fee is invoiced every {fee.billing_months} months; {period} is not such a period"
+        )
     applies_to = period
     for _ in range(rule.periods_later):
         applies_to = applies_to.next()
@@ -112,10 +114,14 @@ def period_penalty(
                 f"reading: {breaches} missed guarantees in {period} do not stack; one {rule.deduction_pct} % deduction ({rule.source})"
             )
         else:
-            notes.append(f"1 missed guarantee in {period}: {rule.deduction_pct} % deduction ({rule.source})")
+            notes.append(
+                f"1 missed guarantee in {period}: {rule.deduction_pct} % deduction ({rule.source})"
+            )
     else:
         pct = min(Decimal(100), rule.deduction_pct * breaches)
-        notes.append(f"{breaches} × {rule.deduction_pct} % per missed guarantee, capped at 100 % ({rule.source})")
+        notes.append(
+            f"{breaches} × {rule.deduction_pct} % per missed guarantee, capped at 100 % ({rule.source})"
+        )
     amount = money(base * pct / 100)
     notes.append(f"deduction applies to the invoice for {applies_to} (next invoicing point)")
     claim_by = None

@@ -24,7 +24,9 @@ class Period:
         if self.months not in (1, 3, 6, 12):
             raise ValueError(f"billing period of {self.months} months is not supported")
         if not 1 <= self.index <= 12 // self.months:
-            raise ValueError(f"period index {self.index} out of range for {self.months}-month periods")
+            raise ValueError(
+                f"period index {self.index} out of range for {self.months}-month periods"
+            )
 
     @classmethod
     def quarter(cls, text: str) -> Period:

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 
 from sla.business_time import (
     Interval,
@@ -89,6 +90,7 @@ def _minutes(amount: timedelta) -> str:
     return str(int(minutes)) if minutes == int(minutes) else f"{minutes:g}"
 
 
+@lru_cache(maxsize=64)
 def always_open(timezone: str) -> Calendar:
     """A 24/7 clock in a zone: what "immediately" and real elapsed time run on."""
     return Calendar.from_hours("always", timezone, {day: ["00:00-24:00"] for day in WEEKDAYS})
@@ -115,7 +117,9 @@ class Deadline:
 
     def business_time(self, start: datetime, end: datetime) -> timedelta:
         """Business time on this deadline's clock, less its pauses."""
-        used = between_with_pauses(timeline(self.clock), to_us(start), to_us(end), self.merged_pauses())
+        used = between_with_pauses(
+            timeline(self.clock), to_us(start), to_us(end), self.merged_pauses()
+        )
         return timedelta(microseconds=used)
 
     def after_budget(self, spent: timedelta) -> datetime:
@@ -139,10 +143,12 @@ def compute_deadline(
     opens (CONTRACTS.md §1 reading); pauses stop the clock and push the deadline out.
     """
     pause_tuple = tuple(pauses)
-    merged = merge_intervals((to_us(a), to_us(b)) for a, b in pause_tuple)
+    merged = merge_intervals((to_us(a), to_us(b)) for a, b in pause_tuple) if pause_tuple else []
+    zone = calendar.zone
     start_us = to_us(received)
     if isinstance(target, Immediately):
         clock = always_open(calendar.timezone)
+        line = timeline(clock)
         budget_us = duration_us(target.grace)
         clock_start_us = start_us
     else:
@@ -152,28 +158,40 @@ def compute_deadline(
         if isinstance(target, BusinessDuration):
             budget_us = duration_us(target.amount)
         elif isinstance(target, EndOfNextWorkingDay):
-            nominal = line.end_of_next_working_day(start_us)
-            budget_us = line.between(clock_start_us, nominal)
+            budget_us = line.between(clock_start_us, line.end_of_next_working_day(start_us))
         else:
             return Deadline(
-                target=target,
-                received=received,
-                clock_starts=from_us(clock_start_us, calendar.zone),
-                due=None,
-                budget=None,
-                clock=clock,
-                pauses=pause_tuple,
+                target, received, from_us(clock_start_us, zone), None, None, clock, pause_tuple
             )
-    due_us = add_with_pauses(timeline(clock), clock_start_us, budget_us, merged)
+    if merged:
+        due_us = add_with_pauses(line, clock_start_us, budget_us, merged)
+    else:
+        due_us = line.add(clock_start_us, budget_us)
     return Deadline(
-        target=target,
-        received=received,
-        clock_starts=from_us(clock_start_us, calendar.zone),
-        due=from_us(due_us, calendar.zone),
-        budget=timedelta(microseconds=budget_us),
-        clock=clock,
-        pauses=pause_tuple,
+        target,
+        received,
+        from_us(clock_start_us, zone),
+        from_us(due_us, zone),
+        timedelta(microseconds=budget_us),
+        clock,
+        pause_tuple,
     )
+
+
+def due_instant(target: ResponseTarget, calendar: Calendar, received: datetime) -> datetime | None:
+    """Only the deadline, without pauses: the hot path for recomputing many tickets.
+
+    Adding business time from the receipt gives the same instant as adding it from the
+    clock start, because closed time adds nothing; so one bisection does the work.
+    """
+    zone = calendar.zone
+    if isinstance(target, BusinessDuration):
+        return from_us(timeline(calendar).add(to_us(received), duration_us(target.amount)), zone)
+    if isinstance(target, EndOfNextWorkingDay):
+        return from_us(timeline(calendar).end_of_next_working_day(to_us(received)), zone)
+    if isinstance(target, Immediately):
+        return received.astimezone(zone) + target.grace
+    return None
 
 
 class Outcome(StrEnum):

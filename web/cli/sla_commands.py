@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from config.catalog import CatalogError, Catalog, load_catalog
+from config.catalog import Catalog, CatalogError, load_catalog
 from sla.availability import Outage, month_availability
 from sla.contract import Contract
 from sla.explain import explain_deadline
@@ -25,7 +25,15 @@ from sla.periods import Period
 from sla.severity import Severity
 from web.cli.output import OSLO, emit_csv, emit_json, iso, nok, number
 
-DEADLINE_COLUMNS = ("contract", "severity", "received", "clock_starts", "deadline", "target", "notes")
+DEADLINE_COLUMNS = (
+    "contract",
+    "severity",
+    "received",
+    "clock_starts",
+    "deadline",
+    "target",
+    "notes",
+)
 
 
 class BadArgument(click.ClickException):
@@ -86,15 +94,23 @@ def _timestamp_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 @sla.command()
 @click.option("--contract", "contract_id", required=True, help="Contract id from the catalog.")
-@click.option("--received", help="When the ticket was received (ISO 8601; no offset = Europe/Oslo).")
+@click.option(
+    "--received", help="When the ticket was received (ISO 8601; no offset = Europe/Oslo)."
+)
 @click.option(
     "--received-file",
     type=click.Path(path_type=Path, dir_okay=False),
     help="A file with one timestamp per line; prints one JSON object per line.",
 )
-@click.option("--severity", default="non-critical", show_default=True, help="critical or non-critical.")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True)
-def deadline(contract_id: str, received: str | None, received_file: Path | None, severity: str, fmt: str) -> int:
+@click.option(
+    "--severity", default="non-critical", show_default=True, help="critical or non-critical."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+def deadline(
+    contract_id: str, received: str | None, received_file: Path | None, severity: str, fmt: str
+) -> int:
     """When response is due for a ticket on CONTRACT received at RECEIVED."""
     if (received is None) == (received_file is None):
         raise BadArgument("give exactly one of --received or --received-file")
@@ -126,21 +142,27 @@ def deadline(contract_id: str, received: str | None, received_file: Path | None,
     return 1 if rejected else 0
 
 
-_OUTAGE = re.compile(r"^(?P<start>[^/]+)/(?P<end>[^@]+)@(?P<affected>[^@:]+)(?::(?P<cause>[a-z-]+))?$")
+_OUTAGE = re.compile(
+    r"^(?P<start>[^/]+)/(?P<end>[^@]+)@(?P<affected>[^@:]+)(?::(?P<cause>[a-z-]+))?$"
+)
 
 
 def _outage(text: str) -> Outage:
     """``START/END@AFFECTED`` with an optional ``:CAUSE`` (e.g. ``:third-party``)."""
     match = _OUTAGE.match(text.strip())
     if not match:
-        raise BadArgument(f"--outage {text!r}: expected START/END@AFFECTED, e.g. 2026-03-10T09:00/2026-03-10T13:00@12")
+        raise BadArgument(
+            f"--outage {text!r}: expected START/END@AFFECTED, e.g. 2026-03-10T09:00/2026-03-10T13:00@12"
+        )
     try:
         start = parse_instant(match["start"], OSLO)
         end = parse_instant(match["end"], OSLO)
     except ValueError as exc:
         raise BadArgument(f"--outage {text!r}: {exc}") from None
     if not match["affected"].strip().isdigit():
-        raise BadArgument(f"--outage {text!r}: affected users {match['affected']!r} is not a whole number")
+        raise BadArgument(
+            f"--outage {text!r}: affected users {match['affected']!r} is not a whole number"
+        )
     try:
         return Outage(start, end, int(match["affected"]), cause=match["cause"])
     except ValueError as exc:
@@ -186,10 +208,21 @@ def uptime(contract_id: str, month: str, users: int, outages: tuple[str, ...]) -
 @sla.command()
 @click.option("--contract", "contract_id", required=True)
 @click.option("--quarter", required=True, help="YYYYQn, the quarter the breaches happened in.")
-@click.option("--users", type=click.IntRange(min=0), help="Active users (default: the catalog's figure).")
-@click.option("--breaches", type=click.IntRange(min=0), required=True, help="Missed guarantees in the quarter.")
-@click.option("--first-breach", "first_breach", help="Date of the first breach (YYYY-MM-DD), for claim_by.")
-def penalty(contract_id: str, quarter: str, users: int | None, breaches: int, first_breach: str | None) -> int:
+@click.option(
+    "--users", type=click.IntRange(min=0), help="Active users (default: the catalog's figure)."
+)
+@click.option(
+    "--breaches",
+    type=click.IntRange(min=0),
+    required=True,
+    help="Missed guarantees in the quarter.",
+)
+@click.option(
+    "--first-breach", "first_breach", help="Date of the first breach (YYYY-MM-DD), for claim_by."
+)
+def penalty(
+    contract_id: str, quarter: str, users: int | None, breaches: int, first_breach: str | None
+) -> int:
     """The fee deduction that missed guarantees in a quarter trigger."""
     try:
         period = Period.quarter(quarter)
@@ -200,7 +233,9 @@ def penalty(contract_id: str, quarter: str, users: int | None, breaches: int, fi
         try:
             first = date.fromisoformat(first_breach)
         except ValueError:
-            raise BadArgument(f"--first-breach: {first_breach!r} is not a date (YYYY-MM-DD)") from None
+            raise BadArgument(
+                f"--first-breach: {first_breach!r} is not a date (YYYY-MM-DD)"
+            ) from None
         if not period.first_day <= first <= period.last_day:
             raise BadArgument(f"--first-breach: {first} is not in {period}")
     contract = _contract(_catalog(), contract_id)
@@ -225,4 +260,3 @@ def penalty(contract_id: str, quarter: str, users: int | None, breaches: int, fi
         out["claim_by"] = result.claim_by.isoformat()
     emit_json(out)
     return 0
-

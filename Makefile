@@ -1,0 +1,38 @@
+# One entry point for people and CI. `make test` and `make demo` set up everything they need.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## test: the whole test suite (the README's test command)
+test: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider
+
+## demo: what the SLA core answers for the worked examples of CONTRACTS.md
+demo: $(STAMP)
+	$(VENV)/bin/triage sla deadline --contract nettsoft-mbn --received 2026-03-28T10:00
+	$(VENV)/bin/triage sla deadline --contract pindena --received 2026-03-31T10:00
+	$(VENV)/bin/triage sla deadline --contract nettsoft-vps-access --severity critical --received 2026-03-29T03:00
+	$(VENV)/bin/triage sla uptime --contract nettsoft-vps-access --month 2026-03 --users 40 --outage 2026-03-10T09:00/2026-03-10T13:00@12
+	$(VENV)/bin/triage sla penalty --contract nettsoft-mbn --quarter 2026Q1 --users 40 --breaches 2 --first-breach 2026-02-03
+
+## lint: ruff (lint + format check) and mypy (strict on the pure packages)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy sla triage config
+
+## bench: speed figures (not tests; printed, not asserted)
+bench: $(STAMP)
+	$(PY) bench/sla_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
