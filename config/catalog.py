@@ -64,7 +64,10 @@ def parse_duration(text: str) -> timedelta:
     if not match or value in ("P", "PT") or value.endswith("T"):
         raise ValueError(f"duration {text!r} is not an ISO 8601 duration such as PT60M or P5D")
     parts = {k: float(v) for k, v in match.groupdict().items() if v}
-    return timedelta(**parts)
+    try:
+        return timedelta(**parts)
+    except OverflowError:
+        raise ValueError(f"duration {text!r} is too large") from None
 
 
 def _decimal(text: str, what: str) -> Decimal:

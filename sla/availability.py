@@ -18,7 +18,6 @@ microseconds on the compiled timelines of ``sla.business_time``.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -515,18 +514,7 @@ def _display_boundary_note(
 
 def _open_intervals(calendar: Calendar, start: int, end: int) -> list[Interval]:
     """The calendar's open time within [start, end), as sorted disjoint intervals."""
-    if end <= start:
-        return []
-    line = timeline(calendar)
-    line.cover(start)
-    line.cover(end)
-    starts, ends = line.starts, line.ends
-    result: list[Interval] = []
-    i = bisect_right(ends, start)
-    while i < len(starts) and starts[i] < end:
-        result.append((max(start, starts[i]), min(end, ends[i])))
-        i += 1
-    return result
+    return timeline(calendar).open_intervals(start, end)
 
 
 def _intersect(first: Sequence[Interval], second: Sequence[Interval]) -> list[Interval]:

@@ -12,6 +12,7 @@ so the same ticket can always be recomputed from its events.
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,83 +25,104 @@ Interval = tuple[int, int]
 """A half-open [start, end) span of instants in epoch microseconds."""
 
 _INITIAL_YEARS = 3
-_MAX_EMPTY_YEARS = 10
+_MAX_SPAN_YEARS = 400
 
 
 class NeverOpen(ValueError):
     """The calendar has no open time in a long span, so no business deadline exists."""
 
 
+@dataclass(frozen=True)
+class _Span:
+    """The compiled arrays of one span of years, replaced whole when the span grows, so a
+    reader on another thread always sees arrays that belong together."""
+
+    starts: list[int]
+    ends: list[int]
+    before: list[int]  # open time before interval i
+    through: list[int]  # open time up to the end of interval i
+    day_ends: list[int]  # close of business of the local day interval i is on
+    midnights: list[int]  # local midnights of the span, for "next day" questions
+    low: int
+    high: int
+
+
+def _compile(calendar: Calendar, first_year: int, last_year: int) -> _Span:
+    zone = calendar.zone
+    starts: list[int] = []
+    ends: list[int] = []
+    day_ends: list[int] = []
+    midnights: list[int] = []
+    day = date(first_year, 1, 1)
+    stop = date(last_year + 1, 1, 1)
+    while day < stop:
+        midnights.append(local_midnight_us(day, zone))
+        first_of_day = len(starts)
+        for window in calendar.windows_on(day):
+            start = wall_clock_us(day, window.start, zone)
+            end = wall_clock_us(day, window.end, zone)
+            if end > start:  # else a window swallowed by a spring-forward gap
+                starts.append(start)
+                ends.append(end)
+        if len(starts) > first_of_day:
+            day_ends += [ends[-1]] * (len(starts) - first_of_day)
+        day += timedelta(days=1)
+    midnights.append(local_midnight_us(stop, zone))
+    before = []
+    total = 0
+    for start, end in zip(starts, ends, strict=True):
+        before.append(total)
+        total += end - start
+    through = [b + e - s for b, s, e in zip(before, starts, ends, strict=True)]
+    return _Span(starts, ends, before, through, day_ends, midnights, midnights[0], midnights[-1])
+
+
+def _elapsed(span: _Span, instant: int) -> int:
+    """Open time from the start of the span to ``instant``."""
+    i = bisect_right(span.starts, instant) - 1
+    if i < 0:
+        return 0
+    return span.before[i] + min(instant, span.ends[i]) - span.starts[i]
+
+
 class Timeline:
-    """Open intervals of one calendar, as flat lists that ``bisect`` can search quickly."""
+    """Open intervals of one calendar, as flat lists that ``bisect`` can search quickly.
+
+    The span of years grows on demand under a lock; every query works on one snapshot.
+    """
 
     def __init__(self, calendar: Calendar, first_year: int, last_year: int) -> None:
         self.calendar = calendar
         self.zone = calendar.zone
         self.first_year = first_year
         self.last_year = last_year
-        self._compile()
+        self._lock = threading.Lock()
+        self._span = _compile(calendar, first_year, last_year)
 
-    def _compile(self) -> None:
-        starts: list[int] = []
-        ends: list[int] = []
-        day_ends: list[int] = []
-        midnights: list[int] = []
-        day = date(self.first_year, 1, 1)
-        stop = date(self.last_year + 1, 1, 1)
-        while day < stop:
-            midnights.append(local_midnight_us(day, self.zone))
-            first_of_day = len(starts)
-            for window in self.calendar.windows_on(day):
-                start = wall_clock_us(day, window.start, self.zone)
-                end = wall_clock_us(day, window.end, self.zone)
-                if end > start:  # else a window swallowed by a spring-forward gap
-                    starts.append(start)
-                    ends.append(end)
-            if len(starts) > first_of_day:
-                day_ends += [ends[-1]] * (len(starts) - first_of_day)
-            day += timedelta(days=1)
-        midnights.append(local_midnight_us(stop, self.zone))
-        before = []
-        total = 0
-        for start, end in zip(starts, ends, strict=True):
-            before.append(total)
-            total += end - start
-        self.starts = starts
-        self.ends = ends
-        self.day_ends = day_ends  # close of business of the local day interval i is on
-        self.midnights = midnights  # local midnights of the span, for "next day" questions
-        self.before = before  # open time before interval i
-        self.through = [b + e - s for b, s, e in zip(before, starts, ends, strict=True)]
-        self.low = midnights[0]
-        self.high = midnights[-1]
+    def _grow(self, first_year: int, last_year: int) -> _Span:
+        with self._lock:
+            if first_year < self.first_year or last_year > self.last_year:
+                if last_year - first_year > _MAX_SPAN_YEARS:
+                    raise NeverOpen(
+                        f"calendar {self.calendar.name!r}: no answer within {_MAX_SPAN_YEARS} years"
+                    )
+                self.first_year = min(first_year, self.first_year)
+                self.last_year = max(last_year, self.last_year)
+                self._span = _compile(self.calendar, self.first_year, self.last_year)
+            return self._span
 
-    def cover(self, instant: int) -> None:
-        """Grow the span so that ``instant`` and the years around it are compiled."""
-        if self.low <= instant < self.high:
-            return
+    def _covering(self, instant: int) -> _Span:
+        span = self._span
+        if span.low <= instant < span.high:
+            return span
         year = from_us(instant, self.zone).year
-        self.first_year = min(self.first_year, year - 1)
-        self.last_year = max(self.last_year, year + 1)
-        self._compile()
+        return self._grow(min(self.first_year, year - 1), max(self.last_year, year + 1))
 
-    def _extend_forward(self) -> None:
-        if self.last_year - self.first_year > 200:
-            raise NeverOpen(f"calendar {self.calendar.name!r} has no open time in 200 years")
-        self.last_year += max(_INITIAL_YEARS, (self.last_year - self.first_year) // 2)
-        self._compile()
-
-    def elapsed(self, instant: int) -> int:
-        """Open time from the start of the compiled span to ``instant``."""
-        i = bisect_right(self.starts, instant) - 1
-        if i < 0:
-            return 0
-        return self.before[i] + min(instant, self.ends[i]) - self.starts[i]
-
-    def at_elapsed(self, total: int) -> int:
-        """The first instant at which ``total`` open time has passed (total > 0)."""
-        j = bisect_left(self.through, total)
-        return self.starts[j] + total - self.before[j]
+    def _longer(self) -> _Span:
+        return self._grow(
+            self.first_year,
+            self.last_year + max(_INITIAL_YEARS, (self.last_year - self.first_year) // 2),
+        )
 
     def add(self, start: int, amount: int) -> int:
         """The instant ``amount`` of open time after ``start``; ``start`` itself for zero."""
@@ -108,37 +130,30 @@ class Timeline:
             raise ValueError("business time to add must not be negative")
         if amount == 0:
             return start
-        self.cover(start)
-        target = self.elapsed(start) + amount
-        empty_extensions = 0
-        while not self.through or self.through[-1] < target:
-            before = self.through[-1] if self.through else 0
-            self._extend_forward()
-            target = self.elapsed(start) + amount
-            after = self.through[-1] if self.through else 0
-            empty_extensions = empty_extensions + 1 if after == before else 0
-            if empty_extensions * _INITIAL_YEARS > _MAX_EMPTY_YEARS:
-                raise NeverOpen(f"calendar {self.calendar.name!r} is never open")
-        return self.at_elapsed(target)
+        span = self._covering(start)
+        target = _elapsed(span, start) + amount
+        while not span.through or span.through[-1] < target:
+            span = self._longer()
+            target = _elapsed(span, start) + amount
+        j = bisect_left(span.through, target)
+        return span.starts[j] + target - span.before[j]
 
     def between(self, start: int, end: int) -> int:
         """Open time in [start, end); zero when end <= start."""
         if end <= start:
             return 0
-        self.cover(start)
-        self.cover(end)
-        return self.elapsed(end) - self.elapsed(start)
+        self._covering(start)
+        span = self._covering(end)  # spans only grow, so this one covers start as well
+        return _elapsed(span, end) - _elapsed(span, start)
 
     def next_open(self, instant: int) -> int:
         """``instant`` if the clock runs then, else the instant it next starts running."""
-        self.cover(instant)
+        span = self._covering(instant)
         while True:
-            i = bisect_right(self.ends, instant)
-            if i < len(self.starts):
-                return max(instant, self.starts[i])
-            if self.last_year - self.first_year > _MAX_EMPTY_YEARS * 20:
-                raise NeverOpen(f"calendar {self.calendar.name!r} is never open")
-            self._extend_forward()
+            i = bisect_right(span.ends, instant)
+            if i < len(span.starts):
+                return max(instant, span.starts[i])
+            span = self._longer()
 
     def end_of_next_working_day(self, instant: int) -> int:
         """Close of business on the first working day strictly after ``instant``'s local date.
@@ -146,15 +161,26 @@ class Timeline:
         "Working day" is a day on which the calendar opens at all; it ends when its last
         window closes, so the hour is catalog data, not a constant.
         """
-        self.cover(instant)
-        next_midnight = self.midnights[bisect_right(self.midnights, instant)]
+        span = self._covering(instant)
+        next_midnight = span.midnights[bisect_right(span.midnights, instant)]
         while True:
-            i = bisect_left(self.starts, next_midnight)
-            if i < len(self.starts):
-                return self.day_ends[i]
-            if self.last_year - self.first_year > _MAX_EMPTY_YEARS * 20:
-                raise NeverOpen(f"calendar {self.calendar.name!r} is never open")
-            self._extend_forward()
+            i = bisect_left(span.starts, next_midnight)
+            if i < len(span.starts):
+                return span.day_ends[i]
+            span = self._longer()
+
+    def open_intervals(self, start: int, end: int) -> list[Interval]:
+        """The open parts of [start, end), for intersecting with other calendars."""
+        if end <= start:
+            return []
+        self._covering(start)
+        span = self._covering(end)
+        i = max(bisect_right(span.ends, start), 0)
+        result = []
+        while i < len(span.starts) and span.starts[i] < end:
+            result.append((max(span.starts[i], start), min(span.ends[i], end)))
+            i += 1
+        return result
 
 
 def timeline(calendar: Calendar) -> Timeline:

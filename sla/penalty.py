@@ -64,6 +64,12 @@ class PenaltyRule:
         if self.periods_later < 0 or self.claim_limit_months < 0:
             raise ValueError("penalty offsets must not be negative")
 
+    def applies_to(self, period: Period) -> Period:
+        """The invoicing period the deduction lands on ("the next invoicing point")."""
+        for _ in range(self.periods_later):
+            period = period.next()
+        return period
+
 
 @dataclass(frozen=True)
 class Penalty:
@@ -88,8 +94,9 @@ def period_penalty(
 ) -> Penalty:
     """Deduction due for the missed guarantees of one billing period.
 
-    The base is the fee of the period the deduction applies to, at the user count given
-    (the count then, CONTRACTS.md §1). ``claim_by`` needs the date the first breach occurred.
+    ``fee`` must be the formula in force in the period the deduction applies to, and
+    ``users`` the active users then (CONTRACTS.md §1): the deduction is a share of that
+    invoice. ``claim_by`` needs the date the first breach occurred.
     """
     if breaches < 0:
         raise ValueError("breaches must not be negative")
@@ -97,9 +104,7 @@ def period_penalty(
         raise ValueError(
             f"the fee is invoiced every {fee.billing_months} months; {period} is not such a period"
         )
-    applies_to = period
-    for _ in range(rule.periods_later):
-        applies_to = applies_to.next()
+    applies_to = rule.applies_to(period)
     base = fee.period_fee(users)
     notes = [
         f"fee {applies_to}: ({fee.base_monthly} + {users} × {fee.per_user_monthly}) × {fee.billing_months} months = {fee.currency} {base} excl. VAT",

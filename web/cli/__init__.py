@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import click
 
+from web.cli.data_commands import classify, db_group, import_command, report
 from web.cli.errors import fail
 from web.cli.sla_commands import sla
 
@@ -22,7 +23,8 @@ def cli() -> None:
     """Support-ticket triage and vendor SLA desk."""
 
 
-cli.add_command(sla)
+for command in (sla, db_group, import_command, report, classify):
+    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

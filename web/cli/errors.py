@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+import click
+
 EXIT_USAGE = 2
 
 
@@ -12,3 +14,7 @@ def fail(message: str) -> int:
     one_line = " ".join(message.split())
     print(f"triage: {one_line}", file=sys.stderr)
     return EXIT_USAGE
+
+
+class BadArgument(click.ClickException):
+    """A client mistake: exit 2 with one line naming the argument."""

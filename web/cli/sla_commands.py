@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from config.catalog import Catalog, CatalogError, load_catalog
+from config.settings import Settings
 from sla.availability import Outage, month_availability
 from sla.contract import Contract
 from sla.explain import explain_deadline
@@ -23,6 +24,9 @@ from sla.instants import parse_instant
 from sla.penalty import period_penalty
 from sla.periods import Period
 from sla.severity import Severity
+from triage.store import db
+from triage.store.recompute import recompute_all
+from web.cli.errors import BadArgument
 from web.cli.output import OSLO, emit_csv, emit_json, iso, nok, number
 
 DEADLINE_COLUMNS = (
@@ -34,10 +38,6 @@ DEADLINE_COLUMNS = (
     "target",
     "notes",
 )
-
-
-class BadArgument(click.ClickException):
-    """A client mistake: exit 2 with one line naming the argument."""
 
 
 def _catalog() -> Catalog:
@@ -240,10 +240,14 @@ def penalty(
             raise BadArgument(f"--first-breach: {first} is not in {period}")
     contract = _contract(_catalog(), contract_id)
     terms = contract.terms_at_date(period.first_day)
-    if terms.penalty is None or terms.fee is None:
+    if terms.penalty is None:
         raise BadArgument(f"--contract: {contract.id!r} has no penalty rule")
-    count = terms.fee.default_users if users is None else users
-    result = period_penalty(terms.penalty, terms.fee, period, count, breaches, first)
+    invoice_terms = contract.terms_at_date(terms.penalty.applies_to(period).first_day)
+    fee = invoice_terms.fee
+    if fee is None:
+        raise BadArgument(f"--contract: {contract.id!r} has no fee to deduct from")
+    count = fee.default_users if users is None else users
+    result = period_penalty(terms.penalty, fee, period, count, breaches, first)
     notes = list(result.notes)
     if users is None:
         notes.insert(0, f"active users not given: using the catalog's figure of {count}")
@@ -259,4 +263,14 @@ def penalty(
     if result.claim_by is not None:
         out["claim_by"] = result.claim_by.isoformat()
     emit_json(out)
+    return 0
+
+
+@sla.command()
+def recompute() -> int:
+    """Derive every stored ticket's deadline again (after a catalog change)."""
+    settings = Settings.from_env()
+    db.upgrade(settings.database_url)
+    catalog = load_catalog(settings.catalog_path)
+    emit_json(recompute_all(db.session_factory(settings.database_url), catalog, datetime.now(UTC)))
     return 0

@@ -1,0 +1,57 @@
+"""Settings from the environment, read when asked (never at import time).
+
+Unset means the embedded default: SQLite and a Redis child process under the data
+directory, SMS to the outbox. Each field's meaning is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    catalog_path: str | None
+    twilio_account_sid: str | None
+    twilio_auth_token: str | None
+    twilio_from: str | None
+    smtp_url: str | None
+    imap_url: str | None
+    secret_key: str | None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        source = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = source.get(name, "").strip()
+            return value or None
+
+        data_dir = Path(get("TRIAGE_DATA_DIR") or "data").expanduser().resolve()
+        database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'triage.sqlite3'}"
+        if database_url.startswith("postgres://"):  # the scheme Heroku-style hosts hand out
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgres://")
+        elif database_url.startswith("postgresql://"):
+            database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+        return cls(
+            data_dir=data_dir,
+            database_url=database_url,
+            redis_url=get("REDIS_URL"),
+            catalog_path=get("TRIAGE_CATALOG"),
+            twilio_account_sid=get("TWILIO_ACCOUNT_SID"),
+            twilio_auth_token=get("TWILIO_AUTH_TOKEN"),
+            twilio_from=get("TWILIO_FROM"),
+            smtp_url=get("SMTP_URL"),
+            imap_url=get("IMAP_URL"),
+            secret_key=get("SECRET_KEY"),
+        )
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,76 @@
+"""Shared fixtures: real databases (SQLite always; PostgreSQL where one answers).
+
+PostgreSQL: ``TRIAGE_TEST_POSTGRES_URL`` (an admin URL), default the local server with
+trust auth. Each test session creates its own database and drops it afterwards. In CI
+(``CI=true``) an unreachable PostgreSQL fails the run instead of skipping, so a green CI
+always means both databases were exercised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from triage.store import db
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TRIAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_database() -> Iterator[str]:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"triage_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI and did not answer: {exc.orig}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_URL.split('@')[-1]}")
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        db.engine_for(url).dispose()
+        db.engine_for.cache_clear()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated, empty database of each kind, shared by the session's tests."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'triage.sqlite3'}"
+        db.upgrade(url)
+        yield url
+        return
+    generator = _postgres_database()
+    url = next(generator)
+    db.upgrade(url)
+    yield url
+    with contextlib.suppress(StopIteration):
+        next(generator)
+
+
+@pytest.fixture
+def sessions(database_url: str):  # type: ignore[no-untyped-def]
+    """A session factory on a database emptied before the test."""
+    from triage.store.models import Base
+
+    engine = db.engine_for(database_url)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    return db.session_factory(database_url)

@@ -1,0 +1,162 @@
+"""The kinds of evidence a ticket can contain, and what each one means under the contract.
+
+The classifier never decides from one phrase. It collects evidence of a few kinds (is
+something broken, for whom, which service, is it over already) and the scorer weighs them.
+Keeping the kinds in one place makes it possible to read the rule table and the weights
+side by side, and every kind carries the sentence a reason shows to the user.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+NETTSOFT_CRITICAL = (
+    "Nettsoft §2: critical faults prevent use of internal infrastructure and affect the "
+    "whole company"
+)
+NETTSOFT_PCS = (
+    "Nettsoft §2: critical when two or more machines cannot log on to the network and "
+    "reach internal and external resources"
+)
+NETTSOFT_ONLY = (
+    "Nettsoft §2: only faults that affect the whole company, or two or more PCs, are critical"
+)
+
+
+class Kind(StrEnum):
+    """One kind of evidence; the value is the stable name used in rule ids and tests."""
+
+    FAULT_STRONG = "fault"
+    FAULT_WEAK = "fault-weak"
+    FAULT_DEGRADED = "degraded"
+    OUTAGE = "outage"
+    SCOPE_COMPANY = "company"
+    SCOPE_MULTI = "multi"
+    SCOPE_WE = "we"
+    SCOPE_SINGLE = "single"
+    SCOPE_FIRST_PERSON = "first-person"
+    SCOPE_HOME = "home"
+    REPORTER = "reporter"
+    BOILERPLATE = "boilerplate"
+    ASSET_CORE = "core-infrastructure"
+    ASSET_SERVICE = "core-service"
+    ASSET_PERIPHERAL = "peripheral"
+    RESOLVED = "resolved"
+    STILL = "still"
+    NOT_URGENT = "not-urgent"
+    NOT_NOW = "not-now"
+    PLANNED = "planned"
+    PAST = "past"
+    REQUEST = "request"
+    QUESTION = "question"
+    WORKAROUND = "workaround"
+    INFO = "info"
+    INTERMITTENT = "intermittent"
+    URGENCY = "urgency"
+    SHOUTING = "all-caps"
+    AFTER_HOURS = "after-hours"
+
+
+#: What each kind of evidence means, with the contract clause or reading behind it.
+EXPLANATION: dict[Kind, str] = {
+    Kind.FAULT_STRONG: (
+        f"a fault that stops work is reported: down, no access, cannot log on ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.FAULT_WEAK: (
+        "an error or problem is reported, but not that work is stopped "
+        f"({NETTSOFT_CRITICAL}; errors that leave things usable are not)"
+    ),
+    Kind.OUTAGE: (
+        "a whole service is reported down ('nede', 'down', 'outage', 'brudd'), the words used "
+        f"for a system, not for one user's client ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.BOILERPLATE: (
+        "signature, disclaimer or quoted earlier message; ignored, it is not the report "
+        f"({NETTSOFT_CRITICAL})"
+    ),
+    Kind.FAULT_DEGRADED: (
+        "the service is slow or degraded but still usable "
+        "(Nettsoft §2: critical faults *prevent* use of internal infrastructure)"
+    ),
+    Kind.SCOPE_COMPANY: f"the fault affects the whole company ({NETTSOFT_CRITICAL})",
+    Kind.SCOPE_MULTI: f"two or more PCs or users are affected ({NETTSOFT_PCS})",
+    Kind.SCOPE_WE: (
+        "reported on behalf of the organisation ('we', 'our'), so likely more than one user "
+        f"({NETTSOFT_PCS})"
+    ),
+    Kind.SCOPE_SINGLE: f"affects one user or one device ({NETTSOFT_ONLY})",
+    Kind.SCOPE_FIRST_PERSON: (
+        f"the reporter describes their own problem and names nobody else ({NETTSOFT_ONLY})"
+    ),
+    Kind.SCOPE_HOME: (
+        "the problem is at the reporter's home, not the company's infrastructure "
+        f"({NETTSOFT_CRITICAL})"
+    ),
+    Kind.REPORTER: (
+        "names who reported the ticket ('a user calls', 'innringer melder'); neutral, since "
+        f"the reporter's own scope says nothing about the fault's ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.ASSET_CORE: (
+        "shared core infrastructure is named (network, internet, server, telephony, VPN); "
+        "when it is down with no scope given it usually stops everyone "
+        f"({NETTSOFT_CRITICAL})"
+    ),
+    Kind.ASSET_SERVICE: (
+        "a shared service is named (e-mail, Teams, Microsoft 365, a business system); it is "
+        f"critical when it is down for everyone ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.ASSET_PERIPHERAL: (
+        "only a peripheral is affected (printer, screen, projector, mouse); that does not "
+        f"stop use of the infrastructure ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.RESOLVED: (
+        "the fault is reported as resolved or working again; only a current fault can be "
+        f"critical ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.STILL: (
+        "the fault is still there or has come back, so a 'resolved' remark is weakened "
+        f"({NETTSOFT_CRITICAL})"
+    ),
+    Kind.NOT_URGENT: (
+        "the reporter says it is not urgent or not critical "
+        f"({NETTSOFT_ONLY}; the reporter knows the impact)"
+    ),
+    Kind.NOT_NOW: (
+        "the outage is hypothetical, a test or in the future, not a current fault "
+        f"({NETTSOFT_CRITICAL})"
+    ),
+    Kind.PLANNED: (
+        "planned maintenance is mentioned; announced downtime is not a fault "
+        "(Nettsoft §3.6 6.3: planned maintenance is not counted)"
+    ),
+    Kind.PAST: (
+        "the outage is described in the past tense; a fault that is over is not critical "
+        f"({NETTSOFT_CRITICAL})"
+    ),
+    Kind.REQUEST: (
+        "a request, order, question or administrative task (new user, password reset, "
+        f"licence, invoice), not a fault ({NETTSOFT_ONLY})"
+    ),
+    Kind.QUESTION: f"the ticket asks a question rather than reporting a fault ({NETTSOFT_ONLY})",
+    Kind.WORKAROUND: (
+        "a workaround is in use, so work is not stopped "
+        "(Nettsoft §2: critical faults *prevent* use of internal infrastructure)"
+    ),
+    Kind.INFO: f"sent for information only, no action needed ({NETTSOFT_ONLY})",
+    Kind.INTERMITTENT: (
+        "the problem is intermittent, so the service is still usable most of the time "
+        "(Nettsoft §2: critical faults *prevent* use of internal infrastructure)"
+    ),
+    Kind.URGENCY: (
+        "the reporter calls it urgent; a weak signal only, the contract decides by impact "
+        f"({NETTSOFT_CRITICAL})"
+    ),
+    Kind.SHOUTING: (
+        f"the message is written in capitals; a weak urgency signal only ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.AFTER_HOURS: (
+        "reported on the after-hours on-call phone, which is billed extra and used for faults "
+        "that cannot wait; a weak signal that tips borderline cases "
+        "(Nettsoft §2 'Melde feil': after office hours a separate on-call phone)"
+    ),
+}

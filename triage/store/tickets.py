@@ -1,0 +1,51 @@
+"""Ticket repository: the queries and writes the use-cases need, and nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from triage.report import TicketFacts
+from triage.sla_state import SlaState
+from triage.store.models import Ticket, TicketEvent
+
+
+def add_event(
+    session: Session, ticket: Ticket, kind: str, at: datetime, actor: str = "system", **data: Any
+) -> None:
+    session.add(TicketEvent(ticket=ticket, kind=kind, at=at, actor=actor, data=data))
+
+
+def apply_sla_state(ticket: Ticket, state: SlaState | None) -> None:
+    """Write the derived SLA columns (None = unrouted, no clock)."""
+    ticket.terms_valid_from = state.terms_valid_from if state else None
+    ticket.clock_starts_at = state.clock_starts_at if state else None
+    ticket.due_at = state.due_at if state else None
+    ticket.response_seconds = state.response_seconds if state else None
+
+
+def by_external_id(session: Session, external_id: str) -> Ticket | None:
+    return session.scalars(select(Ticket).where(Ticket.external_id == external_id)).one_or_none()
+
+
+def report_facts(session: Session, start: datetime, end: datetime) -> Iterator[TicketFacts]:
+    """Routed tickets received in [start, end), as the pure report wants them."""
+    query = (
+        select(
+            Ticket.contract_id,
+            Ticket.received_at,
+            Ticket.due_at,
+            Ticket.responded_at,
+            Ticket.response_seconds,
+        )
+        .where(
+            Ticket.contract_id.is_not(None), Ticket.received_at >= start, Ticket.received_at < end
+        )
+        .execution_options(yield_per=5000)
+    )
+    for contract_id, received, due, responded, seconds in session.execute(query):
+        yield TicketFacts(str(contract_id), received, due, responded, seconds)

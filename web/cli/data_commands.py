@@ -1,0 +1,151 @@
+"""``triage db upgrade``, ``triage import``, ``triage report``, ``triage classify``.
+
+Adapters only: they read settings and the clock, then hand values to the domain and the
+store.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import click
+
+from config.catalog import load_catalog
+from config.settings import Settings
+from sla.severity import Severity
+from triage.classify import classify as classify_text
+from triage.csv_import import BadFile
+from triage.report import build_report
+from triage.routing import route
+from triage.store import db
+from triage.store.importer import import_csv
+from triage.store.tickets import report_facts
+from web.cli.errors import BadArgument
+from web.cli.output import OSLO, emit_csv, emit_json
+
+REPORT_COLUMNS = (
+    "contract",
+    "tickets",
+    "met",
+    "breached",
+    "open",
+    "breach_rate",
+    "median_response_business_minutes",
+    "penalty_period",
+    "deduction_pct",
+    "amount_nok",
+    "applies_to",
+    "claim_by",
+)
+
+
+def _classify(subject: str, body: str, channel: str) -> tuple[Severity, tuple[str, ...]]:
+    result = classify_text(
+        body, subject, channel if channel in ("email", "chat", "phone") else None
+    )
+    return result.severity, result.reasons
+
+
+def _ready_sessions(settings: Settings):  # type: ignore[no-untyped-def]
+    db.upgrade(settings.database_url)
+    return db.session_factory(settings.database_url)
+
+
+@click.group(name="db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command()
+def upgrade() -> None:
+    """Apply every migration (safe to run on each release)."""
+    settings = Settings.from_env()
+    db.upgrade(settings.database_url)
+    emit_json({"database": settings.database_url.split("@")[-1], "schema": "up to date"})
+
+
+@click.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+def import_command(file: Path) -> int:
+    """Import historic tickets from FILE.csv (re-import updates by external_id)."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise BadArgument(f"FILE: cannot read {file}: {exc.strerror}") from None
+    settings = Settings.from_env()
+    catalog = load_catalog(settings.catalog_path)
+    try:
+        result = import_csv(_ready_sessions(settings), catalog, data, _classify, datetime.now(UTC))
+    except BadFile as exc:
+        raise BadArgument(f"FILE: {exc}") from None
+    emit_json(result.as_json())
+    return 0
+
+
+def _date(option: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadArgument(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@click.command()
+@click.option("--from", "first_text", required=True, help="First day (YYYY-MM-DD, Europe/Oslo).")
+@click.option("--to", "last_text", required=True, help="Last day, inclusive.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
+def report(first_text: str, last_text: str, fmt: str) -> int:
+    """Breach report per contract for tickets received FROM..TO."""
+    first, last = _date("--from", first_text), _date("--to", last_text)
+    if last < first:
+        raise BadArgument("--to: the period ends before it starts")
+    settings = Settings.from_env()
+    catalog = load_catalog(settings.catalog_path)
+    start = datetime.combine(first, time(0), OSLO)
+    end = datetime.combine(last + timedelta(days=1), time(0), OSLO)
+    with _ready_sessions(settings)() as session:
+        result = build_report(
+            first, last, report_facts(session, start, end), catalog.contracts, datetime.now(UTC)
+        )
+    if fmt == "json":
+        emit_json(result)
+        return 0
+    rows = []
+    for row in result["contracts"]:
+        base = {k: v for k, v in row.items() if k != "penalties"}
+        if not row["penalties"]:
+            rows.append(base)
+        for penalty in row["penalties"]:
+            rows.append(
+                {
+                    **base,
+                    "penalty_period": penalty["period"],
+                    **{
+                        k: penalty[k]
+                        for k in ("deduction_pct", "amount_nok", "applies_to", "claim_by")
+                    },
+                }
+            )
+    emit_csv(rows, REPORT_COLUMNS)
+    return 0
+
+
+@click.command()
+@click.option("--text", required=True, help="The ticket text.")
+@click.option("--subject", default="", help="The subject line, if any.")
+@click.option("--channel", type=click.Choice(["email", "chat", "phone"]), default=None)
+@click.option("--after-hours", is_flag=True, help="Arrived on the after-hours on-call phone.")
+def classify(text: str, subject: str, channel: str | None, after_hours: bool) -> int:
+    """Severity with reasons, and the contract the ticket would be routed to."""
+    result = classify_text(text, subject, channel, after_hours=after_hours)
+    routed = route(load_catalog().contracts, subject=subject, body=text)
+    emit_json(
+        {
+            "severity": result.severity.value,
+            "reasons": [*result.reasons, *routed.reasons],
+            "contract": routed.contract_id,
+        }
+    )
+    return 0
