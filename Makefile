@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## test: the whole test suite (the README's test command)
 test: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -n auto
 
 ## demo: what the SLA core answers for the worked examples of CONTRACTS.md
 demo: $(STAMP)

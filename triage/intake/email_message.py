@@ -194,6 +194,7 @@ _BIDI_CONTROL = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ANGLE = re.compile(r"<([^<>]*)>")
 _COMMENT = re.compile(r"\(([^()]*)\)")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+_EW_GAP = re.compile(r"(?<=\?=)\s+(?==\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=)")
 _ID_TOKEN = re.compile(r"<[^<>]*>|[^\s<>,]+")
 _MIME_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
 
@@ -487,6 +488,9 @@ def _split_address_list(value: str) -> list[str]:
 
 def _parse_mailbox(piece: str) -> tuple[str, str]:
     """Return (decoded display name, addr-spec) for one mailbox, leniently."""
+    # RFC 2047 6.2: whitespace between adjacent encoded-words is not part of the text, but
+    # the stdlib's address parser keeps it ("Åse Øde gård" from a folded display name).
+    piece = _EW_GAP.sub("", piece)
     try:
         addresses = _HEADER_FACTORY("to", piece).addresses
     except Exception:
