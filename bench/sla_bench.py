@@ -161,5 +161,8 @@ def main() -> None:
         )
 
 
+    print("(Pindena's reference steps whole days, not minutes: its target is a day boundary.)")
+
+
 if __name__ == "__main__":
     main()

@@ -334,6 +334,17 @@ HEADER_INJECTION = (
     b"Hei\r\n"
 )
 
+FOLDED_ENCODED_NAME = (
+    b"From: =?utf-8?q?=C3=85se?=\r\n"
+    b" =?utf-8?q?_=C3=98deg=C3=A5rd?= <ase@kunde.no>\r\n"
+    b"Subject: =?utf-8?q?Skriveren_p=C3=A5?=\r\n"
+    b" =?utf-8?q?_3=2E_etasje?=\r\n"
+    b"Date: Fri, 8 Mar 2024 09:00:00 +0100\r\n"
+    b"Message-ID: <folded@kunde.no>\r\n"
+    b"\r\n"
+    b"Hei\r\n"
+)
+
 RAW_8BIT_HEADERS = (
     b"From: J\xc3\xb8rn Gr\xc3\xb8nli <jorn@kunde.no>\r\n"
     b"To: support@triage.example.com\r\n"
@@ -628,6 +639,12 @@ CASES = [
         sender="eve@angrep.example.com",
         sender_name="Eve Bcc: all@triage.example.com",
         message_id="<inject@angrep.example.com>",
+    ),
+    _case(
+        FOLDED_ENCODED_NAME,
+        "folded-encoded-words-in-display-name-and-subject",
+        sender_name="Åse Ødegård",
+        subject="Skriveren på 3. etasje",
     ),
     _case(
         RAW_8BIT_HEADERS,
@@ -1013,9 +1030,9 @@ def test_any_bytes_give_a_parsed_email_or_malformed_email(raw: bytes) -> None:
     assert_safe(parsed)
 
 
-# Characters each generated charset can carry; the body alphabet is filtered to these so
-# the generated message is always encodable.
 CHARSETS = ["utf-8", "iso-8859-1", "windows-1252", "iso-8859-15", "koi8-r", "utf-8"]
+# Candidate body characters; each charset's alphabet is the subset it can encode, so a
+# generated message is always representable in the charset it declares.
 SAMPLE_CHARS = (
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 \t.,;:!?-_'\"()<>[]=#/@&%"
     "æøåÆØÅéèüößñ€–—‘’“”«»…"
@@ -1053,7 +1070,7 @@ domains = st.builds(
     st.from_regex(r"[a-z]{2,6}", fullmatch=True).filter(lambda t: t not in SPECIAL_USE_TLDS),
 )
 unicode_text = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029"),
+    alphabet=st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="\u2028\u2029"),
     max_size=60,
 )
 
