@@ -197,6 +197,7 @@ class _TermsSchema(_Strict):
         values=fields.Nested(_ResponseSchema),
         required=True,
     )
+    forward_by = fields.Nested(_ResponseSchema)
     fee = fields.Nested(_FeeSchema)
     penalty = fields.Nested(_PenaltySchema)
     availability = fields.Nested(_AvailabilitySchema)
@@ -407,6 +408,13 @@ class _Builder:
             response[severity] = ResponseRule(
                 self._target(rule, where), rule["source"], rule_ladder
             )
+        forward_by = (
+            ResponseRule(
+                self._target(raw["forward_by"], f"{at}.forward_by"), raw["forward_by"]["source"]
+            )
+            if "forward_by" in raw
+            else None
+        )
         fee = self._fee(raw["fee"], f"{at}.fee") if "fee" in raw else None
         penalty = self._penalty(raw["penalty"], f"{at}.penalty") if "penalty" in raw else None
         if penalty is not None and fee is None:
@@ -423,6 +431,7 @@ class _Builder:
             calendar=calendar,
             response=response,
             ladder=ladder,
+            forward_by=forward_by,
             fee=fee,
             penalty=penalty,
             availability=availability,

@@ -47,6 +47,7 @@ class Terms:
     calendar: Calendar
     response: Mapping[Severity, ResponseRule]
     ladder: Ladder | None = None
+    forward_by: ResponseRule | None = None  # the desk's own deadline to report to the vendor
     fee: FeeFormula | None = None
     penalty: PenaltyRule | None = None
     availability: AvailabilityTerms | None = None

@@ -1,0 +1,1 @@
+"""Outbound channels: e-mail (SMTP) now, SMS (Twilio) with the escalation issue."""
