@@ -203,14 +203,15 @@ class Outcome(StrEnum):
     NO_TARGET = "no-target"
 
 
-def evaluate(deadline: Deadline, responded_at: datetime | None, now: datetime) -> Outcome:
+def judge(due: datetime | None, responded_at: datetime | None, now: datetime) -> Outcome:
     """Met when response came at or before the deadline; breached when it came later, or has
-    not come and the deadline has passed; open while there is still time."""
-    if deadline.due is None:
+    not come and the deadline has passed; open while there is still time. The one rule the
+    queue, the report and the escalation jobs all use."""
+    if due is None:
         return Outcome.NO_TARGET
     if responded_at is not None:
-        return Outcome.MET if responded_at <= deadline.due else Outcome.BREACHED
-    return Outcome.BREACHED if now > deadline.due else Outcome.OPEN
+        return Outcome.MET if responded_at <= due else Outcome.BREACHED
+    return Outcome.BREACHED if now > due else Outcome.OPEN
 
 
 def response_time(deadline: Deadline, responded_at: datetime) -> timedelta:

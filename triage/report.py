@@ -3,7 +3,7 @@ response time in business minutes, and the penalties due with the invoice they a
 and the date by which they must be claimed.
 
 Pure: the store hands in one ``TicketFacts`` per ticket and the current time; this module
-decides met/breached/open exactly as ``sla.targets.evaluate`` does for a single ticket.
+decides met/breached/open with ``sla.targets.judge``, the rule every view shares.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from sla.contract import Contract
 from sla.penalty import period_penalty
 from sla.periods import Period
+from sla.targets import Outcome, judge
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,6 @@ class _Tally:
     breaches: list[tuple[date, date]] | None = None  # (local receipt date, local deadline date)
 
 
-def outcome(facts: TicketFacts, now: datetime) -> str | None:
-    """ "met", "breached", "open", or None for a ticket without a target."""
-    if facts.due_at is None:
-        return None
-    if facts.responded_at is not None:
-        return "met" if facts.responded_at <= facts.due_at else "breached"
-    return "breached" if now > facts.due_at else "open"
-
-
 def build_report(
     first: date,
     last: date,
@@ -61,17 +53,17 @@ def build_report(
     for facts in tickets:
         tally = tallies[facts.contract_id]
         tally.tickets += 1
-        result = outcome(facts, now)
-        if result == "met":
+        result = judge(facts.due_at, facts.responded_at, now)
+        if result is Outcome.MET:
             tally.met += 1
-        elif result == "breached":
+        elif result is Outcome.BREACHED:
             tally.breached += 1
             assert facts.due_at is not None and tally.breaches is not None
             zone = contracts[facts.contract_id].terms[0].calendar.zone
             tally.breaches.append(
                 (facts.received_at.astimezone(zone).date(), facts.due_at.astimezone(zone).date())
             )
-        elif result == "open":
+        elif result is Outcome.OPEN:
             tally.open += 1
         if facts.response_seconds is not None:
             assert tally.response_minutes is not None
