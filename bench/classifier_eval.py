@@ -2,11 +2,16 @@
 
     python bench/classifier_eval.py [FILE.csv ...]
 
-For each file (default: the development set ``tests/data/classification.csv`` and the
-holdout set ``tests/data/classification_holdout.csv``) prints the counts, precision, recall
-and F1 for *critical*, the confusion matrix and every misclassified row (id, label, score,
-first reason); then the median microseconds per ``classify()`` call over the development
-set (median over repeated passes, because this machine is shared and noisy).
+For each file (default: the development set ``tests/data/classification.csv``, the
+holdout set ``tests/data/classification_holdout.csv`` and the blind set
+``tests/data/classification_blind.csv``, written before its author read the rules) prints
+the counts, precision, recall and F1 for *critical*, the confusion matrix and every
+misclassified row (id, label, score, first reason); then the median microseconds per
+``classify()`` call over the development set (median over repeated passes, because this
+machine is shared and noisy).
+
+The blind set scored precision 0.968 / recall 0.871 before the rules were generalised
+from its misses; since then it has been used for tuning too, so it is no longer blind.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from triage.classify import Classification, classify  # noqa: E402
 
 DEV = ROOT / "tests" / "data" / "classification.csv"
 HOLDOUT = ROOT / "tests" / "data" / "classification_holdout.csv"
+BLIND = ROOT / "tests" / "data" / "classification_blind.csv"
 
 
 @dataclass(frozen=True)
@@ -146,7 +152,7 @@ def timing(path: Path, passes: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     """Evaluate the given (or default) files and time the development set."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("files", nargs="*", type=Path, default=[DEV, HOLDOUT])
+    parser.add_argument("files", nargs="*", type=Path, default=[DEV, HOLDOUT, BLIND])
     parser.add_argument("--passes", type=int, default=5, help="timing passes over the dev set")
     args = parser.parse_args(argv)
     for path in args.files:

@@ -1,9 +1,12 @@
 """The severity classifier: hard phrases in both languages, reasons, metrics, robustness.
 
-The phrase tables are written here, apart from the two labelled CSV sets, so they check
+The phrase tables are written here, apart from the labelled CSV sets, so they check
 behaviour the sets may not contain. The metrics tests hold the classifier to the product
 target on the development set and to a looser bar on the holdout set, which was written
-before the rules were tuned and never used to tune them.
+before the rules were tuned and never used to tune them. The blind set was written by
+someone who had not read the rules (it scored precision 0.968 / recall 0.871 when first
+run); its misses were then generalised into the families in ``FAMILY_PHRASES``, so it is
+held to the product target too, but is no longer blind.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sla.severity import Severity
-from triage.classify import THRESHOLD, Classification, classify, spelling
+from triage.classify import THRESHOLD, Classification, classify, dialect, spelling
 from triage.classify.normalise import MAX_CHARS, normalise
 from triage.classify.numbers import find_counts
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 DEV = DATA / "classification.csv"
 HOLDOUT = DATA / "classification_holdout.csv"
+BLIND = DATA / "classification_blind.csv"
 COLUMNS = ["id", "channel", "after_hours", "lang", "subject", "body", "label"]
 
 C = Severity.CRITICAL
@@ -156,6 +160,129 @@ def test_phrase(text: str, expected: Severity) -> None:
     assert result.severity is expected, (result.score, result.reasons)
 
 
+# Families of misses found by the blind set, each written as new sentences (not the blind
+# set's own) so that the rule for the family is tested, not the sentence: the variants and
+# the traps that the wider rule must not catch.
+FAMILY_PHRASES: dict[str, list[tuple[str, Severity]]] = {
+    # "ingen"/"none" as the subject, with a place, a count or a relative clause between it
+    # and the verb; a new clause ("men jeg ...") ends the subject
+    "nobody-anywhere": [
+        ("ingen på lageret har nett", C),
+        ("Ingen i andre etasje får logget på", C),
+        ("ingen av de som sitter i resepsjonen kommer inn på fagsystemet", C),
+        ("ingen av PC-ene i 2. og 3. etasje får kontakt med serveren", C),
+        ("ingen her på avdelingen har internett", C),
+        ("ingen ute på byggeplassen får koblet til VPN", C),
+        ("nobody at the Oslo branch has internet", C),
+        ("none of the laptops on the second floor can connect", C),
+        ("none of our people in Trondheim are able to log in", C),
+        ("no PCs in the warehouse can reach the server", C),
+        ("Ingen av maskinene på lageret booter", C),
+        ("dei fleste på kontoret får ikkje logga på", C),
+        ("ingen feil på skjermen, men jeg får ikke logget på", N),
+        ("Ingen hast, jeg kan vente til i morgen med skriveren", N),
+        ("none of this is urgent but my mouse is broken", N),
+        ("ingen i HR har fått lønnsslipp denne måneden", N),
+        ("Ingen av oss har fått svar fra leverandøren", N),
+        ("nobody on the team got the invitation email", N),
+        ("none of the new laptops have been delivered yet", N),
+        ("Ingen på kontoret kan skrive ut", N),
+        ("ingen av oss svarer på telefonen i lunsjen", N),
+        ("de fleste har fått ny PC", N),
+    ],
+    # lacking something: "mangler", "står uten", "missing"
+    "lacking": [
+        ("vi mangler nett i hele bygget", C),
+        ("resepsjonen og kontorene bak mangler internett", C),
+        ("Hele lageret står uten nett", C),
+        ("the whole floor is missing network access", C),
+        ("Jeg mangler tilgang til en mappe", N),
+        ("mangler lisens på Visio", N),
+    ],
+    # nynorsk, dialect and Swedish function words read as bokmål
+    "dialect": [
+        ("me på kontoret har ikkje nett, ingen kjem seg inn på noko", C),
+        ("heile avdelinga er utan nett", C),
+        ("nettet itte virker for nån av oss på kontoret", C),
+        ("ingen av oss kjem inn på serveren", C),
+        ("hela kontoret saknar internet", C),
+        ("vi har inget nätverk på hela våningen", C),
+        ("eg får ikkje logga inn på pc-en min", N),
+        ("skrivaren verkar ikkje, men det hastar ikkje", N),
+        ("min dator är långsam", N),
+    ],
+    # welfare alarms and door access are infrastructure; "sluttet å virke" is a fault
+    "alarms-and-access": [
+        ("trygghetsalarmene har sluttet å fungere i hele kommunen", C),
+        ("pasientvarslingen på avdelingen har slutta å virke", C),
+        ("the nurse call system has stopped working on all wards", C),
+        ("social alarms are not arriving at the response centre", C),
+        ("adgangskontrollen er nede, ingen kommer inn", C),
+        ("Én trygghetsalarm har lavt batteri", N),
+        ("kan dere legge inn ny bruker i adgangskontrollen?", N),
+    ],
+    # telephony lines, and callers from outside who cannot reach the company
+    "callers-and-lines": [
+        ("kundene kommer ikke gjennom på sentralbordet", C),
+        ("de som ringer oss får bare opptattsignal", C),
+        ("callers are getting a busy tone on our main number", C),
+        ("customers say they cannot get through to us by phone", C),
+        ("alle telefonlinjene er nede", C),
+        ("all our phone lines are dead", C),
+        ("en kunde sier hun ikke kom gjennom i går, men nå går det fint", N),
+        ("kan vi få en ekstra linje til kundeservice?", N),
+        ("kundene klager på at fakturaen er feil", N),
+        ("kundene klager på lang ventetid i telefonkøen", N),
+        ("customers cannot get through to our website, the web shop is down", N),
+        ("alle skjermene i møterommet er døde", N),
+        ("All the printers on floor 2 are offline", N),
+        ("alle filene er borte fra skrivebordet mitt", N),
+    ],
+    # counts of "others": "jeg og to andre", "me and three others"
+    "others-counted": [
+        ("jeg og to andre får ikke logget på nettet", C),
+        ("me and three others lost the network", C),
+        ("I and one other can't print", N),
+        ("vi er tre som ikke har fått ny telefon ennå", N),
+    ],
+    # newsletters, adverts and advice about outages in general
+    "bulletins": [
+        ("Nyhetsbrev: Slik unngår du at nettet går ned for hele bedriften", N),
+        ("Webinar: what to do if your entire network goes down. Register now!", N),
+        ("Les mer om hvordan dere kan sikre bedriften mot strømbrudd", N),
+    ],
+    # people ill or away: "down with flu", "out sick", "nede med omgangssyke"
+    "absence": [
+        ("half the office is out sick today, please postpone the training", N),
+        ("hele avdelingen er nede med omgangssyke, kan vi flytte kurset?", N),
+        ("half the team is down with covid so the upgrade can wait", N),
+        ("hela teamet är sjuka idag", N),
+    ],
+    # access that was never set up is an onboarding request; access lost is a fault
+    "provisioning": [
+        ("ingen av de nye brukerne har tilgang til CRM ennå, kan dere gi dem tilgang?", N),
+        ("nobody in the new team has access to the SharePoint site yet, could you grant it?", N),
+        ("ingen har tilgang til serveren lenger, kan dere gi oss tilgang igjen?", C),
+    ],
+    # a copier or scan-to-e-mail is a peripheral, even when e-mail is named
+    "peripheral-functions": [
+        ("scan to email stopped working for everyone, we use USB for now", N),
+        ("kopimaskinen virker ikke for noen", N),
+    ],
+}
+FAMILY_CASES = [
+    pytest.param(text, expected, id=f"{family}: {text[:45]}")
+    for family, cases in FAMILY_PHRASES.items()
+    for text, expected in cases
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FAMILY_CASES)
+def test_family_phrase(text: str, expected: Severity) -> None:
+    result = classify(text)
+    assert result.severity is expected, (result.score, result.reasons)
+
+
 # --- reasons -------------------------------------------------------------------------------
 
 
@@ -282,6 +409,8 @@ def test_normalise_bounds_the_input() -> None:
         ("3 of 5 pcs", 3),
         ("åtte bærbare", 8),
         ("atte baerbare", 8),
+        ("jeg og fire andre", 4),
+        ("me and two others", 2),
     ],
 )
 def test_counts(text: str, value: int) -> None:
@@ -289,7 +418,15 @@ def test_counts(text: str, value: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["to his pc", "send it to users", "fire alarm", "to ganger", "how many users"]
+    "text",
+    [
+        "to his pc",
+        "send it to users",
+        "fire alarm",
+        "to ganger",
+        "how many users",
+        "2 i andre etasje",
+    ],
 )
 def test_words_that_only_look_like_counts(text: str) -> None:
     assert list(find_counts(text)) == []
@@ -311,6 +448,20 @@ def test_spelling_never_turns_a_real_word_into_another() -> None:
         if w.isalpha() and len(w) >= spelling.MIN_LENGTH
     }
     assert spelling.collisions(sorted(words - spelling.PROTECTED)) == {}
+
+
+def test_dialect_words_read_as_bokmal_and_quote_the_user_s_words() -> None:
+    norm = normalise("Eg får ikkje logga på, heile kontoret er utan nett")
+    assert norm.text == "jeg får ikke logga på, hele kontoret er uten nett"
+    start = norm.text.index("ikke")
+    assert norm.quote(start, start + 4) == "ikkje"
+    assert normalise("hela kontoret har inget nätverk").text == "hele kontoret har ingen nettverk"
+
+
+@pytest.mark.skipif(not WORD_LISTS[0].exists(), reason="Debian wamerican not installed")
+def test_dialect_never_rewrites_an_english_word() -> None:
+    english = set(WORD_LISTS[0].read_text(encoding="utf-8", errors="ignore").lower().split())
+    assert sorted(set(dialect.DIALECT) & english) == []
 
 
 def test_spelling_fixes_one_slip_in_a_long_word_only() -> None:
@@ -345,7 +496,9 @@ def metrics(rows: list[dict[str, str]]) -> tuple[float, float]:
     return tp / (tp + fp), tp / (tp + fn)
 
 
-@pytest.mark.parametrize(("path", "minimum"), [(DEV, 200), (HOLDOUT, 80)], ids=["dev", "holdout"])
+@pytest.mark.parametrize(
+    ("path", "minimum"), [(DEV, 200), (HOLDOUT, 80), (BLIND, 150)], ids=["dev", "holdout", "blind"]
+)
 def test_labelled_set_shape(path: Path, minimum: int) -> None:
     rows = load(path)
     assert len(rows) >= minimum
@@ -369,6 +522,12 @@ def test_holdout_set_generalises() -> None:
     precision, recall = metrics(load(HOLDOUT))
     assert recall >= 0.90
     assert precision >= 0.80
+
+
+def test_blind_set_meets_the_product_target() -> None:
+    precision, recall = metrics(load(BLIND))
+    assert recall >= 0.95
+    assert precision >= 0.85
 
 
 # --- robustness ----------------------------------------------------------------------------

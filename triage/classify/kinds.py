@@ -45,6 +45,9 @@ class Kind(StrEnum):
     STILL = "still"
     NOT_URGENT = "not-urgent"
     NOT_NOW = "not-now"
+    BULLETIN = "bulletin"
+    PROVISIONING = "provisioning"
+    ABSENCE = "absence"
     PLANNED = "planned"
     PAST = "past"
     REQUEST = "request"
@@ -124,6 +127,18 @@ EXPLANATION: dict[Kind, str] = {
     Kind.NOT_NOW: (
         "the outage is hypothetical, a test or in the future, not a current fault "
         f"({NETTSOFT_CRITICAL})"
+    ),
+    Kind.BULLETIN: (
+        "a newsletter, advert or article (forwarded or not) about outages in general, not a "
+        f"report of a current fault ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.PROVISIONING: (
+        "access, an account or a licence has not been set up yet and is asked for: an "
+        f"onboarding request, not a fault of something that worked ({NETTSOFT_ONLY})"
+    ),
+    Kind.ABSENCE: (
+        "people are ill or away ('down with flu', 'out sick', 'syke'); the words 'down' or "
+        f"'out' there say nothing about the infrastructure ({NETTSOFT_CRITICAL})"
     ),
     Kind.PLANNED: (
         "planned maintenance is mentioned; announced downtime is not a fault "

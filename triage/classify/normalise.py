@@ -4,7 +4,9 @@ Users write "får", "faar" and "far" for the same word, "PC-er", "PC'er" and "pc
 "can't" or "cant". Rather than teach every rule every spelling, the text is folded once:
 lower case, accents dropped (Swedish ä/ö read as æ/ø), the ascii fallback "aa" read as å,
 intra-word apostrophes dropped, hyphens before an inflection ("PC-er") joined and other
-hyphens ("Teams-telefoni") split, whitespace runs collapsed.
+hyphens ("Teams-telefoni") split, whitespace runs collapsed. Last, whole words are mapped:
+nynorsk, dialect and Swedish function words to bokmål ("ikkje" → "ikke", ``dialect``) and
+one-letter slips in the words that decide a ticket to the word itself (``spelling``).
 
 æ, ø and å are kept, not folded to ascii: "vår" (our) must not become "var" (was), nor
 "løst" (solved) the English "lost". Users without the letters type "a", "o", "ae" or "oe",
@@ -22,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from triage.classify.dialect import standard
 from triage.classify.spelling import correct
 
 #: Only this much of a ticket is read: enough for any real report, and it bounds the work
@@ -152,21 +155,26 @@ def _tidy(chars: list[str], origin: list[int]) -> tuple[list[str], list[int]]:
 
 
 def _correct_spelling(text: str, origin: list[int]) -> tuple[str, list[int]]:
-    """Replace near-misses of important words ("bedrften") with the word itself."""
+    """Replace dialect words ("ikkje") by bokmål and near-misses ("bedrften") by the word."""
     pieces: list[str] = []
     new_origin: list[int] = []
     last = 0
     for m in _TOKEN.finditer(text):
-        fixed = correct(m.group())
+        token = m.group()
+        fixed = standard(token) or correct(token)
         if fixed is None:
             continue
         start, end = m.span()
         pieces.append(text[last:start])
         new_origin.extend(origin[last:start])
         pieces.append(fixed)
-        # Spread the corrected word over the raw span of the original token.
+        # Spread the corrected word over the raw span of the original token, its last
+        # letter on the token's last letter so that a quote covers the whole raw word.
         span = origin[start:end]
-        new_origin.extend(span[min(k, len(span) - 1)] for k in range(len(fixed)))
+        last_k = len(fixed) - 1
+        new_origin.extend(
+            span[-1] if k == last_k else span[min(k, len(span) - 1)] for k in range(len(fixed))
+        )
         last = end
     if not pieces:
         return text, origin

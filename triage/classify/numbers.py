@@ -49,7 +49,7 @@ _NO_PLURAL = (
     r"bærbare|brukere|brukerne|ansatte|personer|stk|stykk\w*|kolleger|kollegene|"
     r"kollegaer|kollegaene|medarbeidere|klienter|klientene|arbeidsstasjoner|"
     r"arbeidsstasjonene|terminaler|kasser|kassene|telefoner|telefonene|mobiler|mobilene|"
-    r"oss|dem|folk|mann|pleiere|selgere|vikarer|skjermer"
+    r"oss|dem|folk|mann|pleiere|selgere|vikarer|skjermer|andre(?!\s+(?:etasje|etg|skift))"
 )
 _NO_UNITS = f"{_NO_SINGULAR}|{_NO_PLURAL}"
 #: Number words typed without Norwegian letters.
@@ -58,7 +58,7 @@ _EN_UNITS = (
     r"pc|pcs|computer|computers|machine|machines|laptop|laptops|desktop|desktops|user|"
     r"users|people|person|staff|employee|employees|colleague|colleagues|workstation|"
     r"workstations|terminal|terminals|till|tills|phone|phones|device|devices|us|them|"
-    r"members|workers|agents|nurses"
+    r"members|workers|agents|nurses|others"
 )
 _NUMBER_WORDS = "|".join(sorted({*NORWEGIAN_NUMBERS, *ENGLISH_NUMBERS}, key=len, reverse=True))
 _COUNT = re.compile(

@@ -35,6 +35,7 @@ _NEGATION = word_set(
     """ikke ikkje not no never aldri ingen nothing ingenting isnt arent doesnt dont wont
     hasnt havent cant cannot didnt wasnt still fortsatt fremdeles enda"""
 )
+_RESTORE = word_set("igjen tilbake again back restore restored gjenopprette")
 _CHECKING = word_set("check see know tell ask find wondering sjekke sjekk se vite finne lurer")
 _WORD = re.compile(r"\w+")
 
@@ -64,6 +65,12 @@ def after_own_words(text: str, m: re.Match[str]) -> bool:
     bare forward ("se under") is all quote, so the quote is the report and is kept.
     """
     return len(_WORD.findall(text[: m.start()])) >= 4
+
+
+def not_restoring(text: str, m: re.Match[str]) -> bool:
+    """'Gi oss tilgang igjen' / 'give us access back' restores what broke: not onboarding."""
+    around = _WORD.findall(text[max(0, m.start() - 30) : m.end() + 30])
+    return not any(w in _RESTORE for w in around)
 
 
 def not_after_checking(text: str, m: re.Match[str]) -> bool:
@@ -106,6 +113,25 @@ EN_DEVICE = (
     r"pin|profile|calendar|teams|vpn|dock|docking|charger|printer|internet|wifi|connection|"
     r"network|cable|desk|files?|user|login|headphones|webcam|camera|tablet|ipad)"
 )
+#: A word that may stand between "ingen"/"none" and its verb in a subject phrase ("ingen i
+#: Bergen-kontoret har", "none of the six workstations in the lab can"), but not a word that
+#: starts a new clause ("ingen feil, men jeg får ..."), whose verb then belongs to someone else.
+NO_SUBJECT_WORD = (
+    r"(?:(?!(?:men|jeg|vi|du|han|hun|dere|man|det|den|fordi|hvis|når|ikke|så|da|at)\b)"
+    r"(?:[^\W_]+\.?|[#]+)\s+)"
+)
+EN_SUBJECT_WORD = (
+    r"(?:(?!(?:but|i|we|you|he|she|it|they|because|if|when|so|that|else|not|problem\w*|"
+    r"issue\w*|error\w*)\b)(?:[^\W_]+\.?|[#]+)\s+)"
+)
+#: "andre" as "the others", not the ordinal "second" ("andre etasje", "andre skift").
+OTHERS = r"andre(?!\s+(?:etasje\w*|etg\w*|etage\w*|plan|gang|skift\w*|linje\w*|kvartal\w*|uke\w*))"
+#: What "ingen ... har" / "nobody ... has" lacks when it reports an outage.
+NO_RESOURCE = (
+    r"(?:nett|nettet|nettverk\w*|internett\w*|internet|nettilgang\w*|tilgang\w*|kontakt|"
+    r"forbindelse\w*|strøm\w*|summetone|ringetone|telefon\w*|wifi\w*|dekning|epost\w*|"
+    r"mail\w*|linje\w*)"
+)
 PEOPLE_EN = (
     r"(?:users|staff|employees|colleagues|people|pcs|computers|machines|laptops|desktops|"
     r"workstations|phones|devices|clients|terminals|members|workers|offices|sites|branches|"
@@ -133,6 +159,22 @@ MASKING_RULES: tuple[Rule, ...] = (
         \bdenne\s+(?:e\s*posten|eposten|meldingen)\b[^\n]{0,80}(?:konfidensiell|
         taushetsbelagt|fortrolig)[^\n]*|
         \bhvis\s+du\s+ikke\s+er\s+(?:rett|riktig)\w*\s+mottaker[^\n]*""",
+    ),
+    rule(
+        "absence",
+        Kind.ABSENCE,
+        r"""\b(?:(?:is|are|was|were|been|went|go|goes|gone)\s+)?(?:down|out|off)\s+with\s+
+        (?:the\s+|a\s+|an\s+)?(?:flu|influenza|cold|colds|covid\w*|corona|fever|stomach\s+bug|
+        norovirus|sickness|illness|migraine|something|a\s+bug|the\s+lurgy)\b|
+        \b(?:(?:is|are|was|were)\s+)?(?:out|off|home)\s+(?:sick|ill)\b|
+        \b(?:er|var|ligger)\s+(?:nede|ute|ute\s+av\s+drift|slått\s+ut)\s+(?:med|av)\s+
+        (?:influensa|omgangssyke|feber|forkjølelse|korona|covid\w*|sykdom|noe\s+virus)\b""",
+    ),
+    rule(
+        "peripheral.scan-to",
+        Kind.ASSET_PERIPHERAL,
+        r"""\b(?:skann\w*|scan|scanning|scans)\s+(?:til|to)\s+(?:e\s*post\w*|epost\w*|e\s*mail|
+        email|mail|mappe\w*|folder|onedrive|sharepoint)\b""",
     ),
     rule(
         "resolved.no.back-up",
@@ -243,6 +285,19 @@ MASKING_RULES: tuple[Rule, ...] = (
         scheduled\s+to)\s+{GAP3}(?:be|go)\s+{GAP1}(?:down|offline|unavailable|out|disconnected)\b""",
     ),
     rule(
+        "not-now.prevention",
+        Kind.NOT_NOW,
+        r"""\bhvordan\s+(?:du|dere|man|bedriften|firmaet|vi)\s+(?:kan\s+)?(?:unngå|unngår|
+        forhindre|forhindrer|forebygge|forebygger|sikre|sikrer|beskytte|beskytter)\b|
+        \bslik\s+(?:unngår|forhindrer|sikrer|beskytter)\b|
+        \b(?:beskytte|sikre)\s+(?:deg|dere|seg|bedriften|firmaet)\s+mot\b|
+        \bhva\s+(?:du|dere|man)\s+(?:gjør|bør\s+gjøre)\s+(?:når|hvis|dersom)\b|
+        \bhow\s+to\s+(?:avoid|prevent|protect|prepare|survive)\b|
+        \bhow\s+(?:you|your\s+\w+|companies|businesses|firms)\s+can\s+(?:avoid|prevent)\b|
+        \bprotect\s+(?:yourself|your\s+(?:business|company|office|firm))\b|
+        \bbe\s+prepared\s+for\b|\bwhat\s+to\s+do\s+(?:when|if)\b""",
+    ),
+    rule(
         "not-now.test",
         Kind.NOT_NOW,
         r"""\b(?:dette\s+er\s+(?:bare\s+)?en\s+test|bare\s+en\s+test|
@@ -263,7 +318,7 @@ MASKING_RULES: tuple[Rule, ...] = (
     rule(
         "scope.others-too",
         Kind.SCOPE_MULTI,
-        rf"""\b(?:\w*kolleg\w*|de\s+andre|andre|alle\s+andre|naboen|sidemannen|resten)\s+{GAP2}
+        rf"""\b(?:\w*kolleg\w*|de\s+andre|{OTHERS}|alle\s+andre|naboen|sidemannen|resten)\s+{GAP2}
         (?:har\s+(?:samme|det\s+samme)|også|heller\s+ikke|opplever\s+det\s+samme)\b|
         \b(?:colleagues?|others|the\s+rest|everyone\s+else|my\s+colleague)\s+{GAP2}
         (?:too|as\s+well|also|either|the\s+same)\b|
@@ -282,7 +337,7 @@ MASKING_RULES: tuple[Rule, ...] = (
     rule(
         "scope.others-fine.no",
         Kind.SCOPE_SINGLE,
-        rf"""\b(?:alle\s+andre|de\s+andre|resten|\w*kolleg\w*|andre\s+brukere|andre|sidemannen|
+        rf"""\b(?:alle\s+andre|de\s+andre|resten|\w*kolleg\w*|andre\s+brukere|{OTHERS}|sidemannen|
         naboen)\s+(?:(?:mine|hennes|hans|sine)\s+)?{GAP1}
         (?:har\s+(?:ingen|ikke)|fungerer|virker|funker|kan\b(?!\s+ikke)|får\s+(?:det\s+)?til|
         får\s+logget|er\s+(?:ok|fine|upåvirket)|har\s+nett|går\s+(?:fint|bra|ok)|ringer\s+fint|
@@ -331,7 +386,9 @@ _FAULT_RULES: tuple[Rule, ...] = (
         \bikke\s+{GAP1}(?:fungerer|fungere|virker|funker|fungerende)\b|
         \bingenting\s+(?:fungerer|virker|funker|går|laster|skjer)\b|
         \bgår\s+{GAP1}ikke\b(?!\s+an\s+å\s+(?:få|bestille|kjøpe))|
-        \b(?:har|hadde)\s+{GAP1}ikke\s+(?:svart|fungert|virket|funket|reagert|startet)\b""",
+        \b(?:har|hadde)\s+{GAP1}ikke\s+(?:svart|fungert|virket|funket|reagert|startet)\b|
+        \b(?:sluttet|slutta|slutter|stoppet|stoppa)\s+(?:helt\s+)?å\s+(?:fungere|virke|funke|
+        svare|ringe|gå|sende|varsle|koble)\b""",
     ),
     rule(
         "fault.no.cannot",
@@ -340,18 +397,20 @@ _FAULT_RULES: tuple[Rule, ...] = (
         (?:logget?|logga|logge|innlogget|koblet?|kobla|koble|kontakt|tilgang|inn|på|opp|gjennom|
         ringt|ringe|ringer|sendt|sende|mottatt|motta|åpnet|åpne|åpna|jobbet|jobba|jobbe|
         skrevet|skrive|printet|printe|startet|starte|lastet|laste|nådd|nå|nett\w*|
-        internett\w*|tatt|brukt|bruke)\b|
+        internett\w*|tatt|brukt|bruke|fram|frem)\b|
         \bikke\s+(?:får|kan|klarer|greier|kommer)\s+(?:(?:å|til\s+å)\s+)?{GAP1}
         (?:logget?|logga|logge|innlogget|koblet?|kobla|koble|kontakt|tilgang|inn|på|opp|
         gjennom|ringt|ringe|sendt|sende|mottatt|motta|åpnet|åpne|jobbet|jobba|jobbe|nådd|nå|
         nett\w*|internett\w*|brukt|bruke)\b|
-        \bikke\s+mulig\s+å\s+(?:logge|koble|ringe|jobbe|sende|nå|åpne|bruke|komme)\b""",
+        \bikke\s+mulig\s+å\s+(?:logge|koble|ringe|jobbe|sende|nå|åpne|bruke|komme)\b|
+        \b(?:når|nådde)\s+{GAP1}ikke\s+(?:fram|frem|ut|gjennom|inn)\b|
+        \bikke\s+(?:når|nådde|kommer)\s+(?:fram|frem|ut|gjennom|inn)\b""",
     ),
     rule(
         "fault.no.without",
         Kind.FAULT_STRONG,
-        rf"""\b(?:ingen|ikke|uten|mistet|mista|mister|miste|tapt)\s+{GAP1}
-        (?:tilgang\w*|kontakt|forbindelse\w*|nett|nettet|nettverk\w*|internett\w*|
+        rf"""\b(?:ingen|ikke|uten|mistet|mista|mister|miste|tapt|mangler|manglet|mangla)\s+{GAP1}
+        (?:tilgang\w*|kontakt|forbindelse\w*|nett|nettet|nettverk\w*|internett\w*|internet|
         nettilgang\w*|dekning|summetone|ringetone|linje\w*|signal\w*|strøm\w*|wifi\w*|
         trådløst|epost\w*|mail\w*|telefon\w*|tjeneste\w*|trafikk|respons|teams|outlook|
         vpn\w*|\w*server\w*|\w*system\w*|sentralbord\w*|fellesdisk\w*|samtaler|anrop)\b""",
@@ -410,7 +469,9 @@ _FAULT_RULES: tuple[Rule, ...] = (
         Kind.FAULT_STRONG,
         rf"""\b(?:not|isnt|arent|wasnt|doesnt|dont|didnt|wont|cant|cannot|never|stopped|stops|
         quit)\s+{GAP1}(?:working|work|works|functioning|function|loading|load|starting|start|
-        booting|boot|turning\s+on|turn\s+on|ringing|ring|connecting|connect)\b""",
+        booting|boot|turning\s+on|turn\s+on|ringing|ring|connecting|connect|forwarding|
+        arriving|delivering|responding|routing|going\s+through|coming\s+through|
+        getting\s+through)\b""",
     ),
     rule(
         "fault.en.cannot",
@@ -434,7 +495,9 @@ _FAULT_RULES: tuple[Rule, ...] = (
         Kind.FAULT_STRONG,
         rf"""\b(?:no|lost|lose|losing|without|zero)\s+{GAP1}(?:access|connection|connectivity|
         network|internet|signal|dial\s*tone|service|wifi|wi\s+fi|phones?|email|mail|e\s+mail|
-        power|response|logon\s+servers?|traffic|calls|incoming\s+calls)\b""",
+        power|response|logon\s+servers?|traffic|calls|incoming\s+calls)\b|
+        \b(?:missing|lacking|lacks|lack)\s+{GAP1}(?:access|connection|connectivity|network|
+        internet|signal|dial\s*tone|wifi|power)\b""",
     ),
     rule(
         "fault.weak",
@@ -483,6 +546,27 @@ _SCOPE_RULES: tuple[Rule, ...] = (
         (?:får|kan|kommer|klarer|greier|fikk|når|rekker|jobber)\b""",
     ),
     rule(
+        "scope.no.nobody-anywhere",
+        (Kind.SCOPE_COMPANY, Kind.FAULT_STRONG),
+        rf"""\bingen\s+(?!andre\b){NO_SUBJECT_WORD}{{0,8}}?
+        (?:(?:får|fikk|kan|kunne|klarer|greier|rekker)\s+(?:seg\s+|å\s+|til\s+å\s+)?
+        (?:logget?|logga|logge|innlogget|koblet?|kobla|koble|kontakt|tilgang|jobbet|jobba|
+        jobbe|ringt|ringe|sendt|sende|mottatt|motta|åpnet|åpna|åpne|skrevet|skrive|printet|
+        printe|startet|starte|lastet|laste|gjort|brukt|bruke|nådd|nå|komme|kommet|nett\w*|
+        internett\w*)|
+        (?:kommer|kom|når|nådde)\s+(?:seg\s+)?(?:inn|på|gjennom|ut|fram|frem)|
+        (?:starter|booter|virker|fungerer|funker|kobler\s+seg)|
+        (?:mangler|manglet|har\s+(?:noe\s+|fått\s+|lenger\s+)?){NO_RESOURCE})\b""",
+    ),
+    rule(
+        "scope.no.all-of-a-kind-down",
+        Kind.SCOPE_COMPANY,
+        r"""\balle\s+(?:våre\s+|de\s+)?(?!(?:filer|filene|dokument\w*|mapp\w*|bilde\w*|epost\w*|
+        mail\w*|meldinger\w*|innstilling\w*|ikon\w*|snarvei\w*|data|fanene|vinduer\w*)\b)
+        [^\W\d_]+\s+(?:er|var|ble|har\s+vært|står|ligger)\s+(?:helt\s+)?(?:nede|borte|død|døde|
+        utilgjengelig\w*|frakoblet|offline|ute\s+av\s+drift)\b""",
+    ),
+    rule(
         "scope.no.none-of-us",
         Kind.SCOPE_COMPANY,
         rf"""\bingen\s+av\s+(?:oss|dem|de\s+ansatte|brukerne|pcene|maskinene)\b|
@@ -523,6 +607,43 @@ _SCOPE_RULES: tuple[Rule, ...] = (
         wifi|power|dial\s*tone)\b""",
     ),
     rule(
+        "scope.en.nobody-anywhere",
+        (Kind.SCOPE_COMPANY, Kind.FAULT_STRONG),
+        rf"""\b(?:nobody|noone|no\s+one|none(?:\s+of)?|no\s+{PEOPLE_EN})\s+{EN_SUBJECT_WORD}{{0,7}}?
+        (?:(?:can|could|(?:is|are|was|were)\s+able\s+to)\s+(?:log|login|logon|sign|connect|
+        access|reach|open|send|receive|get\s+(?:on|in|online|through|into|to|any)|call|
+        make\s+calls|print|load|start|boot|work|use|ring|dial|browse|authenticate|join|
+        sync|download|upload|save)\w*|
+        (?:is|are|was|were)\s+(?:working|connecting|online|responding|booting|starting|
+        reachable|getting\s+(?:on|in|online|through))|
+        (?:gets?|got|has|have|had)\s+(?:any\s+)?(?:access|connection|connectivity|internet|
+        network|email|mail|phones?|signal|wifi|power|dial\s*tone|through|online))\b""",
+    ),
+    rule(
+        "scope.en.all-of-a-kind-down",
+        Kind.SCOPE_COMPANY,
+        r"""\ball\s+(?:of\s+)?(?:the\s+|our\s+)?(?!(?:files|documents|folders|emails|mails|
+        messages|settings|icons|shortcuts|tabs|windows|pictures|photos)\b)[^\W\d_]+\s+
+        (?:are|were|went|have\s+gone|seem|seem\s+to\s+be)\s+(?:completely\s+)?(?:down|dead|
+        offline|unreachable|unavailable|out)\b""",
+    ),
+    rule(
+        "scope.callers-cannot-reach-us",
+        (Kind.SCOPE_COMPANY, Kind.ASSET_CORE, Kind.FAULT_STRONG),
+        r"""\b(?:kundene|kunder|innringere|innringerne|de\s+som\s+ringer|folk\s+som\s+ringer|
+        alle\s+som\s+ringer|pasienter|pasientene|pårørende|publikum)\b[^.!?\n]{0,60}?
+        (?:kommer\s+ikke\s+gjennom|ikke\s+kommer\s+gjennom|får\s+ikke\s+(?:tak\s+i\s+oss|ringt|
+        kontakt\s+med\s+oss)|ikke\s+får\s+(?:tak\s+i\s+oss|ringt|kontakt\s+med\s+oss)|
+        (?:får|hører|møter)\s+(?:bare\s+)?opptatt\w*|ringer\s+ut\b|bare\s+ringer\s+ut)|
+        \b(?:customers|callers|clients|patients|people\s+calling|anyone\s+calling|
+        everyone\s+calling|the\s+public)\b[^.!?\n]{0,60}?
+        (?:(?:cant|cannot|can\s+not|unable\s+to|not\s+able\s+to|arent\s+able\s+to)\s+
+        (?:get\s+through|reach\s+us|call\s+(?:us|in)|get\s+hold\s+of\s+us)
+        (?!\s+(?:to|on|via)\s+(?:our|the)\s+(?:web\w*|site|online|portal|shop|app)\b)|
+        not\s+getting\s+through|(?:get|getting|hear|hearing)\s+(?:a\s+|the\s+)?(?:busy|engaged)\s+
+        (?:tone|signal)|(?:just\s+)?rings?\s+out|ringing\s+out)""",
+    ),
+    rule(
         "scope.en.nobody",
         Kind.SCOPE_COMPANY,
         r"\b(?:nobody|noone|no\s+one|none\s+of\s+us)\b",
@@ -537,6 +658,7 @@ _SCOPE_RULES: tuple[Rule, ...] = (
         feil\w*|forsøk|spørsmål|ting)\b)|
         \b(?:noen|flere|mange|de\s+fleste|halvparten)\s+av\s+(?:oss|dem|de\s+\w+|[^\W\d_]+ene|
         våre\s+\w+)\b|
+        \b(?:de\s+fleste|flesteparten|mesteparten|halvparten|majoriteten)\b|
         \bhalve\s+(?:[^\W\d_]+\s+)?(?:kontor\w*|firma\w*|bedrift\w*|selskap\w*|avdeling\w*|staben|
         gjengen|huset|bygg\w*)\b|\bbegge\b|
         \b(?:de\s+ansatte|ansatte\s+(?:får|kan|har|mister|er|opplever)|brukerne|kollegaene|
@@ -609,7 +731,8 @@ _ASSET_RULES: tuple[Rule, ...] = (
         Kind.ASSET_CORE,
         r"""\b(?:nett|nettet|nettverk\w*|internett\w*|nettilgang\w*|lan|kablet\s+nett|
         trådløst(?:\s+nett)?|wifi\w*|wi\s+fi|wlan|switch\w*|svitsj\w*|ruter\w*|router\w*|
-        brannmur\w*|firewall\w*|fiber\w*|fibre|linja|linjen|bredbånd\w*|\w*server\w*|
+        brannmur\w*|firewall\w*|fiber\w*|fibre|linja|linje\w*|telefonlinj\w*|bredbånd\w*|
+        \w*server\w*|
         domene\w*|domain(?:\s+controller)?|active\s+directory|fellesområde\w*|fellesdisk\w*|
         fellesmapp\w*|felles\s+disk\w*|nettverksdisk\w*|nettverksstasjon\w*|citrix|rds|
         remote\s+desktop|vps|vpn\w*|fjerntilgang\w*|dns|dhcp|telefoni\w*|telefonsentral\w*|
@@ -617,7 +740,15 @@ _ASSET_RULES: tuple[Rule, ...] = (
         ip\s+telefon\w*|telefonene|telefonsystem\w*|telefonkø\w*|summetone|strøm\w*|
         network\w*|internet|wireless|wired|broadband|connection|connectivity|
         shared\s+(?:drive|folder)s?|file\s*shares?|phone\s+system|phones|telephony|
-        switchboard|main\s+number|pbx|call\s+queue|power|intranet\w*)\b""",
+        switchboard|main\s+number|pbx|call\s+queue|power|intranet\w*|
+        (?:phone|telephone|incoming|inbound)\s+lines?|anrop\w*|innkommende\s+samtal\w*|
+        (?:incoming|inbound|outbound)\s+calls|
+        trygghetsalarm\w*|velferdsteknologi\w*|pasientvarsling\w*|pasientsignal\w*|
+        sykesignal\w*|alarmsystem\w*|alarmsentral\w*|alarmmottak\w*|mottakssentral\w*|
+        responssenter\w*|(?:care|social|resident|patient|nurse|welfare|safety|personal)\s+
+        alarms?|alarm\s+(?:system|centre|center|platform|receiver|receiving)s?|
+        nurse\s+call\w*|telecare|adgangskontroll\w*|adgangssystem\w*|dørsystem\w*|
+        låssystem\w*|access\s+control|door\s+access|badge\s+system)\b""",
     ),
     rule(
         "asset.service",
@@ -636,7 +767,8 @@ _ASSET_RULES: tuple[Rule, ...] = (
         (?<!blue\ )(?<!black\ )(?<!login\ )(?<!logon\ )screen\w*|tastatur\w*|keyboard\w*|mus|
         musa|musen|mouse|headset\w*|hodetelefon\w*|kamera\w*|webcam\w*|dock\w*|dokking\w*|
         lader\w*|charger\w*|kaffemaskin\w*|høyttaler\w*|speaker\w*|batteri\w*|battery|
-        adgangskort\w*|etikett\w*)\b""",
+        adgangskort\w*|etikett\w*|kopimaskin\w*|multifunksjons\w*|skanning\w*|
+        copier\w*|photocopier\w*|mfp)\b""",
     ),
 )
 
@@ -670,6 +802,26 @@ _CONTEXT_RULES: tuple[Rule, ...] = (
         get\s+access|add\s+\w+\s+to|distribution\s+list|signature|out\s+of\s+office|
         how\s+(?:do|can|to|should|long)|is\s+it\s+possible|is\s+there\s+a\s+way|can\s+i\s+get|
         could\s+(?:you|i|we)|would\s+like|wondering|question|opening\s+hours|training)\b""",
+    ),
+    rule(
+        "bulletin",
+        Kind.BULLETIN,
+        r"""\b(?:nyhetsbrev\w*|newsletter\w*|webinar\w*|unsubscribe\w*|avmeld\w*|
+        meld\s+deg\s+(?:av|på)|påmelding\w*|kampanje\w*|les\s+(?:mer|om\s+(?:våre|vår|vårt))|
+        read\s+more|learn\s+more|sign\s+up\s+(?:now|here|today)|register\s+(?:now|here|today)|
+        \d+\s+tips|(?:fem|fire|tre|ti|five|four|three|ten|top)\s+tips|i\s+denne\s+utgaven|
+        in\s+this\s+issue|this\s+week\s*:)""",
+    ),
+    rule(
+        "provisioning",
+        Kind.PROVISIONING,
+        r"""\b(?:gi|gir|tildele|tildel|legge\s+til|legg\s+til|åpne\s+for)\s+(?:\w+\s+){0,2}?
+        (?:tilgang\w*|rettighet\w*|lisens\w*)\b|
+        \b(?:grant|give|assign|provision)\s+(?:\w+\s+){0,2}?(?:access|permissions?|rights|
+        licen[cs]es?)\b|\b(?:grant|give)\s+(?:it|them|us|her|him|me)\b(?!\s+(?:a\s+)?(?:call|ring))|
+        \b(?:ikke|aldri)\s+(?:fått|blitt\s+(?:gitt|tildelt))\s+(?:\w+\s+)?(?:tilgang|lisens|
+        bruker|konto)\w*|\b(?:not|never)\s+(?:been\s+)?(?:given|granted|assigned)\b""",
+        not_restoring,
     ),
     rule("question", Kind.QUESTION, r"\?"),
     rule(

@@ -48,6 +48,8 @@ RESOLVED_BUT_STILL_PENALTY = -1.0
 MODIFIERS = {
     Kind.NOT_URGENT: -2.5,
     Kind.NOT_NOW: -2.5,
+    Kind.BULLETIN: -3.0,
+    Kind.PROVISIONING: -2.5,
     Kind.PLANNED: -1.5,
     Kind.PAST: -1.0,
     Kind.WORKAROUND: -1.0,
