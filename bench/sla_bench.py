@@ -160,7 +160,6 @@ def main() -> None:
             f"{loop / fast:8.1f}x {ref / fast:8.0f}x  {verdict}"
         )
 
-
     print("(Pindena's reference steps whole days, not minutes: its target is a day boundary.)")
 
 

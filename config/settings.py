@@ -24,6 +24,11 @@ class Settings:
     smtp_url: str | None
     imap_url: str | None
     secret_key: str | None
+    # Inbound webhooks (web/inbound.py). Defaults keep ``Settings(...)`` calls that predate
+    # them valid.
+    inbound_secret: str | None = None  # HMAC-SHA256 key of the e-mail, chat and CTI hooks
+    oncall_number: str | None = None  # the after-hours on-call line, as Twilio/CTI send "To"
+    trust_proxy: bool = False  # honour X-Forwarded-Proto/Host (only behind our own proxy)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +55,9 @@ class Settings:
             smtp_url=get("SMTP_URL"),
             imap_url=get("IMAP_URL"),
             secret_key=get("SECRET_KEY"),
+            inbound_secret=get("TRIAGE_INBOUND_SECRET"),
+            oncall_number=get("TRIAGE_ONCALL_NUMBER"),
+            trust_proxy=(get("TRIAGE_TRUST_PROXY") or "").lower() in ("1", "true", "yes"),
         )
 
     @property

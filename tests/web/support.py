@@ -1,0 +1,181 @@
+"""Helpers for the web tests: signing, payload builders and database reads.
+
+Signatures are computed here from the documented schemes (HMAC-SHA256 of the raw body;
+Twilio's own ``RequestValidator.compute_signature``), not with the app's helpers, so a
+change to the app's scheme fails the tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+from twilio.request_validator import RequestValidator
+from werkzeug.test import TestResponse
+
+from triage.store.models import InboxItem, Ticket
+
+OSLO = ZoneInfo("Europe/Oslo")
+SECRET = "test-inbound-secret"
+TWILIO_TOKEN = "test-twilio-auth-token"
+ONCALL_NUMBER = "+4791000000"
+MBN_LINE = "+4721000001"  # the test catalog lists it in nettsoft-mbn's addresses
+CALLER = "+4799887766"
+TWILIO_URL = "http://localhost/inbound/twilio/voice"
+CALL_SID = "CA" + "0123456789abcdef" * 2
+OTHER_CALL_SID = "CA" + "fedcba9876543210" * 2
+
+
+def oslo(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=OSLO)
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post_signed(
+    client: FlaskClient,
+    path: str,
+    body: bytes,
+    content_type: str,
+    *,
+    signature: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> TestResponse:
+    all_headers = {"X-Triage-Signature": signature if signature is not None else sign(body)}
+    all_headers.update(headers or {})
+    return client.post(path, data=body, content_type=content_type, headers=all_headers)
+
+
+# ------------------------------------------------------------------ chat and CTI
+
+
+def chat_payload(**overrides: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "conversation_id": "conv-1",
+        "message_id": "msg-1",
+        "sender": {"name": "Kari Nordmann", "email": "kari@kunde.no"},
+        "text": "Sentralbordet svarer ikke, hele bedriften er uten telefon",
+        "sent_at": "2026-03-10T08:59:00+01:00",
+    }
+    payload.update(overrides)
+    return payload
+
+
+def post_chat(client: FlaskClient, payload: dict[str, Any] | bytes, **kwargs: Any) -> TestResponse:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return post_signed(client, "/inbound/chat", body, "application/json", **kwargs)
+
+
+def post_cti(client: FlaskClient, payload: dict[str, Any], **kwargs: Any) -> TestResponse:
+    return post_signed(
+        client, "/inbound/cti", json.dumps(payload).encode(), "application/json", **kwargs
+    )
+
+
+# ------------------------------------------------------------------ e-mail
+
+
+def email_bytes(
+    *,
+    message_id: str,
+    subject: str,
+    text: str,
+    sender: str = "Kari Nordmann <kari@kunde.no>",
+    to: str = "support@desk.example.no",
+    date: str = "Tue, 10 Mar 2026 09:10:00 +0100",
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    extra_headers: tuple[str, ...] = (),
+) -> bytes:
+    lines = [f"From: {sender}", f"To: {to}", f"Subject: {subject}", f"Date: {date}"]
+    lines.append(f"Message-ID: {message_id}")
+    if in_reply_to:
+        lines.append(f"In-Reply-To: {in_reply_to}")
+    if references:
+        lines.append(f"References: {references}")
+    lines += list(extra_headers)
+    lines += [
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+        "",
+        text,
+    ]
+    return "\r\n".join(lines).encode("utf-8")
+
+
+def post_email(client: FlaskClient, raw: bytes, **kwargs: Any) -> TestResponse:
+    return post_signed(client, "/inbound/email", raw, "message/rfc822", **kwargs)
+
+
+# ------------------------------------------------------------------ Twilio
+
+
+def twilio_params(**overrides: str) -> dict[str, str]:
+    params = {
+        "AccountSid": "AC" + "1" * 32,
+        "CallSid": CALL_SID,
+        "From": CALLER,
+        "To": MBN_LINE,
+        "CallStatus": "ringing",
+        "Direction": "inbound",
+        "ApiVersion": "2010-04-01",
+    }
+    params.update(overrides)
+    return params
+
+
+def twilio_signature(
+    params: dict[str, str], url: str = TWILIO_URL, token: str = TWILIO_TOKEN
+) -> str:
+    """What Twilio sends in X-Twilio-Signature, from the library's own algorithm."""
+    return str(RequestValidator(token).compute_signature(url, params))
+
+
+def post_twilio(
+    client: FlaskClient,
+    params: dict[str, str],
+    *,
+    signed_url: str = TWILIO_URL,
+    token: str = TWILIO_TOKEN,
+    headers: dict[str, str] | None = None,
+    signature: str | None = None,
+) -> TestResponse:
+    computed = twilio_signature(params, signed_url, token)
+    all_headers = {"X-Twilio-Signature": signature if signature is not None else computed}
+    all_headers.update(headers or {})
+    return client.post("/inbound/twilio/voice", data=params, headers=all_headers)
+
+
+# ------------------------------------------------------------------ reading back
+
+
+def tickets(sessions: sessionmaker[Session]) -> list[Ticket]:
+    with sessions() as session:
+        query = select(Ticket).order_by(Ticket.id).options(selectinload(Ticket.events))
+        return list(session.scalars(query))
+
+
+def inbox(sessions: sessionmaker[Session]) -> list[InboxItem]:
+    with sessions() as session:
+        return list(session.scalars(select(InboxItem).order_by(InboxItem.id)))
+
+
+def kinds(ticket: Ticket) -> list[str]:
+    return [event.kind for event in ticket.events]
+
+
+def event(ticket: Ticket, kind: str) -> dict[str, Any]:
+    """The data of the ticket's last event of ``kind``."""
+    found = [e for e in ticket.events if e.kind == kind]
+    assert found, f"no {kind!r} event in {kinds(ticket)}"
+    return dict(found[-1].data)

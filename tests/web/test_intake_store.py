@@ -1,0 +1,155 @@
+"""The intake use-case below the web layer: races, reprocessing, the IMAP entry point."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.catalog import Catalog
+from tests.web.support import email_bytes, inbox, kinds, oslo, tickets
+from triage.intake.message import IncomingMessage, RejectedPayload
+from triage.store import intake
+from triage.store.intake import (
+    ingest,
+    ingest_raw_email,
+    list_quarantine,
+    quarantine,
+    reprocess,
+    store_raw,
+)
+
+NOW = oslo(2026, 3, 10, 9, 15)
+
+
+def _message(key: str = "message:1", conversation: str = "conversation:1") -> IncomingMessage:
+    return IncomingMessage(
+        channel="chat",
+        source="chat",
+        dedup_key=key,
+        conversation_key=conversation,
+        text="MBN: sentralbordet er nede for hele bedriften",
+        sender_name="Kari",
+        sender_email="kari@kunde.no",
+    )
+
+
+def _stored(sessions: sessionmaker[Session], payload: bytes = b"{}") -> int:
+    with sessions() as session:
+        return store_raw(session, "chat", "application/json", payload, NOW).id
+
+
+def test_a_lost_race_on_the_unique_key_is_a_duplicate(
+    sessions: sessionmaker[Session], catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simulate the window between the lookup and the insert: the second delivery does
+    not see the first one's key row, inserts its own, and loses on the constraint."""
+    first = ingest(sessions, catalog, _stored(sessions), _message(), NOW)
+    real_known = intake._known
+    calls = {"n": 0}
+
+    def blind_once(*args: object, **kwargs: object) -> dict[str, int]:
+        calls["n"] += 1
+        return {} if calls["n"] == 1 else real_known(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(intake, "_known", blind_once)
+    second = ingest(sessions, catalog, _stored(sessions), _message(), NOW)
+
+    assert calls["n"] == 2  # the first attempt was rolled back and run again
+    assert second == intake.IntakeResult(first.ticket_id, created=False, duplicate=True)
+    assert len(tickets(sessions)) == 1
+    assert [i.ticket_id for i in inbox(sessions)] == [first.ticket_id] * 2
+
+
+def test_concurrent_deliveries_make_one_ticket(
+    sessions: sessionmaker[Session], catalog: Catalog
+) -> None:
+    workers = 6
+    items = [_stored(sessions) for _ in range(workers)]
+    barrier = threading.Barrier(workers)
+
+    def deliver(item_id: int) -> intake.IntakeResult:
+        barrier.wait()
+        return ingest(sessions, catalog, item_id, _message(), NOW)
+
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(deliver, items))
+
+    assert sum(r.created for r in results) == 1
+    assert sum(r.duplicate for r in results) == workers - 1
+    assert len({r.ticket_id for r in results}) == 1
+    assert len(tickets(sessions)) == 1
+
+
+def test_the_first_messages_of_one_conversation_racing_make_one_ticket(
+    sessions: sessionmaker[Session], catalog: Catalog
+) -> None:
+    workers = 4
+    items = [_stored(sessions) for _ in range(workers)]
+    barrier = threading.Barrier(workers)
+
+    def deliver(n: int) -> intake.IntakeResult:
+        barrier.wait()
+        return ingest(sessions, catalog, items[n], _message(key=f"message:{n}"), NOW)
+
+    with ThreadPoolExecutor(workers) as pool:
+        results = list(pool.map(deliver, range(workers)))
+
+    assert sum(r.created for r in results) == 1
+    assert not any(r.duplicate for r in results)
+    [ticket] = tickets(sessions)
+    assert kinds(ticket).count("message") == workers - 1
+
+
+def test_reprocess_ingests_a_quarantined_payload_at_its_original_receipt_time(
+    sessions: sessionmaker[Session], catalog: Catalog
+) -> None:
+    item_id = _stored(sessions, b'{"text": "MBN nede"}')
+    with sessions() as session:
+        item = session.get(intake.InboxItem, item_id)
+        assert item is not None
+        quarantine(session, item, "sender is missing")
+        assert [i.id for i in list_quarantine(session)] == [item_id]
+
+    def still_broken(payload: bytes, content_type: str) -> IncomingMessage:
+        raise RejectedPayload("sender is still missing")
+
+    later = NOW + timedelta(days=2)
+    assert reprocess(sessions, catalog, item_id, {"chat": still_broken}, later) is None
+    assert inbox(sessions)[0].error == "sender is still missing"
+
+    result = reprocess(sessions, catalog, item_id, {"chat": lambda p, c: _message()}, later)
+
+    assert result is not None and result.created
+    [ticket] = tickets(sessions)
+    assert ticket.received_at == NOW  # not the day the parser was fixed
+    assert ticket.due_at == oslo(2026, 3, 10, 10, 15)
+    with sessions() as session:
+        assert list_quarantine(session) == []
+    assert (inbox(sessions)[0].status, inbox(sessions)[0].ticket_id) == ("processed", ticket.id)
+    with pytest.raises(LookupError):
+        reprocess(sessions, catalog, 999_999, {}, later)
+
+
+def test_ingest_raw_email_is_the_pollers_whole_intake(
+    sessions: sessionmaker[Session], catalog: Catalog
+) -> None:
+    raw = email_bytes(
+        message_id="<imap.1@kunde.no>", subject="MBN", text="Mobilsvar virker ikke for meg"
+    )
+
+    first = ingest_raw_email(sessions, catalog, raw, NOW)
+    again = ingest_raw_email(sessions, catalog, raw, NOW)
+    bad = ingest_raw_email(sessions, catalog, b"Subject: x\r\n\r\nno sender", NOW)
+
+    assert first is not None and first.created
+    assert again is not None and again.duplicate
+    assert bad is None
+    assert [(i.channel, i.content_type, i.status) for i in inbox(sessions)] == [
+        ("email", "message/rfc822", "processed"),
+        ("email", "message/rfc822", "processed"),
+        ("email", "message/rfc822", "quarantined"),
+    ]

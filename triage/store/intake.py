@@ -1,0 +1,522 @@
+"""Intake: the one place where channel messages become tickets or continue them.
+
+The order of work, and why:
+
+1. ``store_raw`` commits the payload before anything parses it, so a parser bug or a crash
+   can delay a message (``reprocess``) but never lose it; ``quarantine`` keeps a payload
+   that cannot become a message, with the reason, for an admin.
+2. ``ingest`` decides in one transaction: a redelivery (same source and dedup key) answers
+   with the ticket it made; a message whose thread keys, conversation or "[#id]" tag match
+   continues that ticket; anything else opens one (received -> classified -> routed -> SLA
+   clock, the clock only when routed: a clock on a guessed contract is worse than none).
+3. The unique (channel, key) of ``ChannelMessage`` settles races: when two deliveries of
+   one message (or the first two messages of one chat) are ingested at once, the loser's
+   transaction fails with IntegrityError, is rolled back and run again, and then sees the
+   winner's rows: it is a duplicate, or it continues the winner's ticket.
+
+Times: a ticket's ``received_at``, and a vendor response's time, is the server's receipt
+time stored on the inbox row, never what the client claims (that is kept in the event
+data); events are stamped with the processing time ``now``. Inbox ``status``: received ->
+processed (ticket_id set; duplicates too) | quarantined (error set).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.catalog import Catalog
+from sla.severity import Severity
+from triage.classify import classify
+from triage.intake.email_message import MalformedEmail, parse_email
+from triage.intake.message import IncomingMessage, from_email
+from triage.routing import route
+from triage.sla_state import derive_sla_state
+from triage.store.models import ChannelMessage, InboxItem, Ticket
+from triage.store.recompute import pauses_from_events
+from triage.store.tickets import add_event, apply_sla_state
+
+#: A message is ingested at most this often when its transaction keeps losing races.
+MAX_ATTEMPTS = 3
+#: ``channel_messages.key`` is VARCHAR(500); longer keys (Message-IDs may have 998
+#: characters) are stored as their SHA-256, which stays unique and is looked up the same way.
+MAX_KEY_CHARS = 500
+MAX_ERROR_CHARS = 4000
+TITLE_CHARS = 120
+EMAIL_CONTENT_TYPE = "message/rfc822"
+#: Titles for tickets whose channel has no subject line.
+CHANNEL_TITLES = {"phone": "Phone call", "chat": "Chat"}
+
+Parser = Callable[[bytes, str], IncomingMessage]
+"""Raw payload and its content type to a message; raises ValueError saying what is wrong."""
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    ticket_id: int
+    created: bool  # a new ticket was opened
+    duplicate: bool  # a redelivery of a message already ingested; nothing changed
+
+
+# ------------------------------------------------------------------ the inbox
+
+
+def store_raw(
+    session: Session, channel: str, content_type: str, payload: bytes, now: datetime
+) -> InboxItem:
+    """Keep the payload exactly as it arrived, committed before anyone parses it."""
+    item = InboxItem(
+        channel=channel,
+        content_type=content_type[:200],
+        payload=bytes(payload),
+        received_at=now,
+        status="received",
+    )
+    session.add(item)
+    session.commit()
+    return item
+
+
+def quarantine(session: Session, item: InboxItem, error: str) -> None:
+    """Park a payload that cannot become a message; ``error`` is shown to the admin.
+
+    ``item`` must belong to ``session``.
+    """
+    item.status = "quarantined"
+    item.error = _clean(error)[:MAX_ERROR_CHARS]
+    item.ticket_id = None
+    session.commit()
+
+
+def list_quarantine(session: Session, limit: int = 100) -> list[InboxItem]:
+    """Quarantined payloads, newest first, for the admin's list."""
+    query = (
+        select(InboxItem)
+        .where(InboxItem.status == "quarantined")
+        .order_by(InboxItem.received_at.desc(), InboxItem.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def reprocess(
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    item_id: int,
+    parsers: Mapping[str, Parser],
+    now: datetime,
+) -> IntakeResult | None:
+    """Parse a stored payload again (after a parser fix) and ingest it.
+
+    Returns None when it still cannot be parsed; the item is then quarantined with the
+    new reason. A ticket opened here keeps the original receipt time, so a parser bug
+    does not move the vendor's deadline. Raises LookupError for an unknown item.
+    """
+    with sessions() as session:
+        item = session.get(InboxItem, item_id)
+        if item is None:
+            raise LookupError(f"inbox item {item_id} does not exist")
+        parser = parsers.get(item.channel)
+        if parser is None:
+            quarantine(session, item, f"no parser for channel {item.channel!r}")
+            return None
+        try:
+            message = parser(item.payload, item.content_type)
+        except ValueError as exc:
+            quarantine(session, item, str(exc) or type(exc).__name__)
+            return None
+    return ingest(sessions, catalog, item_id, message, now)
+
+
+def ingest_raw_email(
+    sessions: sessionmaker[Session], catalog: Catalog, raw: bytes, now: datetime
+) -> IntakeResult | None:
+    """The whole intake of one raw e-mail, for callers outside the web app (the IMAP
+    poller): store, parse, then ingest or quarantine. None when it was quarantined.
+
+    Stored as inbox channel "email" with type message/rfc822, exactly like the webhook's
+    payloads, so one message arriving both ways is one ticket and reprocesses alike.
+    """
+    with sessions() as session:
+        item = store_raw(session, "email", EMAIL_CONTENT_TYPE, raw, now)
+        item_id = item.id
+        try:
+            message = from_email(parse_email(raw))
+        except MalformedEmail as exc:
+            quarantine(session, item, str(exc))
+            return None
+    return ingest(sessions, catalog, item_id, message, now)
+
+
+# ------------------------------------------------------------------ ingest
+
+
+def ingest(
+    sessions: sessionmaker[Session],
+    catalog: Catalog,
+    item_id: int | None,
+    message: IncomingMessage,
+    now: datetime,
+) -> IntakeResult:
+    """Make ``message`` (parsed from inbox item ``item_id``) part of exactly one ticket.
+
+    Idempotent: the same message delivered again returns the same ticket with
+    ``duplicate=True``, also when both deliveries race (see the module docstring).
+    """
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        with sessions() as session:
+            try:
+                result = _ingest(session, catalog, item_id, message, now)
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                if attempt == MAX_ATTEMPTS:
+                    raise
+                continue
+            return result
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def _ingest(
+    session: Session,
+    catalog: Catalog,
+    item_id: int | None,
+    message: IncomingMessage,
+    now: datetime,
+) -> IntakeResult:
+    item = session.get(InboxItem, item_id) if item_id is not None else None
+    received = item.received_at if item is not None else now
+    dedup = storage_key(message.dedup_key)
+    lookup = [storage_key(k) for k in _lookup_keys(message)]
+    known = _known(session, message.source, [dedup, *lookup])
+    if dedup in known:
+        _settle(item, known[dedup])
+        return IntakeResult(known[dedup], created=False, duplicate=True)
+
+    ticket = _thread_target(session, message, lookup, known)
+    if ticket is None:
+        ticket = _open(session, catalog, message, item_id, received, now)
+        session.flush()  # the ticket id, for the key rows below
+        created = True
+    else:
+        _continue(session, catalog, ticket, message, item_id, received, now)
+        created = False
+    own = [dedup] + ([storage_key(message.conversation_key)] if message.conversation_key else [])
+    for key in dict.fromkeys(own):
+        if key not in known:
+            session.add(
+                ChannelMessage(channel=message.source, key=key, ticket_id=ticket.id, created_at=now)
+            )
+    _settle(item, ticket.id)
+    session.flush()  # a lost race surfaces here as IntegrityError
+    return IntakeResult(ticket.id, created=created, duplicate=False)
+
+
+def storage_key(key: str) -> str:
+    """The key as stored: itself, or its SHA-256 when too long for the column."""
+    if len(key) <= MAX_KEY_CHARS:
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _lookup_keys(message: IncomingMessage) -> list[str]:
+    """Keys that point at an existing ticket, most specific first."""
+    keys = [message.conversation_key] if message.conversation_key else []
+    return keys + list(message.thread_keys)
+
+
+def _known(session: Session, source: str, keys: Iterable[str]) -> dict[str, int]:
+    wanted = list(dict.fromkeys(keys))
+    rows = session.execute(
+        select(ChannelMessage.key, ChannelMessage.ticket_id).where(
+            ChannelMessage.channel == source, ChannelMessage.key.in_(wanted)
+        )
+    )
+    return {str(key): int(ticket_id) for key, ticket_id in rows}
+
+
+def _thread_target(
+    session: Session, message: IncomingMessage, lookup: list[str], known: Mapping[str, int]
+) -> Ticket | None:
+    """The ticket this message continues: by thread key first, then by "[#id]" tag.
+
+    Locked (on PostgreSQL) so two replies cannot both record the first response.
+    """
+    for key in lookup:
+        if key in known:
+            return session.get(Ticket, known[key], with_for_update=True)
+    if message.ticket_ref is not None:
+        return session.get(Ticket, message.ticket_ref, with_for_update=True)
+    return None
+
+
+def _settle(item: InboxItem | None, ticket_id: int) -> None:
+    if item is not None:
+        item.status = "processed"
+        item.ticket_id = ticket_id
+        item.error = None
+
+
+# ------------------------------------------------------------------ a new ticket
+
+
+def _open(
+    session: Session,
+    catalog: Catalog,
+    message: IncomingMessage,
+    item_id: int | None,
+    received: datetime,
+    now: datetime,
+) -> Ticket:
+    text = _clean(message.text)
+    subject = _clean(message.subject)
+    classification = classify(text, subject, message.channel, after_hours=message.after_hours)
+    routed = route(
+        catalog.contracts,
+        subject=subject,
+        body=text,
+        recipients=message.recipients,
+        sender=message.sender_email,
+    )
+    ticket = Ticket(
+        channel=message.channel,
+        subject=subject or _title(message.channel, text),
+        body=text,
+        requester_name=_cut(message.sender_name, 200),
+        requester_email=_cut(message.sender_email, 320),
+        requester_phone=_cut(message.sender_phone, 32),
+        contract_id=routed.contract_id,
+        severity=classification.severity.value,
+        severity_reasons=list(classification.reasons),
+        status="open",
+        received_at=received,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(ticket)
+    received_data = _message_data(message, item_id, with_text=False)
+    received_data.update(
+        channel=message.channel,
+        after_hours=message.after_hours,
+        recipients=list(message.recipients),
+    )
+    add_event(session, ticket, "received", received, actor=message.source, **received_data)
+    if message.kind not in ("message", "call"):  # e.g. a CTI "missed" before any new_call
+        add_event(session, ticket, message.kind, received, actor=message.source)
+    add_event(
+        session,
+        ticket,
+        "classified",
+        now,
+        severity=classification.severity.value,
+        reasons=list(classification.reasons),
+        score=classification.score,
+    )
+    _record_route(session, ticket, routed.contract_id, routed.reasons, now)
+    _apply_sla(session, catalog, ticket, now, pauses=False)
+    return ticket
+
+
+def _record_route(
+    session: Session, ticket: Ticket, contract_id: str | None, reasons: Iterable[str], now: datetime
+) -> None:
+    if contract_id is None:
+        add_event(session, ticket, "unrouted", now, reasons=list(reasons))
+    else:
+        add_event(session, ticket, "routed", now, contract=contract_id, reasons=list(reasons))
+
+
+def _apply_sla(
+    session: Session, catalog: Catalog, ticket: Ticket, now: datetime, *, pauses: bool = True
+) -> None:
+    """Derive the ticket's SLA columns; unrouted tickets (or unknown contracts) get none."""
+    contract = catalog.contracts.get(ticket.contract_id) if ticket.contract_id else None
+    if contract is None:
+        apply_sla_state(ticket, None)
+        return
+    stops = (
+        pauses_from_events([e for e in ticket.events if e.kind in ("paused", "resumed")], now)
+        if pauses
+        else ()
+    )
+    try:
+        state = derive_sla_state(
+            contract, Severity(ticket.severity), ticket.received_at, ticket.responded_at, stops
+        )
+    except ValueError as exc:  # e.g. no terms in force on the receipt date
+        add_event(session, ticket, "sla_unavailable", now, reason=str(exc))
+        apply_sla_state(ticket, None)
+        return
+    apply_sla_state(ticket, state)
+
+
+# ------------------------------------------------------------------ continuing a ticket
+
+
+def _continue(
+    session: Session,
+    catalog: Catalog,
+    ticket: Ticket,
+    message: IncomingMessage,
+    item_id: int | None,
+    received: datetime,
+    now: datetime,
+) -> None:
+    data = _message_data(message, item_id, with_text=True)
+    vendor_of = vendor_contracts(catalog, message.sender_email)
+    if vendor_of:
+        _vendor_replied(session, catalog, ticket, message, vendor_of, data, received, now)
+    else:
+        add_event(session, ticket, message.kind, received, actor=message.source, **data)
+        text = _clean(message.text)
+        if not ticket.body and text.strip():
+            _first_text(session, catalog, ticket, text, now)
+    ticket.updated_at = now
+
+
+def vendor_contracts(catalog: Catalog, sender_email: str | None) -> set[str]:
+    """Contracts whose vendor writes from this address: its support address, or a sender
+    domain the catalog names for it."""
+    if not sender_email or "@" not in sender_email:
+        return set()
+    address = sender_email.strip().lower()
+    domain = address.rsplit("@", 1)[1]
+    return {
+        cid
+        for cid, contract in catalog.contracts.items()
+        if (contract.support_email and contract.support_email.strip().lower() == address)
+        or domain in contract.recognition.sender_domains
+    }
+
+
+def _vendor_replied(
+    session: Session,
+    catalog: Catalog,
+    ticket: Ticket,
+    message: IncomingMessage,
+    vendor_of: set[str],
+    data: dict[str, Any],
+    received: datetime,
+    now: datetime,
+) -> None:
+    """The vendor's first real reply on the ticket is the contract's response."""
+    if ticket.contract_id is None:
+        not_counted = "the ticket is unrouted, so no contract's clock runs"
+    elif ticket.contract_id not in vendor_of:
+        not_counted = f"the sender is not the vendor of {ticket.contract_id}"
+    elif message.auto_submitted:
+        not_counted = "an automatic reply is not started troubleshooting"
+    elif ticket.responded_at is not None:
+        not_counted = "the response was already recorded"
+    else:
+        not_counted = None
+    add_event(
+        session,
+        ticket,
+        "vendor_replied",
+        received,
+        actor=message.source,
+        vendor_of=sorted(vendor_of),
+        counted_as_response=not_counted is None,
+        not_counted_because=not_counted,
+        **data,
+    )
+    if not_counted is None:
+        ticket.responded_at = received
+        _apply_sla(session, catalog, ticket, now)
+
+
+def _first_text(
+    session: Session, catalog: Catalog, ticket: Ticket, text: str, now: datetime
+) -> None:
+    """A ticket opened without any text (a phone call) gets its first words (a voicemail
+    transcription): classify it again, and route it if it was unrouted."""
+    ticket.body = text
+    received_event = next((e for e in ticket.events if e.kind == "received"), None)
+    facts = received_event.data if received_event is not None else {}
+    # Chat and phone titles are made up here; only an e-mail subject is the sender's words.
+    subject = ticket.subject if ticket.channel == "email" else ""
+    classification = classify(
+        text, subject, ticket.channel, after_hours=bool(facts.get("after_hours"))
+    )
+    if classification.severity.value != ticket.severity:
+        add_event(
+            session,
+            ticket,
+            "reclassified",
+            now,
+            before=ticket.severity,
+            after=classification.severity.value,
+            reasons=list(classification.reasons),
+            why="first text of a ticket that was classified without any",
+        )
+        ticket.severity = classification.severity.value
+        ticket.severity_reasons = list(classification.reasons)
+    if ticket.contract_id is None:
+        routed = route(
+            catalog.contracts,
+            subject=subject,
+            body=text,
+            recipients=facts.get("recipients") or (),
+            sender=ticket.requester_email,
+        )
+        if routed.contract_id is not None:
+            ticket.contract_id = routed.contract_id
+            _record_route(session, ticket, routed.contract_id, routed.reasons, now)
+    _apply_sla(session, catalog, ticket, now)
+
+
+# ------------------------------------------------------------------ helpers
+
+_RESERVED = frozenset({"session", "ticket", "kind", "at", "actor"})
+_NUL = re.compile("\x00")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    """Nothing a database text column refuses: no NUL (PostgreSQL), no lone surrogates."""
+    text = _NUL.sub("", text)
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def _cut(value: str | None, limit: int) -> str | None:
+    return _clean(value)[:limit] if value else None
+
+
+def _title(channel: str, text: str) -> str:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if not first:
+        return CHANNEL_TITLES.get(channel, "")
+    return first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1] + "…"
+
+
+def _message_data(
+    message: IncomingMessage, item_id: int | None, *, with_text: bool
+) -> dict[str, Any]:
+    """The message's facts for an event (JSON-safe, empty values left out)."""
+    data: dict[str, Any] = {
+        "inbox_item": item_id,
+        "key": message.dedup_key[:MAX_KEY_CHARS],
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+        "subject": _clean(message.subject) if with_text else None,
+        "text": _clean(message.text) if with_text else None,
+        "sender_name": _cut(message.sender_name, 200),
+        "sender_email": _cut(message.sender_email, 320),
+        "sender_phone": _cut(message.sender_phone, 32),
+        "auto_submitted": message.auto_submitted or None,
+        "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in message.attachments
+        ],
+    }
+    for key, value in message.extra.items():  # never shadow add_event's own parameters
+        data[f"extra_{key}" if key in _RESERVED else key] = value
+    return {k: v for k, v in data.items() if v not in (None, "", [], {})}

@@ -1,0 +1,226 @@
+"""The Flask app factory, its JSON errors and the health endpoints.
+
+``create_app`` follows the Flask tutorial's factory pattern: nothing is read at import
+time, so tests build apps on their own database, catalog and clock. What the views need
+lives on ``app.extensions["triage"]`` (a ``Desk``), reached through ``desk()``.
+
+Errors: every error is ``{"error": {"code", "message", "fields"}}``, with the status and
+the headers the HTTP error carries (Allow on 405, Retry-After on 503). The 500 handler
+logs the exception's type and where it was raised, never its message or the request: a
+database error's message quotes the values of the row, that is, the sender's data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any, cast
+
+from flask import Blueprint, Flask, Response, current_app, request
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config.catalog import Catalog, load_catalog
+from config.settings import Settings
+from triage.store import db
+from triage.store.intake import Parser
+
+#: The largest request body accepted at all: a raw e-mail with attachments. Views that take
+#: small bodies lower it per request (``web.inbound``).
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+READY_RETRY_AFTER_SECONDS = 5
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What every view needs, made once per app."""
+
+    settings: Settings
+    catalog: Catalog
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]  # aware "now"; tests pass a fixed one
+    parsers: Mapping[str, Parser]  # inbox channel -> payload parser
+
+
+def desk() -> Desk:
+    return cast(Desk, current_app.extensions["triage"])
+
+
+class ApiError(Exception):
+    """An error answered as the JSON error shape; raise it from any view."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.fields = dict(fields or {})
+        self.headers = dict(headers or {})
+
+
+class TriageFlask(Flask):
+    """Flask, minus its default unhandled-exception log line: that one carries the
+    traceback with the exception's message, which may quote the sender's data. The 500
+    handler logs the type and the frames instead."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        del exc_info
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    catalog: Catalog | None = None,
+    clock: Callable[[], datetime] | None = None,
+    migrate: bool = False,
+) -> Flask:
+    """Build the web app.
+
+    ``migrate`` runs the Alembic upgrade first (the embedded ``triage up``); production
+    migrates on release and tests pass a migrated database, so it is off by default.
+    ``clock`` returns an aware datetime: the server's receipt time of every inbound
+    message, injectable so tests can compute deadlines by hand.
+    """
+    from web.inbound import bp as inbound  # noqa: PLC0415 - views import desk() from here
+    from web.inbound_payloads import parsers  # noqa: PLC0415
+
+    settings = settings or Settings.from_env()
+    if migrate:
+        db.upgrade(settings.database_url)
+    app = TriageFlask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    if settings.secret_key:
+        app.config["SECRET_KEY"] = settings.secret_key
+    if settings.trust_proxy:  # only behind our own proxy: the headers are client-settable
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.extensions["triage"] = Desk(
+        settings=settings,
+        catalog=catalog if catalog is not None else load_catalog(settings.catalog_path),
+        sessions=db.session_factory(settings.database_url),
+        clock=clock or _utc_now,
+        parsers=parsers(settings),
+    )
+    _register_errors(app)
+    app.register_blueprint(health)
+    app.register_blueprint(inbound)
+    return app
+
+
+# ------------------------------------------------------------------ errors
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    fields: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body = {"error": {"code": code, "message": message, "fields": dict(fields or {})}}
+    response = Response(json.dumps(body), status=status, mimetype="application/json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _code(exc: HTTPException) -> str:
+    return (exc.name or "error").lower().replace(" ", "_").replace("'", "")
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return error_response(exc.status, exc.code, exc.message, exc.fields, exc.headers)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> Response:
+        limit = request.max_content_length
+        shown = f" ({limit:,} bytes)" if limit else ""
+        return error_response(413, "payload_too_large", f"the body is larger than allowed{shown}")
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(exc: InternalServerError) -> Response:
+        original = exc.original_exception or exc
+        frames = traceback.extract_tb(original.__traceback__)[-6:]
+        where = " <- ".join(
+            f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}" for f in reversed(frames)
+        )
+        log.error(
+            "unhandled %s in %s %s at %s",
+            type(original).__name__,
+            request.method,
+            request.path,
+            where or "?",
+        )
+        return error_response(500, "internal_error", "the server failed; please try again")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        response = exc.get_response()  # keeps Allow, Retry-After, WWW-Authenticate
+        body = {"error": {"code": _code(exc), "message": exc.description or "", "fields": {}}}
+        response.set_data(json.dumps(body))
+        response.mimetype = "application/json"
+        return cast(Response, response)
+
+
+# ------------------------------------------------------------------ health
+
+health = Blueprint("health", __name__)
+
+
+@lru_cache(maxsize=1)
+def schema_head() -> str | None:
+    """The migration the code expects (read once: the scripts ship with the code)."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - only /readyz needs it
+
+    return ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()
+
+
+@health.get("/healthz")
+def healthz() -> dict[str, Any]:
+    """The process answers; says nothing about its dependencies (that is /readyz)."""
+    return {"status": "ok"}
+
+
+@health.get("/readyz")
+def readyz() -> Response | dict[str, Any]:
+    """Ready to take traffic: the database answers and has the schema this code expects."""
+    retry = {"Retry-After": str(READY_RETRY_AFTER_SECONDS)}
+    try:
+        with desk().sessions() as session:
+            version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError as exc:
+        log.warning("readyz: database unavailable (%s)", type(exc).__name__)
+        return error_response(
+            503, "database_unavailable", "the database does not answer", headers=retry
+        )
+    expected = schema_head()
+    if version != expected:
+        return error_response(
+            503,
+            "schema_out_of_date",
+            f"the database schema is at {version or 'nothing'}, this code needs {expected}",
+            headers=retry,
+        )
+    return {"status": "ready", "schema": version}

@@ -1,0 +1,219 @@
+"""Inbound webhooks: e-mail, chat, Twilio Voice and CTI, under ``/inbound``.
+
+Every view does the same four steps, in this order, because each protects the next:
+
+1. read the body under a per-view size limit (413 before anything is parsed);
+2. authenticate it: HMAC-SHA256 of the raw body (``X-Triage-Signature: sha256=<hex>``)
+   for e-mail, chat and CTI, Twilio's own signature for Twilio. Unauthenticated bodies
+   are not stored: anyone could fill the inbox with them. The failure is logged;
+3. store the raw payload (committed) - from here on nothing the client sent can be lost,
+   and a payload that cannot be parsed is quarantined with the reason, answered 4xx;
+4. ingest it (``triage.store.intake``): one ticket per message however often delivered.
+
+Log lines name the channel, the inbox item and the ticket, never a sender, number or text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+
+from flask import Blueprint, Response, request, url_for
+from twilio.request_validator import RequestValidator
+from twilio.twiml.voice_response import VoiceResponse
+
+from triage.intake.message import IncomingMessage, RejectedPayload
+from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
+from web.app import ApiError, desk
+from web.inbound_payloads import media_type
+
+JSON_MAX_BYTES = 1024 * 1024  # a chat text is at most 20 000 characters
+FORM_MAX_BYTES = 256 * 1024
+SIGNATURE_HEADER = "X-Triage-Signature"
+VOICEMAIL_MAX_SECONDS = 180
+LANGUAGE = "nb-NO"
+
+bp = Blueprint("inbound", __name__, url_prefix="/inbound")
+log = logging.getLogger(__name__)
+
+_LIMITS = {
+    "inbound.chat": JSON_MAX_BYTES,
+    "inbound.cti": JSON_MAX_BYTES,
+    "inbound.twilio_voice": FORM_MAX_BYTES,
+}
+
+
+@bp.before_request
+def _limit_body() -> None:
+    limit = _LIMITS.get(request.endpoint or "")
+    if limit is not None:
+        request.max_content_length = limit
+
+
+# ------------------------------------------------------------------ views
+
+
+@bp.post("/email")
+def email() -> Response:
+    """The raw RFC 5322 message (``Content-Type: message/rfc822``) from the mail relay."""
+    body = request.get_data()
+    _require_hmac("email", body)
+    _, result = _take("email", body)
+    return _intake_response(result)
+
+
+@bp.post("/chat")
+def chat() -> Response:
+    """One chat message (JSON, ``web.schemas.ChatMessageSchema``)."""
+    body = request.get_data()
+    _require_hmac("chat", body)
+    _, result = _take("chat", body)
+    return _intake_response(result)
+
+
+@bp.post("/cti")
+def cti() -> Response:
+    """One call event from the desk's phone system (JSON, ``web.schemas.CtiEventSchema``)."""
+    body = request.get_data()
+    _require_hmac("cti", body)
+    _, result = _take("cti", body)
+    return _intake_response(result)
+
+
+@bp.post("/twilio/voice")
+def twilio_voice() -> Response:
+    """Twilio Voice: the incoming call, and the voicemail callbacks the TwiML asks for."""
+    body = request.get_data()
+    _require_twilio_signature()
+    message, result = _take("twilio", body)
+    return Response(_twiml(message, result.ticket_id), mimetype="text/xml")
+
+
+# ------------------------------------------------------------------ the common path
+
+
+def _take(source: str, body: bytes) -> tuple[IncomingMessage, IntakeResult]:
+    """Store, parse (quarantine on failure) and ingest one authenticated payload."""
+    app = desk()
+    now = app.clock()
+    content_type = request.content_type or ""
+    with app.sessions() as session:
+        item = store_raw(session, source, content_type, body, now)
+        item_id = item.id
+        try:
+            message = app.parsers[source](body, content_type)
+        except RejectedPayload as exc:
+            detail = f"{exc.message}; {json.dumps(exc.fields)}" if exc.fields else exc.message
+            quarantine(session, item, detail)
+            log.info("inbound %s: inbox item %d quarantined (%s)", source, item_id, exc.code)
+            raise ApiError(exc.status, exc.code, exc.message, exc.fields) from None
+    result = ingest(app.sessions, app.catalog, item_id, message, now)
+    log.info(
+        "inbound %s: inbox item %d -> ticket %d (%s)",
+        source,
+        item_id,
+        result.ticket_id,
+        "duplicate" if result.duplicate else "created" if result.created else "continued",
+    )
+    return message, result
+
+
+def _intake_response(result: IntakeResult) -> Response:
+    body = {"ticket": result.ticket_id, "created": result.created, "duplicate": result.duplicate}
+    return Response(
+        json.dumps(body), status=201 if result.created else 200, mimetype="application/json"
+    )
+
+
+# ------------------------------------------------------------------ authentication
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The ``X-Triage-Signature`` value for ``body``: what senders must compute."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def _require_hmac(source: str, body: bytes) -> None:
+    secret = desk().settings.inbound_secret
+    if not secret:
+        log.error("inbound %s: refused, TRIAGE_INBOUND_SECRET is not set", source)
+        raise ApiError(503, "not_configured", "inbound webhooks are not configured")
+    given = request.headers.get(SIGNATURE_HEADER, "").strip()
+    challenge = {"WWW-Authenticate": f'HMAC-SHA256 header="{SIGNATURE_HEADER}"'}
+    if not given:
+        log.warning("inbound %s: refused, no signature", source)
+        raise ApiError(
+            401, "missing_signature", f"{SIGNATURE_HEADER} header is missing", headers=challenge
+        )
+    expected = signature(secret, body).encode("ascii")
+    if not hmac.compare_digest(expected, given.lower().encode("latin-1", "replace")):
+        log.warning("inbound %s: refused, bad signature", source)
+        raise ApiError(
+            401,
+            "bad_signature",
+            f"{SIGNATURE_HEADER} does not match the body (expected sha256=<hex HMAC-SHA256>)",
+            headers=challenge,
+        )
+
+
+def _require_twilio_signature() -> None:
+    """Twilio signs the public URL it called plus the form parameters.
+
+    ``request.url`` is that URL only as far as the WSGI server sees it; behind a TLS proxy
+    the app is built with ProxyFix (``TRIAGE_TRUST_PROXY=1``) so X-Forwarded-Proto/Host
+    restore it. Without that setting the headers are ignored: a client could set them.
+    """
+    token = desk().settings.twilio_auth_token
+    if not token:
+        log.error("inbound twilio: refused, TWILIO_AUTH_TOKEN is not set")
+        raise ApiError(503, "not_configured", "Twilio webhooks are not configured")
+    given = request.headers.get("X-Twilio-Signature", "")
+    if not given:
+        log.warning("inbound twilio: refused, no signature")
+        raise ApiError(403, "missing_signature", "X-Twilio-Signature header is missing")
+    is_form = media_type(request.content_type or "") == "application/x-www-form-urlencoded"
+    params = request.form if is_form else {}
+    if not RequestValidator(token).validate(request.url, params, given):
+        log.warning("inbound twilio: refused, bad signature")
+        raise ApiError(
+            403, "bad_signature", "X-Twilio-Signature does not match the URL and parameters"
+        )
+
+
+# ------------------------------------------------------------------ TwiML
+
+
+def _say(response: VoiceResponse, text: str) -> None:
+    response.say(text, language=LANGUAGE)
+
+
+def _twiml(message: IncomingMessage, ticket_id: int) -> str:
+    """What the caller hears: the case number, digit by digit, then voicemail.
+
+    Callbacks Twilio makes after the call (recording status, transcription) get an empty
+    response; the <Record> action gets a goodbye, because the caller is still listening.
+    """
+    response = VoiceResponse()
+    number = " ".join(str(ticket_id))
+    if message.kind == "call":
+        here = url_for("inbound.twilio_voice", _external=True)
+        _say(response, f"Takk for at du ringte. Saken din har nummer {number}.")
+        _say(response, "Legg igjen en beskjed etter tonen, og trykk firkant når du er ferdig.")
+        response.record(
+            action=here,
+            method="POST",
+            max_length=VOICEMAIL_MAX_SECONDS,
+            finish_on_key="#",
+            play_beep=True,
+            recording_status_callback=here,
+            recording_status_callback_method="POST",
+            recording_status_callback_event="completed",
+        )
+        _say(response, "Vi mottok ingen beskjed. Ha det bra.")
+        response.hangup()
+    elif message.kind == "recording" and "recording_status" not in message.extra:
+        _say(response, f"Takk. Beskjeden er lagret på sak nummer {number}. Ha det bra.")
+        response.hangup()
+    return str(response.to_xml())

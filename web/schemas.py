@@ -1,0 +1,171 @@
+"""marshmallow schemas for the inbound webhooks' payloads, and their error shape.
+
+Strict where we define the format (chat, CTI: an unknown field is a client bug worth
+hearing about), lenient where Twilio does (it adds parameters over time). Strings are
+checked for what JSON allows but the databases refuse (NUL, unpaired surrogates), so a
+bad payload is a 422 naming the field instead of a 500 from the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from email_validator import EmailNotValidError, validate_email
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from triage.intake.message import normalise_phone
+
+OSLO = ZoneInfo("Europe/Oslo")  # house rule: a time without an offset is Oslo time
+MAX_TEXT = 20_000
+CTI_EVENTS = ("new_call", "answered", "hung_up", "missed")
+#: Caller ids for a withheld number, as telephone systems spell them.
+WITHHELD = frozenset({"anonymous", "unknown", "restricted", "private", "unavailable"})
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{2,30}$")
+
+
+class Text(fields.String):
+    """Free text: NUL dropped, unpaired surrogates replaced, line ends normalised."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        text = _SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class Identifier(fields.String):
+    """An id chosen by the other system: 1 to 200 characters, no control characters."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip() or len(text) > 200:
+            raise ValidationError("Must be 1 to 200 characters.")
+        if _CONTROL.search(text) or _SURROGATE.search(text):
+            raise ValidationError("Must not contain control characters.")
+        return text
+
+
+class EmailAddress(fields.String):
+    """Syntax checked and normalised by email-validator; no DNS (a webhook must not wait
+    on, or fail with, someone's resolver)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return str(validate_email(text, check_deliverability=False).normalized)
+        except EmailNotValidError as exc:
+            raise ValidationError(f"Not a valid e-mail address: {exc}") from None
+
+
+class PhoneNumber(fields.String):
+    """A dialable number in one spelling (``normalise_phone``); with ``withheld_ok`` also
+    the words systems use for a hidden caller id, which come back as "anonymous"."""
+
+    def __init__(self, *, withheld_ok: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.withheld_ok = withheld_ok
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if self.withheld_ok and text.lower() in WITHHELD:
+            return "anonymous"
+        if not _PHONE.match(text):
+            raise ValidationError("Not a valid phone number.")
+        return normalise_phone(text)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class ChatSenderSchema(_Strict):
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    email = EmailAddress()
+    phone = PhoneNumber()
+
+    @validates_schema
+    def _reachable(self, data: Mapping[str, Any], **_kwargs: Any) -> None:
+        if not data.get("email") and not data.get("phone"):
+            raise ValidationError("Give an email or a phone number, so the sender can be answered.")
+
+
+class ChatMessageSchema(_Strict):
+    """``POST /inbound/chat``: one message of one chat conversation."""
+
+    conversation_id = Identifier(required=True)
+    message_id = Identifier(required=True)
+    sender = fields.Nested(ChatSenderSchema, required=True)
+    text = Text(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=MAX_TEXT),
+            validate.Regexp(r"\S", error="Must not be blank."),
+        ],
+    )
+    sent_at = fields.AwareDateTime(required=True, format="iso", default_timezone=OSLO)
+
+
+class CtiEventSchema(_Strict):
+    """``POST /inbound/cti``: one event of one call on the desk's phone system."""
+
+    event = fields.String(required=True, validate=validate.OneOf(CTI_EVENTS))
+    call_id = Identifier(required=True)
+    from_ = PhoneNumber(required=True, data_key="from", withheld_ok=True)
+    to = PhoneNumber(required=True)
+    at = fields.AwareDateTime(required=True, format="iso", default_timezone=OSLO)
+
+
+class TwilioVoiceSchema(Schema):
+    """The Twilio Voice parameters intake uses; Twilio's other parameters are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    CallSid = fields.String(
+        required=True, validate=validate.Regexp(r"^CA[0-9a-fA-F]{32}$", error="Not a CallSid.")
+    )
+    From = fields.String(load_default="", validate=validate.Length(max=64))
+    To = fields.String(load_default="", validate=validate.Length(max=64))
+    CallStatus = fields.String(load_default="", validate=validate.Length(max=40))
+    Direction = fields.String(load_default="", validate=validate.Length(max=40))
+    RecordingSid = fields.String(load_default="", validate=validate.Length(max=64))
+    RecordingUrl = fields.String(load_default="", validate=validate.Length(max=1000))
+    RecordingDuration = fields.String(load_default="", validate=validate.Length(max=20))
+    RecordingStatus = fields.String(load_default="", validate=validate.Length(max=40))
+    TranscriptionSid = fields.String(load_default="", validate=validate.Length(max=64))
+    TranscriptionStatus = fields.String(load_default="", validate=validate.Length(max=40))
+    TranscriptionText = Text(load_default="", validate=validate.Length(max=MAX_TEXT))
+
+
+def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as {"sender.email": ["..."]}, one key per bad field.
+
+    A schema-level problem is reported on the object it concerns ("sender"), or on
+    "(body)" for the whole payload.
+    """
+    if isinstance(messages, Mapping):
+        out: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            name = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
+            for path, problems in field_errors(value, name).items():
+                out.setdefault(path, []).extend(problems)
+        return out
+    if isinstance(messages, list | tuple):
+        flat: list[str] = []
+        nested: dict[str, list[str]] = {}
+        for item in messages:
+            if isinstance(item, Mapping):
+                for path, problems in field_errors(item, prefix).items():
+                    nested.setdefault(path, []).extend(problems)
+            else:
+                flat.append(str(item))
+        if flat:
+            nested.setdefault(prefix or "(body)", []).extend(flat)
+        return nested
+    return {prefix or "(body)": [str(messages)]}

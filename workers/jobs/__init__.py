@@ -1,0 +1,1 @@
+"""Job functions: take ids or settings, safe to run again."""
