@@ -32,6 +32,7 @@ from config.catalog import Catalog, load_catalog
 from config.settings import Settings
 from triage.store import db
 from triage.store.intake import Parser
+from web.schemas import field_errors
 
 #: The largest request body accepted at all: a raw e-mail with attachments. Views that take
 #: small bodies lower it per request (``web.inbound``).
@@ -102,7 +103,8 @@ def create_app(
     ``clock`` returns an aware datetime: the server's receipt time of every inbound
     message, injectable so tests can compute deadlines by hand.
     """
-    from web.inbound import bp as inbound  # noqa: PLC0415 - views import desk() from here
+    from web.api import init_api  # noqa: PLC0415 - views import desk() from here
+    from web.inbound import bp as inbound  # noqa: PLC0415
     from web.inbound_payloads import parsers  # noqa: PLC0415
 
     settings = settings or Settings.from_env()
@@ -124,6 +126,7 @@ def create_app(
     _register_errors(app)
     app.register_blueprint(health)
     app.register_blueprint(inbound)
+    init_api(app)
     return app
 
 
@@ -178,10 +181,29 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
         response = exc.get_response()  # keeps Allow, Retry-After, WWW-Authenticate
-        body = {"error": {"code": _code(exc), "message": exc.description or "", "fields": {}}}
+        code, message, fields = _code(exc), exc.description or "", {}
+        data = getattr(exc, "data", None)  # webargs (the REST API's arguments) puts it here
+        if isinstance(data, Mapping) and isinstance(data.get("messages"), Mapping):
+            fields = _argument_errors(data["messages"])
+            code = {422: "validation_failed", 400: "invalid_json"}.get(exc.code or 0, code)
+            if fields:
+                message = "; ".join(f"{name}: {' '.join(found)}" for name, found in fields.items())
+            for name, value in (data.get("headers") or {}).items():
+                response.headers[name] = value
+        body = {"error": {"code": code, "message": message, "fields": fields}}
         response.set_data(json.dumps(body))
         response.mimetype = "application/json"
         return cast(Response, response)
+
+
+def _argument_errors(messages: Mapping[str, Any]) -> dict[str, list[str]]:
+    """webargs' {"json": {"reason": [...]}, "query": {...}} as {"reason": [...]}: the
+    location is implied by the route; a problem with the whole body is "(body)"."""
+    out: dict[str, list[str]] = {}
+    for problems in messages.values():
+        for name, found in field_errors(problems).items():
+            out.setdefault(name, []).extend(found)
+    return out
 
 
 # ------------------------------------------------------------------ health

@@ -164,7 +164,9 @@ def test_reimport_updates_by_external_id_and_records_the_change(sessions) -> Non
         m4 = session.scalars(select(Ticket).where(Ticket.external_id == "m4")).one()
         kinds = [
             e.kind
-            for e in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == m4.id))
+            for e in session.scalars(
+                select(TicketEvent).where(TicketEvent.ticket_id == m4.id).order_by(TicketEvent.id)
+            )
         ]
     assert kinds[-1] == "imported_update"
     assert m4.responded_at == datetime(2026, 4, 1, 8, 15, tzinfo=OSLO)
@@ -218,7 +220,9 @@ def test_recompute_follows_a_catalog_change(sessions) -> None:  # type: ignore[n
         m1 = session.scalars(select(Ticket)).one()
         kinds = [
             e.kind
-            for e in session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == m1.id))
+            for e in session.scalars(
+                select(TicketEvent).where(TicketEvent.ticket_id == m1.id).order_by(TicketEvent.id)
+            )
         ]
     assert m1.due_at == datetime(2026, 1, 5, 9, 20, tzinfo=OSLO)
     assert kinds[-1] == "sla_recomputed"

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 tables: tickets, their append-only events, and the raw inbox.
+"""SQLAlchemy 2 tables: tickets, their append-only events, the raw inbox, API tokens.
 
 Timestamps are stored in UTC (``UTCDateTime``). The SLA columns on ``tickets`` are a
 cache of ``triage.sla_state.derive_sla_state`` over the events and the contract terms, kept
@@ -49,7 +49,7 @@ class Ticket(Base):
     contract_id: Mapped[str | None] = mapped_column(String(100))  # None = unrouted
     severity: Mapped[str] = mapped_column(String(20))
     severity_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open | resolved
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | paused | resolved
     assignee: Mapped[str | None] = mapped_column(String(100))
     received_at: Mapped[datetime]
     # SLA state, derived (see module docstring)
@@ -124,3 +124,23 @@ class InboxItem(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
 
     __table_args__ = (Index("ix_inbox_status", "status", "received_at"),)
+
+
+class ApiToken(Base):
+    """A bearer token of the REST API: ``trg_<id>_<secret>``, shown once at creation.
+
+    Only the SHA-256 of the secret is stored: the secret is 32 random bytes, so a fast
+    hash is enough (nothing to brute-force), and a stolen table grants nothing. ``name``
+    is the actor recorded on every event the token makes; ``role`` is agent < manager <
+    admin. A revoked token stays for the audit trail.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

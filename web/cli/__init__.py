@@ -16,6 +16,7 @@ import click
 from web.cli.data_commands import classify, db_group, import_command, report
 from web.cli.errors import fail
 from web.cli.sla_commands import sla
+from web.cli.token_commands import tokens
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -23,7 +24,7 @@ def cli() -> None:
     """Support-ticket triage and vendor SLA desk."""
 
 
-for command in (sla, db_group, import_command, report, classify):
+for command in (sla, db_group, import_command, report, classify, tokens):
     cli.add_command(command)
 
 
