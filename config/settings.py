@@ -29,6 +29,7 @@ class Settings:
     inbound_secret: str | None = None  # HMAC-SHA256 key of the e-mail, chat and CTI hooks
     oncall_number: str | None = None  # the after-hours on-call line, as Twilio/CTI send "To"
     trust_proxy: bool = False  # honour X-Forwarded-Proto/Host (only behind our own proxy)
+    desk_address: str = "helpdesk@localhost"  # From of e-mail the desk sends (vendor hand-off)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +59,7 @@ class Settings:
             inbound_secret=get("TRIAGE_INBOUND_SECRET"),
             oncall_number=get("TRIAGE_ONCALL_NUMBER"),
             trust_proxy=(get("TRIAGE_TRUST_PROXY") or "").lower() in ("1", "true", "yes"),
+            desk_address=get("TRIAGE_DESK_ADDRESS") or "helpdesk@localhost",
         )
 
     @property

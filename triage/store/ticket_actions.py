@@ -17,9 +17,11 @@ Refusals are exceptions the web layer maps to statuses: ``NotFound`` (404), ``Co
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import smtplib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -30,11 +32,11 @@ from config.catalog import Catalog
 from sla.explain import explain_deadline
 from sla.severity import Severity
 from sla.targets import Outcome, judge
-from triage.handoff import AttachmentInfo, HandoffCheck, check_handoff
+from triage.handoff import AttachmentInfo, HandoffCheck, check_handoff, forward_message
 from triage.intake.message import KINDS
 from triage.sla_state import derive_sla_state
 from triage.store.intake import Parser, reprocess
-from triage.store.models import InboxItem, Ticket, TicketEvent
+from triage.store.models import ChannelMessage, InboxItem, Ticket, TicketEvent
 from triage.store.recompute import pauses_from_events
 from triage.store.tickets import add_event, apply_sla_state
 
@@ -62,6 +64,10 @@ class Conflict(ActionError):
 
 class Invalid(ActionError):
     """A value that is well-formed but not acceptable here; ``field`` names it."""
+
+
+class Unavailable(ActionError):
+    """A service the action needs (the vendor's mail server) failed or is not set up."""
 
 
 # ------------------------------------------------------------------ reading
@@ -626,3 +632,60 @@ def reprocess_item(
     return ReprocessResult(
         item_id, "processed", None, result.ticket_id, result.created, result.duplicate
     )
+
+
+def forward_to_vendor(
+    session: Session,
+    catalog: Catalog,
+    ticket_id: int,
+    actor: str,
+    now: datetime,
+    *,
+    desk_address: str,
+    send: Callable[[EmailMessage], None],
+) -> Ticket:
+    """Send the fault report to the vendor's support address and record it.
+
+    The report goes out even when required contents are missing (the agent decided), but
+    the event lists what was missing and the desk's forward-by deadline, so a weakened
+    claim can be traced. Our Message-ID is kept as a thread key, and the "[#id]" subject
+    tag as well, so the vendor's reply threads back and records its first response.
+    """
+    check = handoff(session, catalog, ticket_id)
+    ticket = _locked(session, ticket_id, now)
+    contract = catalog.get(str(ticket.contract_id))
+    if not contract.support_email:
+        raise Conflict(f"{contract.vendor} has no support e-mail address in the catalog")
+    message = forward_message(
+        ticket_id=ticket.id,
+        contract=contract,
+        desk_address=desk_address,
+        subject=ticket.subject,
+        text=ticket.body,
+        received=ticket.received_at,
+        now=now,
+    )
+    try:
+        send(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise Unavailable(
+            f"the report could not be sent ({type(exc).__name__}); nothing was recorded"
+        ) from None
+    message_id = str(message["Message-ID"])
+    session.add(
+        ChannelMessage(channel="email", key=message_id, ticket_id=ticket.id, created_at=now)
+    )
+    late = check.forward_by is not None and now > check.forward_by
+    add_event(
+        session,
+        ticket,
+        "forwarded",
+        now,
+        actor,
+        to=contract.support_email,
+        message_id=message_id,
+        missing=list(check.missing),
+        forward_by=_shown(check.forward_by) if check.forward_by else None,
+        late=late,
+    )
+    return _done(session, ticket, now)

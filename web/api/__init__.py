@@ -25,7 +25,7 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs.flaskparser import FlaskParser, abort
 
-from triage.store.ticket_actions import ActionError, Conflict, Invalid, NotFound
+from triage.store.ticket_actions import ActionError, Conflict, Invalid, NotFound, Unavailable
 from web.api.schemas import ErrorSchema
 from web.api.tokens import ROLES, Principal, authenticate
 from web.app import ApiError, desk, error_response
@@ -191,6 +191,8 @@ def init_api(app: Flask) -> Api:
             return error_response(404, "not_found", exc.message)
         if isinstance(exc, Conflict):
             return error_response(409, "conflict", exc.message)
+        if isinstance(exc, Unavailable):
+            return error_response(503, "unavailable", exc.message)
         if isinstance(exc, Invalid):
             field = exc.field or "(body)"
             return error_response(422, "validation_failed", exc.message, {field: [exc.message]})

@@ -27,6 +27,7 @@ from web.api.schemas import (
     TicketSummarySchema,
 )
 from web.app import desk
+from workers.channels.smtp import send_email
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -152,6 +153,26 @@ def get_handoff(ticket_id: int) -> Any:
 
 
 # ------------------------------------------------------------------ actions
+
+
+@blp.route("/<int:ticket_id>/forward", methods=["POST"])
+@blp.requires("agent", 404, 409, 503)
+@blp.response(200, TicketSchema)
+def forward(ticket_id: int) -> Any:
+    """Send the fault report to the vendor's support address (``SMTP_URL``); the event
+    records what the report lacked and whether the desk's forward-by time had passed.
+    503 when no mail server is set up or it refused the message."""
+    settings = desk().settings
+    smtp_url = settings.smtp_url
+    if smtp_url is None:
+        raise actions.Unavailable("SMTP_URL is not set: forward the report by another channel")
+    return _act(
+        ticket_id,
+        actions.forward_to_vendor,
+        catalog=desk().catalog,
+        desk_address=settings.desk_address,
+        send=lambda message: send_email(smtp_url, message),
+    )
 
 
 @blp.route("/<int:ticket_id>/response", methods=["POST"])
