@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from tests.smtp_server import Collect, smtp_server
 from triage.store import db
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -74,3 +75,10 @@ def sessions(database_url: str):  # type: ignore[no-untyped-def]
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     return db.session_factory(database_url)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[str, Collect]]:
+    """A real SMTP server on loopback: its URL and what it received."""
+    with smtp_server() as server:
+        yield server

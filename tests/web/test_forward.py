@@ -5,14 +5,9 @@ vendor's first response, which is the contract's response."""
 from __future__ import annotations
 
 import email
-import socket
-from collections.abc import Iterator
 from email.policy import default
 from pathlib import Path
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,29 +17,6 @@ from tests.web.support import email_bytes, oslo, post_email
 from tests.web.test_api import Api, make_ticket, make_token
 from triage.store.models import Ticket
 from web.app import create_app
-
-
-class _Collect(Message):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[email.message.Message] = []
-
-    def handle_message(self, message: email.message.Message) -> None:
-        self.messages.append(message)
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[str, _Collect]]:
-    handler = _Collect()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield f"smtp://127.0.0.1:{port}", handler
-    finally:
-        controller.stop()
 
 
 def _client(

@@ -3,48 +3,22 @@
 from __future__ import annotations
 
 import email
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.policy import default
 from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 
 from config.catalog import load_catalog
+from tests.smtp_server import Collect
 from triage.handoff import AttachmentInfo, check_handoff, forward_message, missing_contents
 from workers.channels.smtp import SmtpTarget, send_email
 
 OSLO = ZoneInfo("Europe/Oslo")
 
 
-class _Collect(Message):
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[email.message.Message] = []
-
-    def handle_message(self, message: email.message.Message) -> None:
-        self.messages.append(message)
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[str, _Collect]]:
-    handler = _Collect()
-    with socket.socket() as probe:  # a free loopback port for the server
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield f"smtp://127.0.0.1:{port}", handler
-    finally:
-        controller.stop()
-
-
-def test_forwarded_report_arrives_with_the_ticket_tag(smtp_server: tuple[str, _Collect]) -> None:
-    url, handler = smtp_server
+def test_forwarded_report_arrives_with_the_ticket_tag(smtp: tuple[str, Collect]) -> None:
+    url, handler = smtp
     contract = load_catalog().get("nettsoft-mbn")
     message = forward_message(
         ticket_id=42,
