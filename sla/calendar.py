@@ -53,11 +53,6 @@ class Window:
     def __str__(self) -> str:
         return f"{_hhmm(self.start)}-{_hhmm(self.end)}"
 
-    @property
-    def length_seconds(self) -> int:
-        """Nominal length on an ordinary day."""
-        return self.end - self.start
-
 
 def _hhmm(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
@@ -142,16 +137,6 @@ class Calendar:
     @property
     def zone(self) -> ZoneInfo:
         return self._zone  # type: ignore[no-any-return,attr-defined]
-
-    @property
-    def is_always_open(self) -> bool:
-        """True for a 24/7 clock: the "immediately" targets run on one."""
-        full = (Window(0, 86_400),)
-        return (
-            all(day == full for day in self.week)
-            and not self.closed_dates
-            and (self.holiday_country is None)
-        )
 
     def closed_reason(self, day: date) -> str | None:
         """Why a whole day is closed although its weekday has windows, else None."""

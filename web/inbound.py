@@ -58,27 +58,26 @@ def _limit_body() -> None:
 @bp.post("/email")
 def email() -> Response:
     """The raw RFC 5322 message (``Content-Type: message/rfc822``) from the mail relay."""
-    body = request.get_data()
-    _require_hmac("email", body)
-    _, result = _take("email", body)
-    return _intake_response(result)
+    return _hmac_intake("email")
 
 
 @bp.post("/chat")
 def chat() -> Response:
     """One chat message (JSON, ``web.schemas.ChatMessageSchema``)."""
-    body = request.get_data()
-    _require_hmac("chat", body)
-    _, result = _take("chat", body)
-    return _intake_response(result)
+    return _hmac_intake("chat")
 
 
 @bp.post("/cti")
 def cti() -> Response:
     """One call event from the desk's phone system (JSON, ``web.schemas.CtiEventSchema``)."""
+    return _hmac_intake("cti")
+
+
+def _hmac_intake(source: str) -> Response:
+    """The path every HMAC-signed webhook shares: verify, store, ingest, answer."""
     body = request.get_data()
-    _require_hmac("cti", body)
-    _, result = _take("cti", body)
+    _require_hmac(source, body)
+    _, result = _take(source, body)
     return _intake_response(result)
 
 

@@ -16,11 +16,11 @@ from triage.store import intake
 from triage.store.intake import (
     ingest,
     ingest_raw_email,
-    list_quarantine,
     quarantine,
     reprocess,
     store_raw,
 )
+from triage.store.ticket_actions import quarantined
 
 NOW = oslo(2026, 3, 10, 9, 15)
 
@@ -112,7 +112,7 @@ def test_reprocess_ingests_a_quarantined_payload_at_its_original_receipt_time(
         item = session.get(intake.InboxItem, item_id)
         assert item is not None
         quarantine(session, item, "sender is missing")
-        assert [i.id for i in list_quarantine(session)] == [item_id]
+        assert [i.id for i in quarantined(session)] == [item_id]
 
     def still_broken(payload: bytes, content_type: str) -> IncomingMessage:
         raise RejectedPayload("sender is still missing")
@@ -128,7 +128,7 @@ def test_reprocess_ingests_a_quarantined_payload_at_its_original_receipt_time(
     assert ticket.received_at == NOW  # not the day the parser was fixed
     assert ticket.due_at == oslo(2026, 3, 10, 10, 15)
     with sessions() as session:
-        assert list_quarantine(session) == []
+        assert quarantined(session) == []
     assert (inbox(sessions)[0].status, inbox(sessions)[0].ticket_id) == ("processed", ticket.id)
     with pytest.raises(LookupError):
         reprocess(sessions, catalog, 999_999, {}, later)

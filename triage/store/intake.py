@@ -96,17 +96,6 @@ def quarantine(session: Session, item: InboxItem, error: str) -> None:
     session.commit()
 
 
-def list_quarantine(session: Session, limit: int = 100) -> list[InboxItem]:
-    """Quarantined payloads, newest first, for the admin's list."""
-    query = (
-        select(InboxItem)
-        .where(InboxItem.status == "quarantined")
-        .order_by(InboxItem.received_at.desc(), InboxItem.id.desc())
-        .limit(limit)
-    )
-    return list(session.scalars(query))
-
-
 def reprocess(
     sessions: sessionmaker[Session],
     catalog: Catalog,
