@@ -213,6 +213,7 @@ class _RecogniseSchema(_Strict):
 class _ContractSchema(_Strict):
     vendor = fields.String(required=True)
     service = fields.String(required=True)
+    short_name = fields.String(validate=validate.Length(min=1, max=12))
     source = fields.String(required=True)
     support_email = fields.String()
     support_phone = fields.String()
@@ -514,6 +515,7 @@ class _Builder:
             id=cid,
             vendor=raw["vendor"],
             service=raw["service"],
+            short_name=raw.get("short_name") or cid,
             source=raw["source"],
             terms=terms,
             recognition=Recognition(

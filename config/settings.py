@@ -30,6 +30,11 @@ class Settings:
     oncall_number: str | None = None  # the after-hours on-call line, as Twilio/CTI send "To"
     trust_proxy: bool = False  # honour X-Forwarded-Proto/Host (only behind our own proxy)
     desk_address: str = "helpdesk@localhost"  # From of e-mail the desk sends (vendor hand-off)
+    # Escalation by SMS (workers/, triage/store/escalations.py).
+    public_url: str | None = None  # the desk's public base URL: Twilio status callbacks
+    twilio_api_base: str | None = None  # another Twilio API host (a local fake in tests/bench)
+    sms_group_seconds: int = 60  # at most one SMS per number per this many seconds
+    roster_calendar: str = "office-hours"  # catalog calendar that splits office/after-hours
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -60,8 +65,23 @@ class Settings:
             oncall_number=get("TRIAGE_ONCALL_NUMBER"),
             trust_proxy=(get("TRIAGE_TRUST_PROXY") or "").lower() in ("1", "true", "yes"),
             desk_address=get("TRIAGE_DESK_ADDRESS") or "helpdesk@localhost",
+            public_url=(get("TRIAGE_PUBLIC_URL") or "").rstrip("/") or None,
+            twilio_api_base=get("TWILIO_API_BASE"),
+            sms_group_seconds=_whole(
+                get("TRIAGE_SMS_GROUP_SECONDS"), "TRIAGE_SMS_GROUP_SECONDS", 60
+            ),
+            roster_calendar=get("TRIAGE_ROSTER_CALENDAR") or "office-hours",
         )
 
     @property
     def uses_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def _whole(value: str | None, name: str, default: int) -> int:
+    """A non-negative whole number setting; a typo stops the start with the name in it."""
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise ValueError(f"{name}: {value!r} is not a whole number of 0 or more")
+    return int(value)

@@ -77,6 +77,7 @@ class Contract:
     service: str
     source: str
     terms: tuple[Terms, ...]
+    short_name: str = ""  # the label an SMS has room for ("MBN", "MS365")
     recognition: Recognition = field(default_factory=Recognition)
     support_email: str | None = None
     support_phone: str | None = None

@@ -1,4 +1,4 @@
-"""Inbound webhooks: e-mail, chat, Twilio Voice and CTI, under ``/inbound``.
+"""Inbound webhooks: e-mail, chat, Twilio Voice and SMS, and CTI, under ``/inbound``.
 
 Every view does the same four steps, in this order, because each protects the next:
 
@@ -22,10 +22,15 @@ import logging
 
 from flask import Blueprint, Response, request, url_for
 from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from triage.intake.message import IncomingMessage, RejectedPayload
+from triage.phone import mask_phone
 from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
+from triage.store.models import InboxItem
+from triage.store.sms_outbox import record_delivery
+from triage.store.sms_replies import take_inbound
 from web.app import ApiError, desk
 from web.inbound_payloads import media_type
 
@@ -42,6 +47,8 @@ _LIMITS = {
     "inbound.chat": JSON_MAX_BYTES,
     "inbound.cti": JSON_MAX_BYTES,
     "inbound.twilio_voice": FORM_MAX_BYTES,
+    "inbound.twilio_sms": FORM_MAX_BYTES,
+    "inbound.twilio_sms_status": FORM_MAX_BYTES,
 }
 
 
@@ -88,6 +95,63 @@ def twilio_voice() -> Response:
     _require_twilio_signature()
     message, result = _take("twilio", body)
     return Response(_twiml(message, result.ticket_id), mimetype="text/xml")
+
+
+@bp.post("/twilio/sms")
+def twilio_sms() -> Response:
+    """An SMS to the desk's number: on-call staff answering a page (``ACK 123``,
+    ``START 123``). The raw form is kept in the inbox; the answer is TwiML."""
+    body = request.get_data()
+    _require_twilio_signature()
+    app = desk()
+    now = app.clock()
+    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+    sender = request.form.get("From", "")
+    text = request.form.get("Body", "")
+    with app.sessions() as session:
+        item = store_raw(session, "sms", request.content_type or "", body, now)
+        if not sid or not sender:
+            quarantine(session, item, "an SMS webhook needs MessageSid and From")
+            raise ApiError(
+                400,
+                "invalid_sms",
+                "MessageSid and From are required",
+                {
+                    name: ["missing"]
+                    for name in ("MessageSid", "From")
+                    if not request.form.get(name)
+                },
+            )
+        answer = take_inbound(session, app.catalog, sid[:64], sender[:32], text, now)
+        item = session.get(InboxItem, item.id) or item
+        item.status = "processed"
+        session.commit()
+    if answer.outcome == "unknown sender":
+        log.warning("inbound sms from unknown number %s ignored", mask_phone(sender))
+    else:
+        log.info("inbound sms: %s", answer.outcome)
+    reply = MessagingResponse()
+    if answer.reply:
+        reply.message(answer.reply)
+    return Response(str(reply.to_xml()), mimetype="text/xml")
+
+
+@bp.post("/twilio/sms-status")
+def twilio_sms_status() -> Response:
+    """Twilio's delivery status callback for an SMS the desk sent."""
+    _require_twilio_signature()
+    app = desk()
+    sid = request.form.get("MessageSid", "")
+    status = request.form.get("MessageStatus", "")
+    if not sid or not status:
+        raise ApiError(400, "invalid_status", "MessageSid and MessageStatus are required")
+    code_text = request.form.get("ErrorCode", "")
+    code = int(code_text) if code_text.isdigit() else None
+    with app.sessions() as session:
+        known = record_delivery(session, sid[:64], status[:20], code, app.clock())
+    if not known:
+        log.warning("sms status for an unknown message ignored")
+    return Response(status=204)
 
 
 # ------------------------------------------------------------------ the common path

@@ -18,6 +18,7 @@ from config.catalog import Catalog
 from sla.severity import Severity
 from triage.csv_import import Classifier, ImportRow, RowError, parse_csv
 from triage.sla_state import derive_sla_state
+from triage.store.escalations import plan_escalations
 from triage.store.models import Ticket
 from triage.store.tickets import add_event, apply_sla_state, by_external_id
 
@@ -112,6 +113,7 @@ def _store_row(session: Session, catalog: Catalog, row: ImportRow, now: datetime
             if _snapshot(ticket)[k] != v
         }
         add_event(session, ticket, "imported_update", now, "import", line=row.line, changes=changes)
+    plan_escalations(session, catalog, ticket, now)
     return created
 
 

@@ -34,15 +34,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
-from sla.severity import Severity
 from triage.classify import classify
 from triage.intake.email_message import MalformedEmail, parse_email
 from triage.intake.message import IncomingMessage, from_email
 from triage.routing import route
-from triage.sla_state import derive_sla_state
 from triage.store.models import ChannelMessage, InboxItem, Ticket
-from triage.store.recompute import pauses_from_events
-from triage.store.tickets import add_event, apply_sla_state
+from triage.store.sla_columns import rederive_sla
+from triage.store.tickets import add_event
 
 #: A message is ingested at most this often when its transaction keeps losing races.
 MAX_ATTEMPTS = 3
@@ -310,7 +308,7 @@ def _open(
         score=classification.score,
     )
     _record_route(session, ticket, routed.contract_id, routed.reasons, now)
-    _apply_sla(session, catalog, ticket, now, pauses=False)
+    rederive_sla(session, catalog, ticket, now)
     return ticket
 
 
@@ -321,30 +319,6 @@ def _record_route(
         add_event(session, ticket, "unrouted", now, reasons=list(reasons))
     else:
         add_event(session, ticket, "routed", now, contract=contract_id, reasons=list(reasons))
-
-
-def _apply_sla(
-    session: Session, catalog: Catalog, ticket: Ticket, now: datetime, *, pauses: bool = True
-) -> None:
-    """Derive the ticket's SLA columns; unrouted tickets (or unknown contracts) get none."""
-    contract = catalog.contracts.get(ticket.contract_id) if ticket.contract_id else None
-    if contract is None:
-        apply_sla_state(ticket, None)
-        return
-    stops = (
-        pauses_from_events([e for e in ticket.events if e.kind in ("paused", "resumed")], now)
-        if pauses
-        else ()
-    )
-    try:
-        state = derive_sla_state(
-            contract, Severity(ticket.severity), ticket.received_at, ticket.responded_at, stops
-        )
-    except ValueError as exc:  # e.g. no terms in force on the receipt date
-        add_event(session, ticket, "sla_unavailable", now, reason=str(exc))
-        apply_sla_state(ticket, None)
-        return
-    apply_sla_state(ticket, state)
 
 
 # ------------------------------------------------------------------ continuing a ticket
@@ -420,7 +394,7 @@ def _vendor_replied(
     )
     if not_counted is None:
         ticket.responded_at = received
-        _apply_sla(session, catalog, ticket, now)
+        rederive_sla(session, catalog, ticket, now)
 
 
 def _first_text(
@@ -460,7 +434,7 @@ def _first_text(
         if routed.contract_id is not None:
             ticket.contract_id = routed.contract_id
             _record_route(session, ticket, routed.contract_id, routed.reasons, now)
-    _apply_sla(session, catalog, ticket, now)
+    rederive_sla(session, catalog, ticket, now)
 
 
 # ------------------------------------------------------------------ helpers

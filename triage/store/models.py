@@ -144,3 +144,190 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+# ------------------------------------------------------------------ escalation by SMS
+
+
+class EscalationPoint(Base):
+    """One rung of a ticket's ladder at its instant: the database's record of what is due.
+
+    Planned whenever the ticket's deadline changes (``triage.store.escalations``); RQ jobs
+    and the sweeper only *look* here, so a lost Redis loses nothing. ``status``: pending ->
+    fired | acknowledged (an ACK stopped this level) | cancelled (answered, paused,
+    resolved, no longer on the ladder) | skipped (already stale when planned).
+    """
+
+    __tablename__ = "escalation_points"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    point: Mapped[str] = mapped_column(String(40))
+    level: Mapped[int] = mapped_column(Integer)
+    fire_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    fired_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "point", name="uq_escalation_points_ticket_point"),
+        Index("ix_escalation_points_due", "status", "fire_at"),
+    )
+
+
+class Staff(Base):
+    """A person who can be paged: name and an E.164 phone number (personal data)."""
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+
+
+class Rotation(Base):
+    """A weekly rotation of one level (1 on-call, 2 manager) for one shift (office,
+    after-hours, always), handing over at ``first_handover``'s local weekday and time."""
+
+    __tablename__ = "rotations"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    shift: Mapped[str] = mapped_column(String(20))
+    first_handover: Mapped[datetime]
+    zone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
+    created_at: Mapped[datetime]
+
+    members: Mapped[list[RotationMember]] = relationship(
+        order_by="RotationMember.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("level", "shift", name="uq_rotations_level_shift"),)
+
+
+class RotationMember(Base):
+    __tablename__ = "rotation_members"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    rotation_id: Mapped[int] = mapped_column(ForeignKey("rotations.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+
+    staff: Mapped[Staff] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("rotation_id", "position", name="uq_rotation_members_position"),
+    )
+
+
+class RosterOverride(Base):
+    """A person on a level for an interval of real time (holiday swap, sickness)."""
+
+    __tablename__ = "roster_overrides"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    shift: Mapped[str | None] = mapped_column(String(20))  # None = any shift
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+    staff: Mapped[Staff] = relationship()
+
+    __table_args__ = (Index("ix_roster_overrides_ends", "ends_at"),)
+
+
+class SmsRecipient(Base):
+    """Per phone number: when the next SMS may go (one SMS per number per window, so an
+    outage is one grouped SMS a minute, not one per ticket). Its row is also the lock that
+    serialises composing SMS for that number across workers."""
+
+    __tablename__ = "sms_recipients"
+
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)
+    next_allowed_at: Mapped[datetime | None]
+    last_outbox_id: Mapped[int | None] = mapped_column(Id)
+
+
+class SmsPage(Base):
+    """ "Page this recipient about this ticket at this ladder point": the idempotency key of
+    escalation SMS (unique per escalation point and recipient). Several pages ready for one
+    recipient become one (grouped) SMS in the outbox.
+
+    ``status``: waiting -> sent (in ``outbox_id``) | dropped (answered before it went out).
+    """
+
+    __tablename__ = "sms_pages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalation_points.id", ondelete="CASCADE")
+    )
+    recipient: Mapped[str] = mapped_column(String(20))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    level: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    created_at: Mapped[datetime]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbox.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        UniqueConstraint("escalation_id", "recipient", name="uq_sms_pages_point_recipient"),
+        Index("ix_sms_pages_waiting", "status", "recipient"),
+        Index("ix_sms_pages_ticket", "ticket_id"),
+    )
+
+
+class SmsOutbox(Base):
+    """An SMS the desk sends, written before sending so a crash can be reconciled.
+
+    ``status``: queued -> sending -> sent -> delivered | undelivered, or failed (a
+    permanent error, or retries exhausted). ``provider`` is "twilio" or "outbox" (no
+    credentials: the message is only shown in the UI and API). ``ticket_ids`` are the
+    tickets the message is about, so a bare "ACK" answers all of them.
+    """
+
+    __tablename__ = "sms_outbox"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str] = mapped_column(Text)
+    ticket_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    provider: Mapped[str | None] = mapped_column(String(20))
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_sms_outbox_status", "status", "next_attempt_at"),
+        Index("ix_sms_outbox_recipient", "recipient", "created_at"),
+    )
+
+
+class SmsInbound(Base):
+    """An SMS to the desk's number: kept once per provider SID (Twilio retries webhooks),
+    with what the desk made of it."""
+
+    __tablename__ = "sms_inbound"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    sender: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    outcome: Mapped[str] = mapped_column(String(40))
+    reply: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]

@@ -7,7 +7,6 @@ the ticket's paused/resumed events.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -15,27 +14,12 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from config.catalog import Catalog
 from sla.severity import Severity
-from sla.targets import Pause
 from triage.sla_state import derive_sla_state
-from triage.store.models import Ticket, TicketEvent
-from triage.store.tickets import add_event, apply_sla_state
+from triage.store.escalations import plan_escalations
+from triage.store.models import Ticket
+from triage.store.tickets import add_event, apply_sla_state, pauses_from_events
 
 BATCH = 1000
-
-
-def pauses_from_events(events: Sequence[TicketEvent], now: datetime) -> tuple[Pause, ...]:
-    """Paused/resumed pairs; a pause still running ends "now" for the purpose of the sum."""
-    pauses: list[Pause] = []
-    started: datetime | None = None
-    for event in sorted(events, key=lambda e: (e.at, e.id)):
-        if event.kind == "paused" and started is None:
-            started = event.at
-        elif event.kind == "resumed" and started is not None:
-            pauses.append((started, event.at))
-            started = None
-    if started is not None:
-        pauses.append((started, max(now, started)))
-    return tuple(pauses)
 
 
 def recompute_all(
@@ -72,6 +56,7 @@ def recompute_all(
                     state.response_seconds,
                 ):
                     unchanged += 1
+                    plan_escalations(session, catalog, ticket, now)  # the ladder may have changed
                     continue
                 add_event(
                     session,
@@ -83,6 +68,7 @@ def recompute_all(
                 )
                 apply_sla_state(ticket, state)
                 ticket.updated_at = now
+                plan_escalations(session, catalog, ticket, now)
                 changed += 1
             session.commit()
     return {"changed": changed, "unchanged": unchanged, "skipped": skipped}

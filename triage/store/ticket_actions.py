@@ -34,11 +34,10 @@ from sla.severity import Severity
 from sla.targets import Outcome, judge
 from triage.handoff import AttachmentInfo, HandoffCheck, check_handoff, forward_message
 from triage.intake.message import KINDS
-from triage.sla_state import derive_sla_state
 from triage.store.intake import Parser, reprocess
 from triage.store.models import ChannelMessage, InboxItem, Ticket, TicketEvent
-from triage.store.recompute import pauses_from_events
-from triage.store.tickets import add_event, apply_sla_state
+from triage.store.sla_columns import rederive_sla
+from triage.store.tickets import add_event, pauses_from_events
 
 MAX_ID = 2**63 - 1  # BIGINT: a larger id is no row, not a database error
 OPEN, PAUSED, RESOLVED = "open", "paused", "resolved"
@@ -372,28 +371,6 @@ def _locked(session: Session, ticket_id: int, now: datetime) -> Ticket:
     if ticket is None:  # pragma: no cover - the UPDATE above found it
         raise NotFound(f"ticket {ticket_id} does not exist")
     return ticket
-
-
-def rederive_sla(session: Session, catalog: Catalog, ticket: Ticket, now: datetime) -> None:
-    """The SLA columns again from the ticket's facts, contract and pauses."""
-    session.flush()  # new events get their ids: pauses are ordered by (at, id)
-    contract = catalog.contracts.get(ticket.contract_id) if ticket.contract_id else None
-    if contract is None:
-        apply_sla_state(ticket, None)
-        return
-    try:
-        state = derive_sla_state(
-            contract,
-            Severity(ticket.severity),
-            ticket.received_at,
-            ticket.responded_at,
-            pauses_from_events(ticket.events, now),
-        )
-    except ValueError as exc:  # e.g. no terms in force on the receipt date
-        add_event(session, ticket, "sla_unavailable", now, reason=str(exc))
-        apply_sla_state(ticket, None)
-        return
-    apply_sla_state(ticket, state)
 
 
 def _shown(instant: datetime) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sla.targets import Pause
 from triage.report import TicketFacts
 from triage.sla_state import SlaState
 from triage.store.models import Ticket, TicketEvent
@@ -49,3 +50,18 @@ def report_facts(session: Session, start: datetime, end: datetime) -> Iterator[T
     )
     for contract_id, received, due, responded, seconds in session.execute(query):
         yield TicketFacts(str(contract_id), received, due, responded, seconds)
+
+
+def pauses_from_events(events: Sequence[TicketEvent], now: datetime) -> tuple[Pause, ...]:
+    """Paused/resumed pairs; a pause still running ends "now" for the purpose of the sum."""
+    pauses: list[Pause] = []
+    started: datetime | None = None
+    for event in sorted(events, key=lambda e: (e.at, e.id)):
+        if event.kind == "paused" and started is None:
+            started = event.at
+        elif event.kind == "resumed" and started is not None:
+            pauses.append((started, event.at))
+            started = None
+    if started is not None:
+        pauses.append((started, max(now, started)))
+    return tuple(pauses)

@@ -1,0 +1,307 @@
+"""Escalation points in the database: planned when a deadline changes, fired when due.
+
+The database is the source of truth for escalation. Whenever a ticket's SLA columns are
+derived again (``triage.store.sla_columns.rederive_sla``), its ladder is planned here into
+``escalation_points`` rows; RQ jobs scheduled at those instants and the minute sweeper
+only ever *fire* rows that are still pending, with a conditional UPDATE as the claim, so a
+lost Redis, a second sweeper or a job that runs twice fires each point once.
+
+Firing a point writes one ``sms_pages`` row per recipient (unique per point and
+recipient: the idempotency key of escalation SMS); composing and sending the SMS is
+``triage.store.sms_outbox``'s business.
+
+Staleness: a ticket that enters the desk with ladder points long past (an import of last
+month's tickets) pages nobody about them: points older than the lookback are "skipped".
+Of several due points of one level (a worker was down, or a late e-mail), only the latest
+fires: one SMS with today's news, not a replay of each rung.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, event, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.catalog import Catalog
+from sla.escalation import escalation_schedule
+from sla.severity import Severity
+from triage.oncall import Roster, recipients
+from triage.store.models import EscalationPoint, SmsPage, Ticket
+from triage.store.tickets import add_event, pauses_from_events
+
+PENDING, FIRED, ACKNOWLEDGED, CANCELLED, SKIPPED = (
+    "pending",
+    "fired",
+    "acknowledged",
+    "cancelled",
+    "skipped",
+)
+DEFAULT_LOOKBACK = timedelta(hours=1)
+_PLANNED = "triage.escalations.planned"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A change of one point's schedule, for the RQ scheduler after the commit: schedule
+    a job at ``fire_at`` when ``pending``, else cancel the job."""
+
+    ticket_id: int
+    point: str
+    fire_at: datetime
+    pending: bool
+
+    @property
+    def job_id(self) -> str:
+        return f"escalate-{self.ticket_id}-{self.point}"
+
+
+# ------------------------------------------------------------------ planning
+
+
+def plan_escalations(
+    session: Session,
+    catalog: Catalog,
+    ticket: Ticket,
+    now: datetime,
+    lookback: timedelta = DEFAULT_LOOKBACK,
+) -> None:
+    """Bring the ticket's escalation rows in line with its current deadline.
+
+    Fired and acknowledged rows are history and stay as they are: a point already paged is
+    not paged again because the deadline moved.
+    """
+    session.flush()  # a new ticket gets its id
+    schedule = _schedule(catalog, ticket, now)
+    rows = {
+        row.point: row
+        for row in session.scalars(
+            select(EscalationPoint).where(EscalationPoint.ticket_id == ticket.id)
+        )
+    }
+    changes: list[Planned] = []
+    for point_name, level, at in schedule:
+        status = PENDING if at >= now - lookback else SKIPPED
+        row = rows.pop(point_name, None)
+        if row is None:
+            row = EscalationPoint(
+                ticket_id=ticket.id,
+                point=point_name,
+                level=level,
+                fire_at=at,
+                status=status,
+                updated_at=now,
+            )
+            session.add(row)
+        elif row.status in (PENDING, CANCELLED, SKIPPED):
+            if (row.status, row.fire_at, row.level) == (status, at, level):
+                continue
+            row.status, row.fire_at, row.level, row.updated_at = status, at, level, now
+        else:
+            continue
+        changes.append(Planned(ticket.id, point_name, at, status == PENDING))
+    for row in rows.values():  # no longer on the ladder, or the ticket needs no paging
+        if row.status == PENDING:
+            row.status, row.updated_at = CANCELLED, now
+            changes.append(Planned(ticket.id, row.point, row.fire_at, False))
+    if changes:
+        session.info.setdefault(_PLANNED, []).extend(changes)
+
+
+def _schedule(catalog: Catalog, ticket: Ticket, now: datetime) -> list[tuple[str, int, datetime]]:
+    """(point, level, instant) of the ticket's ladder; none unless it waits for a response."""
+    if ticket.responded_at is not None or ticket.status != "open" or ticket.due_at is None:
+        return []
+    contract = catalog.contracts.get(ticket.contract_id or "")
+    if contract is None:
+        return []
+    severity = Severity(ticket.severity)
+    try:
+        ladder = contract.terms_at(ticket.received_at).ladder_for(severity)
+        deadline = contract.deadline(
+            severity, ticket.received_at, pauses_from_events(ticket.events, now)
+        )
+    except ValueError:  # no terms in force: rederive_sla recorded it
+        return []
+    if ladder is None:
+        return []
+    return [(p.point.name, p.point.level, p.at) for p in escalation_schedule(ladder, deadline)]
+
+
+def on_planned(sessions: sessionmaker[Session], schedule: Callable[[list[Planned]], None]) -> None:
+    """Call ``schedule`` with the plan changes of every committed transaction.
+
+    The composition roots (web app, workers, CLI) wire this to the RQ enqueue module; the
+    store never talks to Redis. A failure there is logged by the callee and repaired by
+    the sweeper, so it must not undo the commit.
+    """
+
+    def after_commit(session: Session) -> None:
+        changes = session.info.pop(_PLANNED, None)
+        if changes:
+            schedule(changes)
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(_PLANNED, None)
+
+    event.listen(sessions, "after_commit", after_commit)
+    event.listen(sessions, "after_soft_rollback", lambda s, _t: after_rollback(s))
+
+
+# ------------------------------------------------------------------ firing
+
+
+@dataclass(frozen=True)
+class Fired:
+    """What one call of ``fire_due`` did: recipients that now have pages waiting."""
+
+    fired: int
+    recipients: frozenset[str]
+
+
+def due_points(session: Session, now: datetime, limit: int = 1000) -> list[tuple[int, str]]:
+    """Pending points whose instant has come, oldest first (for the sweeper)."""
+    rows = session.execute(
+        select(EscalationPoint.ticket_id, EscalationPoint.point)
+        .where(EscalationPoint.status == PENDING, EscalationPoint.fire_at <= now)
+        .order_by(EscalationPoint.fire_at, EscalationPoint.id)
+        .limit(limit)
+    )
+    return [(int(t), str(p)) for t, p in rows]
+
+
+def pending_points(session: Session, after: datetime, until: datetime) -> list[Planned]:
+    """Pending points in (after, until]: the sweeper re-schedules them in RQ, so jobs a
+    Redis flush lost are back before they are due."""
+    rows = session.execute(
+        select(EscalationPoint.ticket_id, EscalationPoint.point, EscalationPoint.fire_at).where(
+            EscalationPoint.status == PENDING,
+            EscalationPoint.fire_at > after,
+            EscalationPoint.fire_at <= until,
+        )
+    )
+    return [Planned(int(t), str(p), at, True) for t, p, at in rows]
+
+
+def fire_due(
+    session: Session,
+    roster: Roster,
+    now: datetime,
+    points: Iterable[tuple[int, str]],
+    early: timedelta = timedelta(seconds=1),
+) -> Fired:
+    """Fire the given points if they are still pending and due (``early``: RQ may run a
+    scheduled job up to a second before its time). Commits once at the end."""
+    fired = 0
+    waiting: set[str] = set()
+    for ticket_id, point_name in points:
+        row = session.scalars(
+            select(EscalationPoint).where(
+                EscalationPoint.ticket_id == ticket_id, EscalationPoint.point == point_name
+            )
+        ).one_or_none()
+        if row is None or row.status != PENDING or row.fire_at > now + early:
+            continue
+        claimed = session.execute(
+            update(EscalationPoint)
+            .where(EscalationPoint.id == row.id, EscalationPoint.status == PENDING)
+            .values(status=FIRED, fired_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if cast(CursorResult[Any], claimed).rowcount != 1:
+            continue  # another worker or the sweeper fired it
+        session.refresh(row)
+        ticket = session.get(Ticket, ticket_id)
+        outcome = _check(session, row, ticket, now)
+        if outcome is not None:
+            row.status = outcome
+            continue
+        assert ticket is not None
+        fired += 1
+        waiting.update(_page(session, roster, ticket, row, now))
+    session.commit()
+    return Fired(fired, frozenset(waiting))
+
+
+def _check(
+    session: Session, row: EscalationPoint, ticket: Ticket | None, now: datetime
+) -> str | None:
+    """Why this point must not page after all (the status to record), or None."""
+    if ticket is None or ticket.responded_at is not None or ticket.status != "open":
+        return CANCELLED
+    later = session.scalar(
+        select(EscalationPoint.id).where(
+            EscalationPoint.ticket_id == row.ticket_id,
+            EscalationPoint.level == row.level,
+            EscalationPoint.status == PENDING,
+            EscalationPoint.fire_at > row.fire_at,
+            EscalationPoint.fire_at <= now,
+        )
+    )
+    return SKIPPED if later is not None else None
+
+
+def _page(
+    session: Session, roster: Roster, ticket: Ticket, row: EscalationPoint, now: datetime
+) -> set[str]:
+    people = recipients(roster, row.level, row.fire_at)
+    if not people:
+        add_event(session, ticket, "escalation_unstaffed", now, point=row.point, level=row.level)
+        return set()
+    for person in people:
+        session.add(
+            SmsPage(
+                ticket_id=ticket.id,
+                escalation_id=row.id,
+                recipient=person.phone,
+                staff_id=person.id,
+                level=row.level,
+                status="waiting",
+                created_at=now,
+            )
+        )
+    add_event(
+        session,
+        ticket,
+        "escalated",
+        now,
+        point=row.point,
+        level=row.level,
+        due=row.fire_at.isoformat(),
+        staff=[person.name for person in people],
+    )
+    return {person.phone for person in people}
+
+
+# ------------------------------------------------------------------ acknowledging
+
+
+def acknowledge(
+    session: Session, ticket: Ticket, levels: Iterable[int], actor: str, now: datetime
+) -> int:
+    """Stop paging the ticket at these levels (an ACK); higher levels still fire."""
+    wanted = sorted(set(levels))
+    stopped = session.execute(
+        update(EscalationPoint)
+        .where(
+            EscalationPoint.ticket_id == ticket.id,
+            EscalationPoint.status == PENDING,
+            EscalationPoint.level.in_(wanted),
+        )
+        .values(status=ACKNOWLEDGED, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    count = cast(CursorResult[Any], stopped).rowcount
+    session.execute(  # pages held back for the grouping window are news no longer
+        update(SmsPage)
+        .where(
+            SmsPage.ticket_id == ticket.id, SmsPage.status == "waiting", SmsPage.level.in_(wanted)
+        )
+        .values(status="dropped")
+        .execution_options(synchronize_session=False)
+    )
+    add_event(session, ticket, "acknowledged", now, actor, levels=wanted, stopped=count)
+    return count

@@ -1,0 +1,129 @@
+"""Answers by SMS from on-call staff: ``ACK 123`` stops paging, ``START 123`` is the response.
+
+Only rostered numbers are heard: an SMS from anyone else changes nothing and gets no
+answer (the webhook logs it, masked). Every SMS from staff that names a ticket is an
+``sms_received`` event on it, whatever it said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from config.catalog import Catalog
+from triage.phone import mask_phone
+from triage.sms_text import (
+    HELP_TEXT,
+    ack_confirmation,
+    parse_reply,
+    start_confirmation,
+    unknown_ticket_reply,
+)
+from triage.store.escalations import acknowledge
+from triage.store.models import SmsInbound, SmsPage, Staff, Ticket
+from triage.store.roster import staff_by_phone
+from triage.store.sms_outbox import last_sent_to
+from triage.store.ticket_actions import ActionError, record_response
+from triage.store.tickets import add_event
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to text back (None: say nothing) and what was done, for the log."""
+
+    reply: str | None
+    outcome: str
+
+
+def handle_reply(
+    session: Session, catalog: Catalog, staff: Staff | None, text: str, now: datetime
+) -> Answer:
+    if staff is None:
+        return Answer(None, "unknown sender")
+    reply = parse_reply(text)
+    if reply.command in ("help", "unknown"):
+        return Answer(HELP_TEXT, reply.command)
+    ids = list(reply.ticket_ids)
+    if not ids:  # a bare ACK: everything in the last SMS this number got
+        last = last_sent_to(session, staff.phone)
+        ids = list(last.ticket_ids) if last is not None else []
+    tickets = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids))).all()}
+    missing = [i for i in ids if i not in tickets]
+    if missing:
+        session.rollback()
+        return Answer(unknown_ticket_reply(missing[0]), "unknown ticket")
+    for ticket in tickets.values():
+        add_event(
+            session,
+            ticket,
+            "sms_received",
+            now,
+            staff.name,
+            text=text[:160],
+            **{"from": mask_phone(staff.phone)},
+        )
+    if reply.command == "ack":
+        for ticket in tickets.values():
+            acknowledge(session, ticket, _levels(session, ticket.id, staff), staff.name, now)
+        session.commit()
+        return Answer(ack_confirmation(ids), "ack")
+    session.commit()  # the received event stands even if the response is refused
+    (ticket_id,) = ids
+    try:
+        record_response(session, catalog, ticket_id, staff.name, now)
+    except ActionError as exc:
+        session.rollback()
+        return Answer(f"#{ticket_id}: {exc.message}"[:160], "start refused")
+    return Answer(start_confirmation(ticket_id), "start")
+
+
+def _levels(session: Session, ticket_id: int, staff: Staff) -> set[int]:
+    """The levels this person was paged at for the ticket; level 1 if never paged (an
+    on-call engineer who saw it in the queue)."""
+    levels = set(
+        session.scalars(
+            select(SmsPage.level).where(
+                SmsPage.ticket_id == ticket_id, SmsPage.staff_id == staff.id
+            )
+        )
+    )
+    return levels or {1}
+
+
+def take_inbound(
+    session: Session, catalog: Catalog, sid: str, sender: str, text: str, now: datetime
+) -> Answer:
+    """One inbound SMS, once per provider SID: a webhook Twilio delivers again gets the
+    same answer and changes nothing twice. A delivery that died half-way is redone
+    (ACK and START are safe to repeat)."""
+    known = session.scalars(select(SmsInbound).where(SmsInbound.provider_sid == sid)).first()
+    if known is not None and known.outcome != "received":
+        return Answer(known.reply, "duplicate")
+    staff = staff_by_phone(session, sender)
+    if known is None:
+        known = SmsInbound(
+            provider_sid=sid,
+            sender=sender,
+            body=text,
+            staff_id=staff.id if staff else None,
+            outcome="received",
+            received_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(known)
+        except IntegrityError:  # the same SID at the same moment: the other one answers
+            session.rollback()
+            return Answer(None, "duplicate")
+        session.commit()
+    known_id = known.id
+    answer = handle_reply(session, catalog, staff, text, now)
+    row = session.get(SmsInbound, known_id)
+    assert row is not None
+    row.outcome, row.reply = answer.outcome, answer.reply
+    session.commit()
+    return answer

@@ -1,0 +1,101 @@
+"""The only module that puts jobs on RQ queues (DESIGN.md: web and store never do).
+
+Job ids are deterministic, so enqueueing the same work twice replaces instead of doubling
+it, and every job re-checks the database when it runs: Redis is a doorbell, not the
+record. Failures to reach Redis are logged and swallowed; the sweeper finds the work in
+the database within a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from redis.exceptions import RedisError
+from rq.registry import ScheduledJobRegistry
+
+from triage.store.escalations import Planned
+from workers.queues import NOTIFY, SLA, queue
+
+log = logging.getLogger(__name__)
+JOB_TIMEOUT = 60
+RESULT_TTL = 300  # seconds a finished job's result is kept (nobody reads it)
+
+
+def _when(at: datetime) -> datetime:
+    return at.astimezone(UTC)
+
+
+def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
+    """Schedule each pending point at its instant (at once if due), cancel the others."""
+    try:
+        sla = queue(SLA, url)
+        registry = ScheduledJobRegistry(queue=sla)
+        now = datetime.now(UTC)
+        for change in changes:
+            if not change.pending:
+                registry.remove(change.job_id, delete_job=True)
+                continue
+            kwargs = {
+                "job_id": change.job_id,
+                "job_timeout": JOB_TIMEOUT,
+                "result_ttl": RESULT_TTL,
+                "failure_ttl": 86400,
+            }
+            func = "workers.jobs.escalation.fire_escalation"
+            if change.fire_at <= now:
+                sla.enqueue(func, change.ticket_id, change.point, **kwargs)
+            else:
+                sla.enqueue_at(
+                    _when(change.fire_at), func, change.ticket_id, change.point, **kwargs
+                )
+    except RedisError as exc:
+        log.warning(
+            "escalation scheduling failed (%s); the sweeper will catch up", type(exc).__name__
+        )
+
+
+def flush_pages(url: str, phone: str, at: datetime | None = None) -> None:
+    """Compose the number's waiting pages into an SMS, now or when its window opens."""
+    job_id = f"flush-{phone.lstrip('+')}" + (f"-{int(at.timestamp())}" if at else "")
+    _notify(url, "workers.jobs.escalation.flush_pages", (phone,), job_id, at)
+
+
+def send_sms(url: str, outbox_id: int, at: datetime | None = None, attempt: int = 0) -> None:
+    _notify(url, "workers.jobs.escalation.send_sms", (outbox_id,), f"sms-{outbox_id}-{attempt}", at)
+
+
+def _notify(
+    url: str, func: str, args: tuple[object, ...], job_id: str, at: datetime | None
+) -> None:
+    try:
+        notify = queue(NOTIFY, url)
+        kwargs = {
+            "job_id": job_id,
+            "job_timeout": JOB_TIMEOUT,
+            "result_ttl": RESULT_TTL,
+            "failure_ttl": 86400,
+        }
+        if at is None or at <= datetime.now(UTC) + timedelta(milliseconds=50):
+            notify.enqueue(func, *args, **kwargs)
+        else:
+            notify.enqueue_at(_when(at), func, *args, **kwargs)
+    except RedisError as exc:
+        log.warning(
+            "enqueue of %s failed (%s); the sweeper will catch up",
+            func.rsplit(".", 1)[-1],
+            type(exc).__name__,
+        )
+
+
+def poll_mailbox(url: str) -> None:
+    try:
+        queue("intake", url).enqueue(
+            "workers.jobs.mailbox.poll_support_mailbox",
+            job_id="poll-mailbox",
+            job_timeout=120,
+            result_ttl=RESULT_TTL,
+        )
+    except RedisError as exc:
+        log.warning("enqueue of the mailbox poll failed (%s)", type(exc).__name__)

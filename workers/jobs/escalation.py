@@ -1,0 +1,104 @@
+"""Escalation jobs: fire a ladder point, compose a number's SMS, send one SMS.
+
+Each job takes ids, re-reads the database and is safe to run twice or early: the claims
+are conditional UPDATEs (``triage.store.escalations``, ``triage.store.sms_outbox``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+
+from triage.phone import mask_phone
+from triage.store import sms_outbox
+from triage.store.escalations import fire_due
+from triage.store.roster import load_roster
+from workers import enqueue
+from workers.channels.twilio_sms import Rejected, Retryable, Sent
+from workers.context import WorkerContext, context
+
+log = logging.getLogger(__name__)
+EARLY = timedelta(seconds=1)  # RQ's scheduler may run a job up to a second early
+
+
+def fire_escalation(ticket_id: int, point: str) -> int:
+    """One ladder point of one ticket; returns how many points paged (0 or 1)."""
+    ctx = context()
+    return fire_points(ctx, [(ticket_id, point)])
+
+
+def fire_points(ctx: WorkerContext, points: list[tuple[int, str]]) -> int:
+    """Fire points and compose the SMS of everyone they paged (the sweeper's path too)."""
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        roster = load_roster(session, ctx.office_hours, now)
+        fired = fire_due(session, roster, now, points, EARLY)
+    for phone in sorted(fired.recipients):
+        if ctx.redis_url:  # the notify workers send, so a slow provider never delays firing
+            enqueue.flush_pages(ctx.redis_url, phone)
+        else:
+            compose_and_send(ctx, phone)
+    return fired.fired
+
+
+def flush_pages(phone: str) -> int | None:
+    return compose_and_send(context(), phone)
+
+
+def compose_and_send(ctx: WorkerContext, phone: str) -> int | None:
+    """Compose the number's waiting pages; send at once, or come back when the number's
+    grouping window opens. Returns the outbox id sent, if any."""
+    with ctx.sessions() as session:
+        composed = sms_outbox.compose(session, ctx.catalog, phone, ctx.clock(), ctx.group_window)
+    if composed.retry_at is not None and ctx.redis_url:
+        enqueue.flush_pages(ctx.redis_url, phone, composed.retry_at)
+    if composed.outbox_id is None:
+        return None
+    send(ctx, composed.outbox_id)
+    return composed.outbox_id
+
+
+def send_sms(outbox_id: int) -> str:
+    return send(context(), outbox_id)
+
+
+def send(ctx: WorkerContext, outbox_id: int) -> str:
+    """One attempt at one SMS. Returns what happened: sent, retry, failed or skipped."""
+    with ctx.sessions() as session:
+        sms = sms_outbox.claim(session, outbox_id, ctx.clock(), EARLY)
+        if sms is None:
+            return "skipped"
+        to, body, attempts = sms.recipient, sms.body, sms.attempts
+    started = time.monotonic()
+    result = ctx.channel.send(to, body, ctx.status_callback())
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        if isinstance(result, Sent):
+            sms_outbox.mark_sent(session, outbox_id, ctx.provider, result.sid, now)
+            log.info(
+                "sms %d sent to %s in %.0f ms",
+                outbox_id,
+                mask_phone(to),
+                1000 * (time.monotonic() - started),
+            )
+            return "sent"
+        if isinstance(result, Rejected):
+            sms_outbox.mark_failed(session, outbox_id, result.code, result.error, now)
+            log.warning("sms %d to %s refused: %s", outbox_id, mask_phone(to), result.code)
+            return "failed"
+        assert isinstance(result, Retryable)
+        retry_at = sms_outbox.mark_retry(session, outbox_id, result.error, now)
+    if retry_at is None:
+        log.error("sms %d to %s: gave up after %d attempts", outbox_id, mask_phone(to), attempts)
+        return "failed"
+    log.warning(
+        "sms %d to %s: attempt %d failed, retry at %s",
+        outbox_id,
+        mask_phone(to),
+        attempts,
+        retry_at.isoformat(),
+    )
+    if ctx.redis_url:
+        enqueue.send_sms(ctx.redis_url, outbox_id, retry_at, attempts)
+    return "retry"

@@ -1,0 +1,109 @@
+"""The minute sweeper: the database says what is due; make sure it happens.
+
+RQ jobs are the fast path (they fire on the second); the sweeper is the guarantee. Each
+pass, from the database alone:
+
+1. fires pending escalation points whose instant has passed (lost jobs: a flushed or
+   restarted Redis, a worker killed mid-job) — the same claim as the jobs, so nothing
+   fires twice;
+2. schedules again in RQ the points due before the next pass, so after a Redis flush
+   they still fire on time rather than up to a minute late;
+3. composes SMS for numbers whose pages wait and whose window has opened;
+4. sends queued SMS whose attempt is due;
+5. reconciles SMS left "sending" by a dead worker: asks the provider whether it went out
+   and records it, or queues it again — never blindly resends;
+6. polls the support mailbox, when one is configured.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from triage.phone import mask_phone
+from triage.store import sms_outbox
+from triage.store.escalations import due_points, pending_points
+from workers import enqueue
+from workers.channels.twilio_sms import ReconcileError
+from workers.context import WorkerContext, context
+from workers.jobs.escalation import compose_and_send, fire_points, send
+
+log = logging.getLogger(__name__)
+INTERVAL = timedelta(minutes=1)
+STUCK_AFTER = timedelta(minutes=2)  # well past the client's timeout: the request is over
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    fired: int
+    rescheduled: int
+    composed: int
+    sent: int
+    reconciled: int
+    released: int
+
+
+def sweep(ctx: WorkerContext) -> SweepResult:
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        due = due_points(session, now)
+        upcoming = pending_points(session, now, now + INTERVAL + timedelta(seconds=30))
+    fired = fire_points(ctx, due) if due else 0
+    if upcoming and ctx.redis_url:
+        enqueue.schedule_escalations(ctx.redis_url, upcoming)
+    with ctx.sessions() as session:
+        numbers = sms_outbox.waiting_recipients(session, now)
+    composed = sum(1 for phone in numbers if compose_and_send(ctx, phone) is not None)
+    with ctx.sessions() as session:
+        queued = sms_outbox.due_for_send(session, now)
+    sent = sum(1 for outbox_id in queued if send(ctx, outbox_id) == "sent")
+    reconciled, released = _reconcile(ctx, now)
+    if ctx.redis_url and ctx.settings.imap_url:
+        enqueue.poll_mailbox(ctx.redis_url)
+    result = SweepResult(fired, len(upcoming), composed, sent, reconciled, released)
+    if any(vars(result).values()):
+        log.info("sweep: %s", result)
+    return result
+
+
+def _reconcile(ctx: WorkerContext, now: datetime) -> tuple[int, int]:
+    found = released = 0
+    with ctx.sessions() as session:
+        for sms in sms_outbox.stuck(session, now, STUCK_AFTER):
+            assert sms.claimed_at is not None
+            try:
+                sid = ctx.channel.find_sent(
+                    sms.recipient, sms.body, sms.claimed_at - timedelta(minutes=1)
+                )
+            except ReconcileError as exc:
+                log.warning(
+                    "sms %d to %s: cannot reconcile yet (%s)",
+                    sms.id,
+                    mask_phone(sms.recipient),
+                    exc,
+                )
+                continue
+            if sid is not None:
+                sms_outbox.mark_sent(session, sms.id, ctx.provider, sid, now)
+                found += 1
+            else:
+                sms_outbox.release(session, sms.id, now)
+                released += 1
+    return found, released
+
+
+def run(ctx: WorkerContext | None = None, *, once: bool = False) -> None:
+    """Sweep at the top of every minute until stopped (the Procfile's ``sweeper``)."""
+    ctx = ctx or context()
+    log.info("sweeper started (every %d s)", INTERVAL.total_seconds())
+    while True:
+        started = time.monotonic()
+        try:
+            sweep(ctx)
+        except Exception as exc:  # a database or Redis outage: try again next minute
+            log.error("sweep failed: %s", type(exc).__name__)
+        if once:
+            return
+        time.sleep(max(1.0, INTERVAL.total_seconds() - (time.monotonic() - started)))
