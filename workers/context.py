@@ -16,8 +16,8 @@ from config.catalog import Catalog, load_catalog
 from config.settings import Settings
 from sla.calendar import Calendar
 from triage.store import db
-from triage.store.escalations import on_planned
 from workers.channels.twilio_sms import SmsChannel, sms_channel
+from workers.enqueue import wire_scheduling
 
 
 def _utc_now() -> datetime:
@@ -74,15 +74,6 @@ def build(settings: Settings, **overrides: object) -> WorkerContext:
     ctx = WorkerContext(settings, catalog, sessions, channel, **overrides)  # type: ignore[arg-type]
     wire_scheduling(sessions, settings.redis_url)
     return ctx
-
-
-def wire_scheduling(sessions: sessionmaker[Session], redis_url: str | None) -> None:
-    """Escalation plans committed through ``sessions`` are scheduled in RQ (if any Redis)."""
-    if redis_url is None:
-        return
-    from workers import enqueue  # noqa: PLC0415 - enqueue imports rq, only when wired
-
-    on_planned(sessions, lambda changes: enqueue.schedule_escalations(redis_url, changes))
 
 
 def context() -> WorkerContext:

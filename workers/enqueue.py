@@ -14,13 +14,20 @@ from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq.registry import ScheduledJobRegistry
+from sqlalchemy.orm import Session, sessionmaker
 
-from triage.store.escalations import Planned
+from triage.store.escalations import Planned, on_planned
 from workers.queues import NOTIFY, SLA, queue
 
 log = logging.getLogger(__name__)
 JOB_TIMEOUT = 60
 RESULT_TTL = 300  # seconds a finished job's result is kept (nobody reads it)
+
+
+def wire_scheduling(sessions: sessionmaker[Session], redis_url: str | None) -> None:
+    """Escalation plans committed through ``sessions`` are scheduled in RQ (if any Redis)."""
+    if redis_url is not None:
+        on_planned(sessions, lambda changes: schedule_escalations(redis_url, changes))
 
 
 def _when(at: datetime) -> datetime:

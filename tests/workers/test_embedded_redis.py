@@ -139,15 +139,27 @@ def test_a_live_server_on_the_socket_is_never_taken_over(tmp_path: Path) -> None
         stdout=subprocess.DEVNULL,
         cwd=tmp_path,
     )
+    embedded = EmbeddedRedis(data_dir)
     try:
-        assert wait_until(sock.exists)
+        assert wait_until(lambda: _answers(sock)), "the foreign redis-server did not start"
         with pytest.raises(EmbeddedRedisError, match="already answers"):
-            EmbeddedRedis(data_dir).start()
-        assert redis.Redis(unix_socket_path=str(sock)).ping()
+            embedded.start()
+        assert _answers(sock)
         assert _lock_is_free(data_dir)  # the refused start released the data dir
     finally:
+        embedded.stop()
         foreign.terminate()
         foreign.wait(5)
+
+
+def _answers(sock: Path) -> bool:
+    client = redis.Redis(unix_socket_path=str(sock), socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.exceptions.ConnectionError:
+        return False
+    finally:
+        client.close()
 
 
 def _lock_is_free(data_dir: Path) -> bool:

@@ -153,6 +153,7 @@ class LazyPage:
 
 def init_api(app: Flask) -> Api:
     from web.api.quarantine import blp as quarantine  # noqa: PLC0415 - they import from here
+    from web.api.sms import blp as sms  # noqa: PLC0415
     from web.api.tickets import blp as tickets  # noqa: PLC0415
 
     app.config.update(
@@ -183,6 +184,7 @@ def init_api(app: Flask) -> Api:
     api = TriageApi(app)
     api.register_blueprint(tickets)
     api.register_blueprint(quarantine)
+    api.register_blueprint(sms)
     app.before_request(_authenticate)
 
     @app.errorhandler(ActionError)

@@ -221,3 +221,35 @@ class ErrorSchema(Schema):
     """``{"error": {"code", "message", "fields"}}``: every error of the desk."""
 
     error = fields.Nested(ErrorBodySchema)
+
+
+class SmsSchema(Schema):
+    id = fields.Integer()
+    to = fields.String(metadata={"description": "The recipient, masked (+47******67)."})
+    staff = fields.String(allow_none=True, metadata={"description": "Who the number belongs to."})
+    body = fields.String()
+    tickets = fields.List(fields.Integer())
+    status = fields.String(
+        metadata={"description": "queued, sending, sent, delivered, undelivered or failed."}
+    )
+    provider = fields.String(
+        allow_none=True, metadata={"description": "twilio, or outbox when no Twilio is set."}
+    )
+    attempts = fields.Integer()
+    error = fields.String(allow_none=True)
+    created_at = OsloDateTime()
+    sent_at = OsloDateTime(allow_none=True)
+    delivered_at = OsloDateTime(allow_none=True)
+
+
+class SmsQuerySchema(Schema):
+    status = fields.String(
+        validate=validate.OneOf(("queued", "sending", "sent", "delivered", "undelivered", "failed"))
+    )
+
+
+class OnCallSchema(Schema):
+    level = fields.Integer()
+    shift = fields.String()
+    staff = fields.String(allow_none=True)
+    to = fields.String(allow_none=True)

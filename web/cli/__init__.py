@@ -14,7 +14,9 @@ from collections.abc import Sequence
 import click
 
 from web.cli.data_commands import classify, db_group, import_command, report
+from web.cli.desk_commands import sms, sweeper, up
 from web.cli.errors import fail
+from web.cli.oncall_commands import oncall
 from web.cli.sla_commands import sla
 from web.cli.token_commands import tokens
 
@@ -24,7 +26,7 @@ def cli() -> None:
     """Support-ticket triage and vendor SLA desk."""
 
 
-for command in (sla, db_group, import_command, report, classify, tokens):
+for command in (sla, db_group, import_command, report, classify, tokens, oncall, sms, sweeper, up):
     cli.add_command(command)
 
 

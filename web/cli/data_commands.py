@@ -23,6 +23,7 @@ from triage.store.importer import import_csv
 from triage.store.tickets import report_facts
 from web.cli.errors import BadArgument
 from web.cli.output import OSLO, emit_csv, emit_json
+from workers.enqueue import wire_scheduling
 
 REPORT_COLUMNS = (
     "contract",
@@ -48,8 +49,12 @@ def _classify(subject: str, body: str, channel: str) -> tuple[Severity, tuple[st
 
 
 def _ready_sessions(settings: Settings):  # type: ignore[no-untyped-def]
+    """Migrated sessions whose escalation plans reach RQ when ``REDIS_URL`` is set (an
+    import of open tickets pages on time; without Redis the sweeper picks them up)."""
     db.upgrade(settings.database_url)
-    return db.session_factory(settings.database_url)
+    sessions = db.session_factory(settings.database_url)
+    wire_scheduling(sessions, settings.redis_url)
+    return sessions
 
 
 @click.group(name="db")

@@ -1,0 +1,165 @@
+"""``triage up``, ``triage sweeper`` and ``triage sms``: running the desk.
+
+``triage up`` is the embedded default in one command: SQLite in the data dir, a Redis
+server as a child process (``workers.embedded_redis``), migrations, an RQ worker with its
+scheduler, the minute sweeper and the web app (gunicorn), all stopped by one Ctrl-C.
+Production runs the same processes from the Procfile instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from config.catalog import Catalog, load_catalog
+from config.settings import Settings
+from triage.phone import mask_phone
+from triage.store import db, sms_outbox
+from web.api.tokens import create_token
+from web.cli.demo import load_demo
+from web.cli.output import emit_json, iso
+from workers.queues import QUEUES
+
+WORKER_CLASS = "rq.worker.SimpleWorker"  # no fork per job: jobs are short, the pool stays warm
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("TRIAGE_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def worker_argv(redis_url: str) -> list[str]:
+    """The RQ worker command line, as the Procfile's ``worker`` runs it."""
+    return [
+        sys.executable,
+        "-m",
+        "rq.cli",
+        "worker",
+        "--with-scheduler",
+        "--worker-class",
+        WORKER_CLASS,
+        "--url",
+        redis_url,
+        *QUEUES,
+    ]
+
+
+@click.command(name="sweeper")
+@click.option("--once", is_flag=True, help="One pass, then exit (for cron or a test).")
+def sweeper(once: bool) -> int:
+    """Every minute: fire what is due and not yet sent, resend what was lost (needs REDIS_URL
+    for the scheduling part; the database is the source of truth)."""
+    from workers import sweeper as sweeping  # noqa: PLC0415 - imports the Twilio client
+
+    _logging()
+    sweeping.run(once=once)
+    return 0
+
+
+@click.group(name="sms")
+def sms() -> None:
+    """The SMS outbox."""
+
+
+@sms.command(name="list")
+@click.option("--status", default=None)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+def sms_list(status: str | None, limit: int) -> int:
+    """The latest SMS, newest first (numbers masked)."""
+    settings = Settings.from_env()
+    db.upgrade(settings.database_url)
+    with db.session_factory(settings.database_url)() as session:
+        for row in sms_outbox.listing(session, status=status, limit=limit):
+            emit_json(
+                {
+                    "id": row.id,
+                    "to": mask_phone(row.recipient),
+                    "status": row.status,
+                    "provider": row.provider,
+                    "tickets": row.ticket_ids,
+                    "body": row.body,
+                    "created_at": iso(row.created_at),
+                    "sent_at": iso(row.sent_at),
+                    "error": row.error,
+                }
+            )
+    return 0
+
+
+@click.command(name="up")
+@click.option("--demo", is_flag=True, help="Load demo staff, roster and tickets that page soon.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
+    """Run the whole desk locally: Redis, worker with scheduler, sweeper, web app."""
+    from workers.embedded_redis import EmbeddedRedis  # noqa: PLC0415
+    from workers.supervisor import ChildSpec, Supervisor  # noqa: PLC0415
+
+    _logging()
+    if data_dir is not None:
+        os.environ["TRIAGE_DATA_DIR"] = str(data_dir.resolve())
+    settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db.upgrade(settings.database_url)
+    catalog = load_catalog(settings.catalog_path)
+    with EmbeddedRedis(settings.data_dir) as server, Supervisor() as supervisor:
+        env = {**os.environ, "REDIS_URL": server.url, "TRIAGE_DATA_DIR": str(settings.data_dir)}
+        os.environ["REDIS_URL"] = server.url
+        if demo:
+            _load_demo(settings, catalog, server.url, f"http://{host}:{port}")
+        supervisor.start(ChildSpec("worker", worker_argv(server.url), env))
+        supervisor.start(ChildSpec("sweeper", [sys.executable, "-m", "web.cli", "sweeper"], env))
+        supervisor.start(
+            ChildSpec(
+                "web",
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--bind",
+                    f"{host}:{port}",
+                    "--workers",
+                    "2",
+                    "--access-logfile",
+                    "-",
+                    "web.app:create_app()",
+                ],
+                env,
+            )
+        )
+        click.echo(
+            f"triage: desk running at http://{host}:{port}/ (data in {settings.data_dir}); "
+            "Ctrl-C stops it",
+            err=True,
+        )
+        return supervisor.run()
+
+
+def _load_demo(settings: Settings, catalog: Catalog, redis_url: str, base: str) -> None:
+    from workers.enqueue import wire_scheduling  # noqa: PLC0415
+
+    sessions = db.session_factory(settings.database_url)
+    wire_scheduling(sessions, redis_url)
+    now = datetime.now(UTC)
+    result = load_demo(sessions, catalog, now)
+    with sessions() as session:
+        _row, token = create_token(session, "demo", "admin", now)
+    click.echo(
+        f"triage: demo loaded ({result.imported} new, {result.updated} updated tickets; "
+        f"rejected: {result.rejected or 'none'})",
+        err=True,
+    )
+    click.echo(
+        "triage: see the SMS outbox with\n"
+        f"  curl -H 'Authorization: Bearer {token}' {base}/api/v1/sms\n"
+        "  or: triage sms list",
+        err=True,
+    )
