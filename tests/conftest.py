@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from urllib.parse import urlsplit, urlunsplit
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import create_engine, text

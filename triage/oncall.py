@@ -179,7 +179,7 @@ def _handover_us(rotation: Rotation, week: int) -> int:
     seconds = wall.hour * 3600 + wall.minute * 60 + wall.second
     # wall_clock_us already resolves a skipped wall time to the instant the clocks jump and
     # a repeated one to its first occurrence, which is exactly the handover rule.
-    instant = wall_clock_us(wall.date(), seconds, rotation.zone)
+    instant = to_us(wall.replace(tzinfo=rotation.zone, fold=1))
     if wall.microsecond and from_us(instant, rotation.zone).replace(tzinfo=None) == wall.replace(
         microsecond=0
     ):

@@ -172,23 +172,26 @@ def test_run_returns_0_when_its_stop_event_is_set(supervisor: Supervisor) -> Non
 
 SUPERVISOR_SCRIPT = textwrap.dedent(
     """
-    import json, sys
+    import json, os, sys
     from workers.supervisor import ChildSpec, Supervisor
+
+    def say(text):
+        os.write(1, (text + "\\n").encode())  # one write: lines of several processes never mix
 
     ignore = sys.argv[1] == "stubborn"
     program = (
-        "import signal, time; "
+        "import os, signal, time; "
         + ("signal.signal(signal.SIGTERM, signal.SIG_IGN); " if ignore else "")
-        + "print('child up', flush=True); time.sleep(60)"
+        + "os.write(1, b'child up\\n'); time.sleep(60)"
     )
     supervisor = Supervisor(stop_timeout=30.0)
     children = [
         supervisor.start(ChildSpec(name, [sys.executable, "-c", program]))
         for name in ("worker", "web")
     ]
-    print(json.dumps([c.pid for c in children]), flush=True)
+    say(json.dumps([c.pid for c in children]))
     code = supervisor.run()
-    print(json.dumps([c.process.returncode for c in children]), flush=True)
+    say(json.dumps([c.process.returncode for c in children]))
     sys.exit(code)
     """
 )
