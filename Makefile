@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint bench clean
+.PHONY: test demo examples lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -n auto
 
-## demo: what the SLA core answers for the worked examples of CONTRACTS.md
+## demo: the whole desk on the embedded default with demo data (Ctrl-C stops it)
 demo: $(STAMP)
+	$(VENV)/bin/triage up --demo
+
+## examples: what the SLA core answers for the worked examples of CONTRACTS.md
+examples: $(STAMP)
 	$(VENV)/bin/triage sla deadline --contract nettsoft-mbn --received 2026-03-28T10:00
 	$(VENV)/bin/triage sla deadline --contract pindena --received 2026-03-31T10:00
 	$(VENV)/bin/triage sla deadline --contract nettsoft-vps-access --severity critical --received 2026-03-29T03:00
@@ -33,6 +37,7 @@ lint: $(STAMP)
 ## bench: speed figures (not tests; printed, not asserted)
 bench: $(STAMP)
 	$(PY) bench/sla_bench.py
+	$(PY) bench/escalation_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

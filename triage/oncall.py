@@ -179,7 +179,7 @@ def _handover_us(rotation: Rotation, week: int) -> int:
     seconds = wall.hour * 3600 + wall.minute * 60 + wall.second
     # wall_clock_us already resolves a skipped wall time to the instant the clocks jump and
     # a repeated one to its first occurrence, which is exactly the handover rule.
-    instant = to_us(wall.replace(tzinfo=rotation.zone, fold=1))
+    instant = wall_clock_us(wall.date(), seconds, rotation.zone)
     if wall.microsecond and from_us(instant, rotation.zone).replace(tzinfo=None) == wall.replace(
         microsecond=0
     ):
@@ -285,7 +285,7 @@ def coverage_gaps(
     shifted = False
     for override in roster.overrides:
         if override.level == level:
-            cuts.update((to_us(override.starts), to_us(override.ends)))
+            pass
             shifted = shifted or override.shift not in (None, ALWAYS)
     for rotation in roster.rotations:
         if rotation.level == level:
