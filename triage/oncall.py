@@ -285,7 +285,7 @@ def coverage_gaps(
     shifted = False
     for override in roster.overrides:
         if override.level == level:
-            pass
+            cuts.update((to_us(override.starts), to_us(override.ends)))
             shifted = shifted or override.shift not in (None, ALWAYS)
     for rotation in roster.rotations:
         if rotation.level == level:

@@ -8,11 +8,13 @@ the database within a minute.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,7 +44,9 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
         now = datetime.now(UTC)
         for change in changes:
             if not change.pending:
-                registry.remove(change.job_id, delete_job=True)
+                # no job: never scheduled, already run and expired, or lost with Redis
+                with contextlib.suppress(NoSuchJobError):
+                    registry.remove(change.job_id, delete_job=True)
                 continue
             kwargs = {
                 "job_id": change.job_id,

@@ -51,6 +51,8 @@ API_PATHS = {
     "/api/v1/tickets/{ticket_id}/forward": {"post"},
     "/api/v1/quarantine": {"get"},
     "/api/v1/quarantine/{item_id}/reprocess": {"post"},
+    "/api/v1/sms": {"get"},
+    "/api/v1/oncall": {"get"},
 }
 
 

@@ -214,6 +214,7 @@ def mark_retry(session: Session, outbox_id: int, error: str, now: datetime) -> d
         _fail(session, sms, None, f"gave up after {sms.attempts} attempts: {error}", now)
         return None
     wait = BACKOFF[min(sms.attempts, len(BACKOFF)) - 1]
+    error = _scrubbed(error, sms.recipient)
     sms.status, sms.error, sms.next_attempt_at, sms.updated_at = QUEUED, error, now + wait, now
     session.commit()
     return sms.next_attempt_at
@@ -228,7 +229,15 @@ def mark_failed(
     _fail(session, sms, code, error, now)
 
 
+def _scrubbed(error: str, phone: str) -> str:
+    """The provider's text with the recipient masked: Twilio's refusals quote the number
+    ("The 'To' number +47... is not a valid phone number"), and the error is shown in the
+    API, the CLI and the ticket's events, where numbers are masked."""
+    return error.replace(phone, mask_phone(phone)) if phone and phone in error else error
+
+
 def _fail(session: Session, sms: SmsOutbox, code: int | None, error: str, now: datetime) -> None:
+    error = _scrubbed(error, sms.recipient)
     sms.status, sms.error_code, sms.error, sms.updated_at = FAILED, code, error, now
     for ticket in _tickets_of(session, sms):
         add_event(

@@ -50,7 +50,7 @@ def list_sms(query: dict[str, Any]) -> LazyPage:
                     select(Staff.phone, Staff.name).where(
                         Staff.phone.in_({r.recipient for r in rows})
                     )
-                ).tuples()
+                ).all()
             )
             return [
                 {

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from triage.phone import mask_phone
 from triage.store import sms_outbox
 from triage.store.escalations import fire_due
 from triage.store.roster import load_roster
 from workers import enqueue
-from workers.channels.twilio_sms import Rejected, Retryable, Sent
+from workers.channels.twilio_sms import ReconcileError, Rejected, Retryable, SendResult, Sent
 from workers.context import WorkerContext, context
 
 log = logging.getLogger(__name__)
@@ -69,9 +69,11 @@ def send(ctx: WorkerContext, outbox_id: int) -> str:
         sms = sms_outbox.claim(session, outbox_id, ctx.clock(), EARLY)
         if sms is None:
             return "skipped"
-        to, body, attempts = sms.recipient, sms.body, sms.attempts
+        to, body, attempts, created = sms.recipient, sms.body, sms.attempts, sms.created_at
     started = time.monotonic()
-    result = ctx.channel.send(to, body, ctx.status_callback())
+    result: SendResult | None = _earlier_attempt(ctx, to, body, created) if attempts > 1 else None
+    if result is None:
+        result = ctx.channel.send(to, body, ctx.status_callback())
     now = ctx.clock()
     with ctx.sessions() as session:
         if isinstance(result, Sent):
@@ -102,3 +104,16 @@ def send(ctx: WorkerContext, outbox_id: int) -> str:
     if ctx.redis_url:
         enqueue.send_sms(ctx.redis_url, outbox_id, retry_at, attempts)
     return "retry"
+
+
+def _earlier_attempt(
+    ctx: WorkerContext, to: str, body: str, created: datetime
+) -> Sent | Retryable | None:
+    """Before a retry: did an earlier attempt reach the provider after all (a timeout or a
+    dropped connection does not mean it did not)? Its ``Sent`` if so, None if not, and
+    ``Retryable`` if the provider could not be asked: never send blindly a second time."""
+    try:
+        sid = ctx.channel.find_sent(to, body, created - timedelta(minutes=1))
+    except ReconcileError as exc:
+        return Retryable(f"could not check for an earlier attempt: {exc}")
+    return None if sid is None else Sent(sid=sid, status="found")
