@@ -563,10 +563,10 @@ def local_walls(draw: st.DrawFn, first: date, last: date) -> datetime:
             st.dates(first, last),
             # A few weeks before a clock change, so the walk crosses one early.
             st.builds(
-                lambda change, weeks: change - timedelta(weeks=weeks),
+                lambda change, weeks: max(first, change - timedelta(weeks=weeks)),
                 st.sampled_from([d for d in CLOCK_CHANGES if first <= d <= last] or [first]),
                 st.integers(0, 3),
-            ).filter(lambda day: first <= day <= last),
+            ),
         )
     )
     if draw(st.booleans()):
@@ -595,7 +595,8 @@ def rotations(
     last: date = date(2028, 12, 31),
 ) -> Rotation:
     wall = draw(local_walls(first, last).filter(exists_in_oslo))
-    members = draw(st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=5))
+    # Distinct members, so that a turn given to the wrong week shows as the wrong person.
+    members = draw(st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=5, unique=True))
     return Rotation(
         level, shift, tuple(members), wall.replace(tzinfo=OSLO, fold=draw(st.integers(0, 1))), OSLO
     )

@@ -274,11 +274,8 @@ def record_delivery(
     if sms is None:
         return False
     ours = _DELIVERY.get(status.lower())
-    if ours is None or ours == sms.status or sms.status in (DELIVERED, UNDELIVERED):
-        session.commit()
-        return True
-    if ours == SENT:
-        return True
+    if ours in (None, SENT, sms.status) or sms.status in (DELIVERED, UNDELIVERED):
+        return True  # nothing new: an intermediate state, a repeat, or after the outcome
     sms.status, sms.updated_at = ours, now
     if ours == DELIVERED:
         sms.delivered_at = now

@@ -130,6 +130,7 @@ def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
                     "2",
                     "--access-logfile",
                     "-",
+                    "--no-control-socket",  # its default is one path per user (~/.gunicorn)
                     "web.app:create_app()",
                 ],
                 env,
