@@ -9,6 +9,7 @@ the database within a minute.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -68,22 +69,33 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
 
 
 def flush_pages(url: str, phone: str, at: datetime | None = None) -> None:
-    """Compose the number's waiting pages into an SMS, now or when its window opens."""
-    job_id = f"flush-{phone.lstrip('+')}" + (f"-{int(at.timestamp())}" if at else "")
-    _notify(url, "workers.jobs.escalation.flush_pages", (phone,), job_id, at)
+    """Compose the number's waiting pages into an SMS, now or when its window opens.
+
+    The job's id and description name a digest of the number, not the number: RQ logs
+    both, and logs carry no personal data."""
+    digest = hashlib.sha256(phone.encode()).hexdigest()[:16]
+    job_id = f"flush-{digest}" + (f"-{int(at.timestamp())}" if at else "")
+    _notify(url, "workers.jobs.escalation.flush_pages", (phone,), job_id, at, f"flush {digest}")
 
 
 def send_sms(url: str, outbox_id: int, at: datetime | None = None, attempt: int = 0) -> None:
-    _notify(url, "workers.jobs.escalation.send_sms", (outbox_id,), f"sms-{outbox_id}-{attempt}", at)
+    job_id = f"sms-{outbox_id}-{attempt}"
+    _notify(url, "workers.jobs.escalation.send_sms", (outbox_id,), job_id, at, job_id)
 
 
 def _notify(
-    url: str, func: str, args: tuple[object, ...], job_id: str, at: datetime | None
+    url: str,
+    func: str,
+    args: tuple[object, ...],
+    job_id: str,
+    at: datetime | None,
+    description: str,
 ) -> None:
     try:
         notify = queue(NOTIFY, url)
         kwargs = {
             "job_id": job_id,
+            "description": description,
             "job_timeout": JOB_TIMEOUT,
             "result_ttl": RESULT_TTL,
             "failure_ttl": 86400,

@@ -9,9 +9,9 @@ pass, from the database alone:
 2. schedules again in RQ the points due before the next pass, so after a Redis flush
    they still fire on time rather than up to a minute late;
 3. composes SMS for numbers whose pages wait and whose window has opened;
-4. sends queued SMS whose attempt is due;
-5. reconciles SMS left "sending" by a dead worker: asks the provider whether it went out
+4. reconciles SMS left "sending" by a dead worker: asks the provider whether it went out
    and records it, or queues it again — never blindly resends;
+5. sends queued SMS whose attempt is due;
 6. polls the support mailbox, when one is configured.
 """
 
@@ -56,10 +56,10 @@ def sweep(ctx: WorkerContext) -> SweepResult:
     with ctx.sessions() as session:
         numbers = sms_outbox.waiting_recipients(session, now)
     composed = sum(1 for phone in numbers if compose_and_send(ctx, phone) is not None)
+    reconciled, released = _reconcile(ctx, now)  # before sending: a released SMS goes now
     with ctx.sessions() as session:
         queued = sms_outbox.due_for_send(session, now)
     sent = sum(1 for outbox_id in queued if send(ctx, outbox_id) == "sent")
-    reconciled, released = _reconcile(ctx, now)
     if ctx.redis_url and ctx.settings.imap_url:
         enqueue.poll_mailbox(ctx.redis_url)
     result = SweepResult(fired, len(upcoming), composed, sent, reconciled, released)

@@ -182,7 +182,7 @@ SUPERVISOR_SCRIPT = textwrap.dedent(
     program = (
         "import os, signal, time; "
         + ("signal.signal(signal.SIGTERM, signal.SIG_IGN); " if ignore else "")
-        + "os.write(1, b'child up\\n'); time.sleep(60)"
+        + "os.write(1, b'child up\\\\n'); time.sleep(60)"
     )
     supervisor = Supervisor(stop_timeout=30.0)
     children = [

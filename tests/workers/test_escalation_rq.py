@@ -1,0 +1,546 @@
+"""Escalation end to end: the database plans, RQ on a real Redis fires, the real ``twilio``
+client sends to the fake Twilio API (``tests.fakes.twilio_api``).
+
+RQ's scheduler runs on real time, so the RQ-path tests backdate tickets against the real
+now and run the worker in burst mode. Tests that need a controlled clock install a worker
+context with a ``Clock`` and call the sweeper or the job functions directly; those that
+ask Twilio what it already has (``find_sent``) keep that clock close to real time, since
+the fake stamps messages with the real time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.catalog import Catalog, load_catalog
+from sla.severity import Severity
+from tests.fakes.twilio_api import FakeTwilio
+from tests.workers.escalation_support import (
+    ONCALL,
+    Clock,
+    installed,
+    new_ticket,
+    oslo,
+    roster,
+    run_worker,
+    settings_for,
+)
+from triage.sms_text import septets
+from triage.store import sms_outbox
+from triage.store.escalations import due_points, fire_due
+from triage.store.models import EscalationPoint, SmsOutbox, TicketEvent
+from triage.store.roster import load_roster
+from triage.store.ticket_actions import reclassify, record_response
+from workers.channels.twilio_sms import TwilioSms
+from workers.enqueue import wire_scheduling
+from workers.jobs.escalation import EARLY, send, send_sms
+from workers.queues import NOTIFY, SLA, connection, queue
+from workers.sweeper import sweep
+
+VPS = "nettsoft-vps-terminal"
+MBN = "nettsoft-mbn"
+KARI = ONCALL[1]
+FROM = "+4759440000"
+
+Sessions = sessionmaker[Session]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------ reading the results
+
+
+def _outbox(sessions: Sessions) -> list[SmsOutbox]:
+    with sessions() as session:
+        return list(session.scalars(select(SmsOutbox).order_by(SmsOutbox.id)))
+
+
+def _only_outbox(sessions: Sessions) -> SmsOutbox:
+    rows = _outbox(sessions)
+    assert len(rows) == 1, [(r.id, r.status, r.body) for r in rows]
+    return rows[0]
+
+
+def _events(sessions: Sessions, ticket_id: int) -> list[TicketEvent]:
+    with sessions() as session:
+        return list(
+            session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id == ticket_id)
+                .order_by(TicketEvent.id)
+            )
+        )
+
+
+def _kinds(sessions: Sessions, ticket_id: int) -> list[str]:
+    return [event.kind for event in _events(sessions, ticket_id)]
+
+
+def _points(sessions: Sessions, ticket_id: int) -> dict[str, EscalationPoint]:
+    with sessions() as session:
+        rows = session.scalars(
+            select(EscalationPoint).where(EscalationPoint.ticket_id == ticket_id)
+        )
+        return {row.point: row for row in rows}
+
+
+def _scheduled(redis_url: str, name: str) -> ScheduledJobRegistry:
+    return ScheduledJobRegistry(queue=queue(name, redis_url))  # type: ignore[no-untyped-call]
+
+
+def _whole_second(at: datetime) -> datetime:
+    """RQ keeps a scheduled job's time in whole seconds."""
+    return at.astimezone(UTC).replace(microsecond=0)
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def _wired(sessions: Sessions, redis_url: str) -> Sessions:
+    """The test's session factory, committing plans to RQ as the composition roots do."""
+    wire_scheduling(sessions, redis_url)
+    return sessions
+
+
+def _short_timeout_channel(fake: FakeTwilio, timeout: float) -> TwilioSms:
+    return TwilioSms(
+        fake.account_sid, fake.auth_token, FROM, api_base=fake.base_url, timeout=timeout
+    )
+
+
+def _queue_one_sms(ctx: Any, catalog: Catalog, now: datetime) -> int:
+    """Fire what is due and compose Kari's SMS (status "queued"), without sending it."""
+    with ctx.sessions() as session:
+        roster_now = load_roster(session, ctx.office_hours, now)
+        fired = fire_due(session, roster_now, now, due_points(session, now))
+    assert fired.recipients == {KARI}
+    with ctx.sessions() as session:
+        composed = sms_outbox.compose(session, catalog, KARI, now, ctx.group_window)
+    assert composed.outbox_id is not None
+    return composed.outbox_id
+
+
+# ------------------------------------------------------------------ 1. the RQ path
+
+
+def test_due_point_pages_once_through_rq_and_twilio(
+    sessions: Sessions,
+    database_url: str,
+    redis_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    roster(sessions, now)
+    ticket_id = new_ticket(
+        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
+    )
+    # the "received" point is due: enqueued at once, not scheduled
+    assert f"escalate-{ticket_id}-received" in queue(SLA, redis_url).get_job_ids()
+
+    with installed(settings_for(database_url, tmp_path, redis_url, fake_twilio), catalog):
+        run_worker(redis_url)
+        [message] = fake_twilio.sent()
+        assert message["to"] == KARI
+        assert message["from"] == FROM
+        assert f"ACK {ticket_id}" in message["body"]
+        size = septets(message["body"])
+        assert size is not None and size <= 160, message["body"]
+
+        row = _only_outbox(sessions)
+        assert (row.status, row.provider, row.provider_sid) == ("sent", "twilio", message["sid"])
+        assert (row.recipient, row.body, row.ticket_ids, row.attempts) == (
+            KARI,
+            message["body"],
+            [ticket_id],
+            1,
+        )
+        kinds = _kinds(sessions, ticket_id)
+        assert kinds.count("escalated") == 1 and kinds.count("sms_sent") == 1
+        points = _points(sessions, ticket_id)
+        assert points["received"].status == "fired"
+        assert points["due"].status == points["overdue"].status == "pending"
+
+        run_worker(redis_url)  # nothing left to do: no second SMS
+        assert len(fake_twilio.sent()) == 1
+        assert len(_outbox(sessions)) == 1
+
+
+# ------------------------------------------------------------------ 2. scheduling
+
+
+def test_future_points_are_scheduled_moved_and_cancelled(
+    sessions: Sessions, redis_url: str, catalog: Catalog
+) -> None:
+    now = _now()
+    wired = _wired(sessions, redis_url)
+    ticket_id = new_ticket(wired, catalog, VPS, now - timedelta(minutes=1), now)
+    registry = _scheduled(redis_url, SLA)
+    due_job, overdue_job = f"escalate-{ticket_id}-due", f"escalate-{ticket_id}-overdue"
+
+    points = _points(sessions, ticket_id)
+    assert points["due"].fire_at > now and points["overdue"].fire_at > points["due"].fire_at
+    assert set(registry.get_job_ids()) == {due_job, overdue_job}
+    old_due = points["due"].fire_at
+    assert registry.get_scheduled_time(due_job) == _whole_second(old_due)
+    assert registry.get_scheduled_time(overdue_job) == _whole_second(points["overdue"].fire_at)
+    job = queue(SLA, redis_url).fetch_job(due_job)
+    assert job is not None and tuple(job.args) == (ticket_id, "due")
+
+    # critical -> non-critical: 4 office hours instead of "immediately"; the deadline moves
+    with wired() as session:
+        reclassify(session, catalog, ticket_id, "agent", _now(), Severity.NON_CRITICAL, "one user")
+    points = _points(sessions, ticket_id)
+    assert points["due"].status == "pending" and points["due"].fire_at > old_due
+    assert registry.get_scheduled_time(due_job) == _whole_second(points["due"].fire_at)
+    assert registry.get_scheduled_time(overdue_job) == _whole_second(points["overdue"].fire_at)
+    for name in ("half-budget", "late"):  # the standard ladder's earlier rungs are new
+        assert points[name].status == "pending"
+        assert registry.get_scheduled_time(f"escalate-{ticket_id}-{name}") == _whole_second(
+            points[name].fire_at
+        )
+    # "received" is not on the standard ladder: cancelled, and its queued job is gone
+    assert points["received"].status == "cancelled"
+    assert f"escalate-{ticket_id}-received" not in queue(SLA, redis_url).get_job_ids()
+    assert queue(SLA, redis_url).fetch_job(f"escalate-{ticket_id}-received") is None
+
+    # a response stops the ladder: every pending point cancelled, every job removed
+    with wired() as session:
+        record_response(session, catalog, ticket_id, "agent", _now())
+    assert {p.status for p in _points(sessions, ticket_id).values()} == {"cancelled"}
+    assert registry.get_job_ids() == []
+    assert queue(SLA, redis_url).fetch_job(due_job) is None
+
+
+def test_cancelling_points_whose_jobs_redis_lost_keeps_the_commit(
+    sessions: Sessions, redis_url: str, catalog: Catalog
+) -> None:
+    """A flushed Redis has no job to remove; the answer must still be recorded without an
+    error (the sweeper is the guarantee, scheduling is best effort)."""
+    now = _now()
+    wired = _wired(sessions, redis_url)
+    ticket_id = new_ticket(wired, catalog, VPS, now - timedelta(minutes=1), now)
+    connection(redis_url).flushdb()
+
+    with wired() as session:
+        record_response(session, catalog, ticket_id, "agent", _now())
+    points = _points(sessions, ticket_id)
+    assert {p.status for p in points.values()} == {"cancelled"}
+    assert "response_started" in _kinds(sessions, ticket_id)
+
+
+# ------------------------------------------------------------------ 3. Redis lost
+
+
+def test_sweeper_pages_once_after_redis_flush(
+    sessions: Sessions,
+    database_url: str,
+    redis_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    roster(sessions, now)
+    ticket_id = new_ticket(
+        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
+    )
+    assert queue(SLA, redis_url).count == 1
+    connection(redis_url).flushdb()  # before any worker ran: the job is lost
+
+    with installed(settings_for(database_url, tmp_path, redis_url, fake_twilio), catalog) as ctx:
+        assert sweep(ctx).fired == 1
+        [message] = fake_twilio.sent()
+        assert message["to"] == KARI and f"ACK {ticket_id}" in message["body"]
+
+        assert sweep(ctx).fired == 0
+        run_worker(redis_url)  # the flush job the sweeper's firing enqueued finds nothing
+        assert len(fake_twilio.sent()) == 1
+    row = _only_outbox(sessions)
+    assert (row.status, row.provider_sid) == ("sent", message["sid"])
+    assert _kinds(sessions, ticket_id).count("sms_sent") == 1
+
+
+# ------------------------------------------------------------------ 4. an outage
+
+
+def test_outage_of_many_tickets_sends_one_grouped_sms(
+    sessions: Sessions,
+    database_url: str,
+    redis_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    roster(sessions, now)
+    wired = _wired(sessions, redis_url)
+    ids = [
+        new_ticket(wired, catalog, VPS, now - timedelta(minutes=1), now, subject=f"Nede {n}")
+        for n in range(6)
+    ]
+
+    with installed(settings_for(database_url, tmp_path, redis_url, fake_twilio), catalog):
+        run_worker(redis_url)
+        run_worker(redis_url)
+    [message] = fake_twilio.sent()
+    assert message["to"] == KARI
+    body = message["body"]
+    assert body.startswith("6 saker") and "ACK" in body, body
+    size = septets(body)
+    assert size is not None and size <= 160, body
+    assert f"#{ids[0]}" in body
+    row = _only_outbox(sessions)
+    assert row.status == "sent" and row.provider_sid == message["sid"]
+    assert sorted(row.ticket_ids) == sorted(ids)
+    for ticket_id in ids:
+        kinds = _kinds(sessions, ticket_id)
+        assert kinds.count("escalated") == 1 and kinds.count("sms_sent") == 1
+
+
+# ------------------------------------------------------------------ 5-7. Twilio faults
+
+
+def test_twilio_500_is_retried_with_backoff(
+    sessions: Sessions,
+    database_url: str,
+    redis_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    clock = Clock(now)
+    roster(sessions, now)
+    ticket_id = new_ticket(
+        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
+    )
+    fake_twilio.fail_next(500)
+
+    settings = settings_for(database_url, tmp_path, redis_url, fake_twilio)
+    with installed(settings, catalog, clock) as ctx:
+        run_worker(redis_url)
+        assert fake_twilio.sent() == []
+        row = _only_outbox(sessions)
+        assert (row.status, row.attempts) == ("queued", 1)
+        assert row.next_attempt_at > now
+        assert row.error is not None and "500" in row.error
+        registry = _scheduled(redis_url, NOTIFY)
+        assert registry.get_job_ids() == [f"sms-{row.id}-1"]
+        assert registry.get_scheduled_time(f"sms-{row.id}-1") == _whole_second(row.next_attempt_at)
+        assert "sms_failed" not in _kinds(sessions, ticket_id)
+
+        assert send(ctx, row.id) == "skipped"  # not due yet
+        clock.now = row.next_attempt_at + timedelta(seconds=1)
+        assert send(ctx, row.id) == "sent"
+        assert send_sms(row.id) == "skipped"  # the scheduled retry job, when it comes
+        assert sweep(ctx).sent == 0
+
+    [message] = fake_twilio.sent()
+    row = _only_outbox(sessions)
+    assert (row.status, row.attempts, row.provider_sid) == ("sent", 2, message["sid"])
+    assert _kinds(sessions, ticket_id).count("sms_sent") == 1
+
+
+def test_twilio_400_invalid_number_fails_without_retry(
+    sessions: Sessions,
+    database_url: str,
+    redis_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    roster(sessions, now)
+    ticket_id = new_ticket(
+        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
+    )
+    fake_twilio.fail_next(400, code=21211)
+
+    with installed(settings_for(database_url, tmp_path, redis_url, fake_twilio), catalog) as ctx:
+        run_worker(redis_url)
+        row = _only_outbox(sessions)
+        assert (row.status, row.error_code, row.attempts) == ("failed", 21211, 1)
+        assert _scheduled(redis_url, NOTIFY).get_job_ids() == []
+        assert queue(NOTIFY, redis_url).count == 0
+        assert sweep(ctx).sent == 0  # the sweeper does not retry it either
+    assert fake_twilio.sent() == []
+    failed = [e for e in _events(sessions, ticket_id) if e.kind == "sms_failed"]
+    assert len(failed) == 1 and failed[0].data["code"] == 21211
+    assert "sms_sent" not in _kinds(sessions, ticket_id)
+
+
+def test_twilio_timeout_is_retried_and_not_sent_twice(
+    sessions: Sessions,
+    database_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    clock = Clock(now)
+    roster(sessions, now)
+    ticket_id = new_ticket(sessions, catalog, VPS, now - timedelta(minutes=1), now)
+    fake_twilio.delay_next(0.9)
+
+    settings = settings_for(database_url, tmp_path, None, fake_twilio)
+    ctx_channel = _short_timeout_channel(fake_twilio, 0.3)
+    with installed(settings, catalog, clock) as ctx:
+        ctx.channel = ctx_channel
+        assert sweep(ctx).fired == 1
+        row = _only_outbox(sessions)
+        assert (row.status, row.attempts) == ("queued", 1)
+        assert row.next_attempt_at > now
+        assert row.error is not None and "no answer" in row.error
+        assert "sms_failed" not in _kinds(sessions, ticket_id)
+
+        # Twilio took it after all (the answer came too late for the client)
+        _wait_for(lambda: len(fake_twilio.sent()) == 1)
+        clock.now = row.next_attempt_at + timedelta(seconds=1)
+        sweep(ctx)
+    [message] = fake_twilio.sent()
+    row = _only_outbox(sessions)
+    assert (row.status, row.provider_sid) == ("sent", message["sid"])
+    assert _kinds(sessions, ticket_id).count("sms_sent") == 1
+
+
+# ------------------------------------------------------------------ 8. crashes mid-send
+
+
+def test_dropped_answer_is_retried_without_a_second_sms(
+    sessions: Sessions,
+    database_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    clock = Clock(now)
+    roster(sessions, now)
+    new_ticket(sessions, catalog, VPS, now - timedelta(minutes=1), now)
+    fake_twilio.accept_then_drop()
+
+    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
+        sweep(ctx)
+        assert len(fake_twilio.sent()) == 1  # Twilio has it; we never heard back
+        row = _only_outbox(sessions)
+        assert (row.status, row.attempts, row.provider_sid) == ("queued", 1, None)
+
+        clock.now = row.next_attempt_at + timedelta(seconds=1)
+        sweep(ctx)
+        sweep(ctx)
+    [message] = fake_twilio.sent()
+    row = _only_outbox(sessions)
+    assert (row.status, row.provider_sid) == ("sent", message["sid"])
+
+
+def test_worker_killed_after_twilio_took_the_sms_is_reconciled_not_resent(
+    sessions: Sessions,
+    database_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    clock = Clock(now)
+    roster(sessions, now)
+    ticket_id = new_ticket(sessions, catalog, VPS, now - timedelta(minutes=1), now)
+
+    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
+        outbox_id = _queue_one_sms(ctx, catalog, now)
+        with ctx.sessions() as session:
+            sms = sms_outbox.claim(session, outbox_id, now, EARLY)
+            assert sms is not None and sms.status == "sending"
+            to, body = sms.recipient, sms.body
+        ctx.channel.send(to, body)  # the dead worker's request went out
+        [message] = fake_twilio.sent()
+
+        clock.advance(minutes=1)
+        assert sweep(ctx).reconciled == 0  # not stuck yet: the request may still be running
+        assert _only_outbox(sessions).status == "sending"
+
+        clock.advance(minutes=2)
+        result = sweep(ctx)
+        assert (result.reconciled, result.released, result.sent) == (1, 0, 0)
+        sweep(ctx)
+    assert len(fake_twilio.sent()) == 1
+    row = _only_outbox(sessions)
+    assert (row.status, row.provider_sid, row.attempts) == ("sent", message["sid"], 1)
+    assert _kinds(sessions, ticket_id).count("sms_sent") == 1
+
+
+def test_worker_killed_before_the_request_releases_and_sends_once(
+    sessions: Sessions,
+    database_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    clock = Clock(now)
+    roster(sessions, now)
+    ticket_id = new_ticket(sessions, catalog, VPS, now - timedelta(minutes=1), now)
+
+    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
+        outbox_id = _queue_one_sms(ctx, catalog, now)
+        with ctx.sessions() as session:
+            assert sms_outbox.claim(session, outbox_id, now, EARLY) is not None
+
+        clock.advance(minutes=3)
+        result = sweep(ctx)  # released and sent in the same pass, not a minute later
+        assert (result.reconciled, result.released, result.sent) == (0, 1, 1)
+        assert sweep(ctx).sent == 0
+    [message] = fake_twilio.sent()
+    assert message["to"] == KARI and f"ACK {ticket_id}" in message["body"]
+    row = _only_outbox(sessions)
+    assert (row.status, row.provider_sid, row.attempts) == ("sent", message["sid"], 2)
+
+
+# ------------------------------------------------------------------ 9. night and weekend
+
+
+def test_immediately_contract_pages_on_receipt_on_a_sunday_night(
+    sessions: Sessions,
+    database_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    received = oslo("2026-03-22T03:00:00")  # a Sunday
+    assert received.weekday() == 6
+    clock = Clock(received + timedelta(seconds=30))
+    roster(sessions, received)
+    vps = new_ticket(sessions, catalog, VPS, received, received)
+    office = new_ticket(sessions, catalog, MBN, received, received)  # waits for Monday 08:00
+
+    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
+        assert sweep(ctx).fired == 1
+    [message] = fake_twilio.sent()
+    assert message["to"] == KARI
+    assert f"KRIT #{vps}" in message["body"] and f"ACK {vps}" in message["body"]
+    assert _only_outbox(sessions).ticket_ids == [vps]
+    assert _points(sessions, vps)["received"].status == "fired"
+    mbn_points = _points(sessions, office)
+    assert {p.status for p in mbn_points.values()} == {"pending"}
+    assert min(p.fire_at for p in mbn_points.values()) >= oslo("2026-03-23T08:00:00")
