@@ -30,9 +30,10 @@ def warm(pause: float) -> list[float]:
     measurement starts with warm workers. Returns ``[pid, seconds it took]``; ``pause``
     keeps this worker busy so the next warm-up job goes to another one."""
     started = time.perf_counter()
-    import workers.jobs.escalation  # noqa: F401, PLC0415 - what RQ imports for the first job
-    from sqlalchemy import text  # noqa: PLC0415
-    from workers.context import context  # noqa: PLC0415
+    from sqlalchemy import text
+
+    import workers.jobs.escalation  # noqa: F401 - what RQ imports for the first job
+    from workers.context import context
 
     ctx = context()
     with ctx.sessions() as session:

@@ -45,7 +45,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall_time
@@ -53,8 +53,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rq import Worker
 from rq.job import Job
@@ -80,6 +79,7 @@ from workers.embedded_redis import EmbeddedRedis
 from workers.processes import descendants, die_with_parent, kill_tree
 from workers.queues import NOTIFY, QUEUES, SLA, connection, queue
 
+REPO = Path(__file__).resolve().parent.parent
 OSLO = ZoneInfo("Europe/Oslo")
 ONCALL = ("Bench Vakt", "+4791000001")
 MANAGER = ("Bench Leder", "+4791000003")
@@ -285,13 +285,15 @@ class Workers:
 # ------------------------------------------------------------------ tickets
 
 
-def ladder(catalog: Catalog, contract_id: str, severity: str, received: datetime) -> dict[str, datetime]:
+def ladder(
+    catalog: Catalog, contract_id: str, severity: str, received: datetime
+) -> dict[str, datetime]:
     contract = catalog.contracts[contract_id]
     sev = Severity(severity)
     rungs = contract.terms_at(received).ladder_for(sev)
     if rungs is None:
         return {}
-    deadline = contract.deadline(sev, received, [])
+    deadline = contract.deadline(sev, received, ())
     return {p.point.name: p.at for p in escalation_schedule(rungs, deadline)}
 
 
@@ -400,15 +402,15 @@ def phase_load(
     # Time the Redis side of loading (the commit hook's schedule_escalations), in this
     # process only: wire_scheduling's hook looks the function up at call time.
     original = enqueue.schedule_escalations
-    spent = [0.0, 0]
+    spent = [0.0, 0.0]
 
     def timed(url: str, changes: Iterable[Any]) -> None:
         started = time.perf_counter()
         original(url, changes)
         spent[0] += time.perf_counter() - started
-        spent[1] += 1
+        spent[1] += 1.0
 
-    enqueue.schedule_escalations = timed  # type: ignore[assignment]
+    enqueue.schedule_escalations = timed
     try:
         started = time.perf_counter()
         background_ids = load(sessions, catalog, background, batch)
@@ -432,13 +434,13 @@ def phase_load(
         measured_ids = load(sessions, catalog, specs, batch)
         seconds = time.perf_counter() - started
     finally:
-        enqueue.schedule_escalations = original  # type: ignore[assignment]
+        enqueue.schedule_escalations = original
     return Loaded(
         background_ids,
         measured_ids,
         seconds,
         spent[0],
-        spent[1],
+        int(spent[1]),
         window_start,
         window_start + window,
         time.time(),
@@ -515,6 +517,61 @@ def wait_for_pages(
         time.sleep(0.5)
 
 
+def stage_times(
+    redis_url: str,
+    loaded: Loaded,
+    due: dict[int, tuple[float, float | None]],
+    carried: dict[int, list[tuple[float, float, float | None]]],
+) -> tuple[list[float], dict[str, list[float]], dict[str, list[float]]]:
+    """Lateness per measured ticket, and when each step of its page happened (ms after
+    the point's fire_at): the fire job's RQ timestamps, the database's, the fake's."""
+    jobs = Job.fetch_many(
+        [f"escalate-{t}-{MEASURED_POINT}" for t in loaded.measured_ids],
+        connection=connection(redis_url),
+    )
+    job_by_ticket = dict(zip(loaded.measured_ids, jobs, strict=True))
+    lateness: list[float] = []
+    stages: dict[str, list[float]] = {
+        "RQ scheduler put fire job on queue": [],
+        "fire job started": [],
+        "fire job read its clock (fired_at)": [],
+        "SMS composed (outbox row)": [],
+        "send claimed (claimed_at)": [],
+        "arrived at fake Twilio": [],
+    }
+    steps: dict[str, list[float]] = {
+        "scheduler tick (fire_at -> queued)": [],
+        "queue wait of the fire job": [],
+        "fire job start -> its clock read": [],
+        "rest of fire job + flush job": [],
+        "outbox row -> send claimed": [],
+        "send claimed -> at Twilio": [],
+    }
+    for ticket_id in loaded.measured_ids:
+        if ticket_id not in carried or ticket_id not in due:
+            continue
+        fire_at, fired_at = due[ticket_id]
+        arrival, composed, claimed = min(carried[ticket_id])
+        lateness.append((arrival - fire_at) * 1000)
+        job = job_by_ticket[ticket_id]
+        moments = (
+            ts(job.enqueued_at) if job else None,
+            ts(job.started_at) if job else None,
+            fired_at,
+            composed,
+            claimed,
+            arrival,
+        )
+        previous: float | None = fire_at
+        for name, step, moment in zip(stages, steps, moments, strict=True):
+            if moment is not None:
+                stages[name].append((moment - fire_at) * 1000)
+                if previous is not None:
+                    steps[step].append((moment - previous) * 1000)
+            previous = moment
+    return lateness, stages, steps
+
+
 def analyse_lateness(
     sessions: sessionmaker[Session], redis_url: str, loaded: Loaded, fake: FakeTwilio
 ) -> Lateness:
@@ -577,50 +634,7 @@ def analyse_lateness(
     pages_per_point = Counter(e for _t, e, _s in page_rows)
     duplicates += sum(n - 1 for n in pages_per_point.values() if n > 1)
 
-    jobs = Job.fetch_many(
-        [f"escalate-{t}-{MEASURED_POINT}" for t in loaded.measured_ids],
-        connection=connection(redis_url),
-    )
-    job_by_ticket = dict(zip(loaded.measured_ids, jobs, strict=True))
-    lateness: list[float] = []
-    stages: dict[str, list[float]] = {
-        "RQ scheduler put fire job on queue": [],
-        "fire job started": [],
-        "point claimed (fired_at)": [],
-        "SMS composed (outbox row)": [],
-        "send claimed (claimed_at)": [],
-        "arrived at fake Twilio": [],
-    }
-    steps: dict[str, list[float]] = {
-        "scheduler tick (fire_at -> queued)": [],
-        "queue wait of the fire job": [],
-        "fire job until the claim": [],
-        "claim -> outbox row (flush job)": [],
-        "outbox row -> send claimed": [],
-        "send claimed -> at Twilio": [],
-    }
-    for ticket_id in loaded.measured_ids:
-        if ticket_id not in carried or ticket_id not in due:
-            continue
-        fire_at, fired_at = due[ticket_id]
-        arrival, composed, claimed = min(carried[ticket_id])
-        lateness.append((arrival - fire_at) * 1000)
-        job = job_by_ticket[ticket_id]
-        moments = (
-            ts(job.enqueued_at) if job else None,
-            ts(job.started_at) if job else None,
-            fired_at,
-            composed,
-            claimed,
-            arrival,
-        )
-        previous: float | None = fire_at
-        for name, step, moment in zip(stages, steps, moments, strict=True):
-            if moment is not None:
-                stages[name].append((moment - fire_at) * 1000)
-                if previous is not None:
-                    steps[step].append((moment - previous) * 1000)
-            previous = moment
+    lateness, stages, steps = stage_times(redis_url, loaded, due, carried)
     conn = connection(redis_url)
     failed = sum(len(FailedJobRegistry(name, connection=conn)) for name in QUEUES)
     return Lateness(
@@ -642,12 +656,16 @@ def analyse_lateness(
     )
 
 
-def phase_baseline(redis_url: str, workers: Workers, count: int, workers_n: int, window: float) -> list[float]:
+def phase_baseline(
+    redis_url: str, workers: Workers, count: int, workers_n: int, window: float
+) -> list[float]:
     """No-op jobs at known instants, through the same scheduler, queue and workers."""
     conn = connection(redis_url)
     conn.delete(BASELINE_KEY)
+    took = workers.start(workers_n, "baseline")
+    log(f"  {workers_n} worker(s) registered in {took:.1f} s; baseline window {window:.0f} s")
     sla = queue(SLA, redis_url)
-    window_start = time.time() + 8  # time for the workers to start
+    window_start = time.time() + 3
     for n in range(count):
         due = window_start + n * window / count
         sla.enqueue_at(
@@ -655,10 +673,9 @@ def phase_baseline(redis_url: str, workers: Workers, count: int, workers_n: int,
             BASELINE_FUNC,
             due,
             job_id=f"bench-baseline-{n}",
-            result_ttl=300,
+            job_timeout=enqueue.JOB_TIMEOUT,
+            result_ttl=enqueue.RESULT_TTL,
         )
-    took = workers.start(workers_n, "baseline")
-    log(f"  {workers_n} worker(s) registered in {took:.1f} s; baseline window {window:.0f} s")
     deadline = window_start + window + 15
     while time.time() < deadline:
         if conn.llen(BASELINE_KEY) >= count and time.time() > window_start + window:
@@ -681,6 +698,8 @@ class Burst:
     outbox_sent: int
     unknown_sids: int
     latency_ms: list[float]
+    noop_count: int
+    noop_rate: float
 
 
 def phase_burst(
@@ -716,7 +735,10 @@ def phase_burst(
         session.commit()
         ids = [r.id for r in rows]
     took = workers.start(workers_n, f"burst{workers_n}")
-    log(f"  {workers_n} worker(s) registered in {took:.1f} s; enqueueing {count} send_sms jobs")
+    noop_count = max(1, count // 4)
+    log(f"  {workers_n} worker(s) registered in {took:.1f} s; {noop_count} no-op jobs first")
+    noop_rate = noop_burst(redis_url, noop_count, timeout)
+    log(f"  enqueueing {count} send_sms jobs")
     base_messages = len(fake.sent())
     base_requests = fake.requests
     started = time.time()
@@ -740,9 +762,7 @@ def phase_burst(
     workers.stop()
     messages = fake.sent()[base_messages:]
     with sessions() as session:
-        sids = set(
-            session.scalars(select(SmsOutbox.provider_sid).where(SmsOutbox.id.in_(ids)))
-        )
+        sids = set(session.scalars(select(SmsOutbox.provider_sid).where(SmsOutbox.id.in_(ids))))
         sent = session.scalar(
             select(func.count())
             .select_from(SmsOutbox)
@@ -761,10 +781,134 @@ def phase_burst(
         outbox_sent=int(sent or 0),
         unknown_sids=sum(1 for m in messages if m["sid"] not in sids),
         latency_ms=[(m["received_at"] - started) * 1000 for m in messages],
+        noop_count=noop_count,
+        noop_rate=noop_rate,
     )
 
 
+def noop_burst(redis_url: str, count: int, timeout: float) -> float:
+    """Jobs/s of the same workers on no-op jobs enqueued like ``send_sms`` (notify queue,
+    same options): what RQ alone costs per job here."""
+    conn = connection(redis_url)
+    conn.delete(BASELINE_KEY)
+    notify = queue(NOTIFY, redis_url)
+    started = time.time()
+    for n in range(count):
+        notify.enqueue(
+            BASELINE_FUNC,
+            started,
+            job_id=f"bench-noop-{uuid.uuid4().hex[:8]}-{n}",
+            job_timeout=enqueue.JOB_TIMEOUT,
+            result_ttl=enqueue.RESULT_TTL,
+            failure_ttl=86400,
+        )
+    deadline = started + timeout
+    while time.time() < deadline and conn.llen(BASELINE_KEY) < count:
+        time.sleep(0.1)
+    records = [json.loads(raw) for raw in conn.lrange(BASELINE_KEY, 0, -1)]
+    last = max((ran for _due, ran in records), default=started)
+    return len(records) / (last - started) if last > started else math.nan
+
+
 # ------------------------------------------------------------------ main
+
+
+def report(
+    args: argparse.Namespace,
+    kind: str,
+    loaded: Loaded,
+    statuses: dict[str, int],
+    scheduled: int,
+    queued_now: int,
+    result: Lateness,
+    baseline: list[float],
+    bursts: list[Burst],
+) -> None:
+    total = len(loaded.background_ids) + len(loaded.measured_ids)
+    print()
+    print(
+        f"database: {kind}; open tickets: {total} ({len(loaded.background_ids)} background "
+        f"{loaded.background_contract} {BACKGROUND_SEVERITY}, {len(loaded.measured_ids)} measured "
+        f"{MEASURED_CONTRACT} {MEASURED_SEVERITY}); workers: {args.workers}; grouping window 0 s"
+    )
+    print(
+        f"loading: {total} tickets in {loaded.seconds:.1f} s = {total / loaded.seconds:,.0f} "
+        f"tickets/s ({args.batch} per transaction); of which RQ scheduling in the commit hook "
+        f"{loaded.redis_seconds:.1f} s ({loaded.scheduled_calls} calls)"
+    )
+    print(
+        f"  escalation points: {', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}; "
+        f"RQ: {scheduled} scheduled, {queued_now} queued at once"
+    )
+    print(
+        f"  measured window: {args.measured} '{MEASURED_POINT}' points over {args.window:.0f} s, "
+        f"opening {loaded.window_start - loaded.loaded_at:.1f} s after loading ended"
+    )
+    print()
+    print("lateness (arrival at Twilio, or baseline job run, minus the scheduled instant)")
+    print(header())
+    print(row("escalation SMS", result.lateness_ms))
+    print(row("baseline no-op RQ job", baseline))
+    b50, b99 = pct(baseline, 50), pct(baseline, 99)
+    e50, e99 = pct(result.lateness_ms, 50), pct(result.lateness_ms, 99)
+    e90, b90 = pct(result.lateness_ms, 90), pct(baseline, 90)
+    print(
+        f"{'SMS minus baseline':34} {'':>6} {e50 - b50:>8.0f} {e90 - b90:>8.0f} {e99 - b99:>8.0f}"
+    )
+    print(
+        f"ratio SMS/baseline: p90 {e90 / b90 if b90 > 0 else math.nan:.2f}x, "
+        f"p99 {e99 / b99 if b99 > 0 else math.nan:.2f}x (p50 is near 0 for both: RQ can run "
+        f"a job up to 1 s early, see the min column)"
+    )
+    print()
+    print("stages of the measured SMS, cumulative from the point's fire_at")
+    print(header())
+    for name, values in result.stages.items():
+        print(row(name, values))
+    print("the same, per stage (time spent in each step)")
+    print(header())
+    for name, values in result.steps.items():
+        print(row(name, values))
+    print()
+    per_sms = ", ".join(f"{k} ticket(s): {v}" for k, v in sorted(result.tickets_per_sms.items()))
+    print(f"SMS sent for the measured points: {result.sms_count} ({per_sms})")
+    print(
+        f"checks: duplicates {result.duplicates}, missing {result.missing}, SMS for "
+        f"unmeasured tickets {result.outside_sms}, other points fired {result.outside_fired}, "
+        f"fake messages {result.fake_messages} vs outbox rows {result.outbox_rows} "
+        f"(sent {result.outbox_sent}), fake SIDs not in the outbox {result.unknown_sids}, "
+        f"failed RQ jobs {result.failed_jobs}"
+        + (
+            f", outbox rows not sent: {dict(result.not_sent_states)}"
+            if result.not_sent_states
+            else ""
+        )
+    )
+    clean = not (result.duplicates or result.missing or result.outside_sms or result.unknown_sids)
+    held = e99 <= GOAL_P99_MS and clean
+    print(
+        f"goal (p99 <= {GOAL_P99_MS / 1000:.0f} s late, no duplicates, none missing): "
+        f"{'MET' if held else 'NOT MET'} (p99 {e99 / 1000:.2f} s)"
+    )
+    print()
+    print("throughput: a burst of queued outbox rows, one send_sms job each (real twilio client)")
+    print(
+        f"{'workers':>7} {'SMS':>6} {'arrived':>8} {'wall s':>8} {'SMS/s':>8} {'enqueue s':>10} "
+        f"{'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'dups':>5} {'sent rows':>10} "
+        f"{'no-op jobs/s':>13} {'SMS/no-op':>10}"
+    )
+    for b in bursts:
+        rate = b.arrived / b.wall_seconds if b.wall_seconds else math.nan
+        print(
+            f"{b.workers:>7} {b.count:>6} {b.arrived:>8} {b.wall_seconds:>8.2f} {rate:>8.1f} "
+            f"{b.enqueue_seconds:>10.2f} {pct(b.latency_ms, 50):>8.0f} {pct(b.latency_ms, 99):>8.0f} "
+            f"{b.requests:>9} {b.duplicates + b.unknown_sids:>5} {b.outbox_sent:>10} "
+            f"{b.noop_rate:>13.1f} {rate / b.noop_rate:>9.2f}x"
+        )
+    print(
+        "(wall: first enqueue to last arrival at the fake; p50/p99 ms: arrival after the first "
+        "enqueue; no-op jobs/s: the same workers on a burst of no-op jobs, enqueued alike)"
+    )
 
 
 def run(args: argparse.Namespace, tmp: Path, stack: contextlib.ExitStack) -> None:
@@ -807,12 +951,13 @@ def run(args: argparse.Namespace, tmp: Path, stack: contextlib.ExitStack) -> Non
     staff_roster(sessions, datetime.now(UTC))
 
     # 1. load
-    log(f"{kind}: loading {args.open} open tickets ({args.measured} measured), batches of {args.batch}")
+    log(
+        f"{kind}: loading {args.open} open tickets ({args.measured} measured), batches of {args.batch}"
+    )
     loaded = phase_load(
         sessions, catalog, args.open, args.measured, args.window, args.lead, args.batch
     )
-    registry = ScheduledJobRegistry(queue=queue(SLA, redis_server.url))
-    scheduled = registry.count
+    scheduled = ScheduledJobRegistry(queue=queue(SLA, redis_server.url)).count  # type: ignore[no-untyped-call]
     queued_now = len(queue(SLA, redis_server.url))
     run_end = datetime.fromtimestamp(loaded.window_end, UTC) + timedelta(minutes=10)
     statuses = check_plan(reads, loaded, run_end)
@@ -852,89 +997,13 @@ def run(args: argparse.Namespace, tmp: Path, stack: contextlib.ExitStack) -> Non
             )
         )
 
-    # ------------------------------------------------------------ report
-    total = len(loaded.background_ids) + len(loaded.measured_ids)
-    print()
-    print(
-        f"database: {kind}; open tickets: {total} ({len(loaded.background_ids)} background "
-        f"{loaded.background_contract} {BACKGROUND_SEVERITY}, {len(loaded.measured_ids)} measured "
-        f"{MEASURED_CONTRACT} {MEASURED_SEVERITY}); workers: {args.workers}; grouping window 0 s"
-    )
-    print(
-        f"loading: {total} tickets in {loaded.seconds:.1f} s = {total / loaded.seconds:,.0f} "
-        f"tickets/s ({args.batch} per transaction); of which RQ scheduling in the commit hook "
-        f"{loaded.redis_seconds:.1f} s ({loaded.scheduled_calls} calls)"
-    )
-    print(
-        f"  escalation points: {', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))}; "
-        f"RQ: {scheduled} scheduled, {queued_now} queued at once"
-    )
-    print(
-        f"  measured window: {args.measured} '{MEASURED_POINT}' points over {args.window:.0f} s, "
-        f"opening {gap:.1f} s after loading ended"
-    )
-    print()
-    print("lateness (arrival at Twilio, or baseline job run, minus the scheduled instant)")
-    print(header())
-    print(row("escalation SMS", result.lateness_ms))
-    print(row("baseline no-op RQ job", baseline))
-    b50, b99 = pct(baseline, 50), pct(baseline, 99)
-    e50, e99 = pct(result.lateness_ms, 50), pct(result.lateness_ms, 99)
-    e90, b90 = pct(result.lateness_ms, 90), pct(baseline, 90)
-    print(
-        f"{'SMS minus baseline':34} {'':>6} {e50 - b50:>8.0f} {e90 - b90:>8.0f} {e99 - b99:>8.0f}"
-    )
-    print(
-        f"ratio SMS/baseline: p90 {e90 / b90 if b90 > 0 else math.nan:.2f}x, "
-        f"p99 {e99 / b99 if b99 > 0 else math.nan:.2f}x (p50 is near 0 for both: RQ can run "
-        f"a job up to 1 s early, see the min column)"
-    )
-    print()
-    print("stages of the measured SMS, cumulative from the point's fire_at")
-    print(header())
-    for name, values in result.stages.items():
-        print(row(name, values))
-    print("the same, per stage (time spent in each step)")
-    print(header())
-    for name, values in result.steps.items():
-        print(row(name, values))
-    print()
-    per_sms = ", ".join(f"{k} ticket(s): {v}" for k, v in sorted(result.tickets_per_sms.items()))
-    print(f"SMS sent for the measured points: {result.sms_count} ({per_sms})")
-    print(
-        f"checks: duplicates {result.duplicates}, missing {result.missing}, SMS for "
-        f"unmeasured tickets {result.outside_sms}, other points fired {result.outside_fired}, "
-        f"fake messages {result.fake_messages} vs outbox rows {result.outbox_rows} "
-        f"(sent {result.outbox_sent}), fake SIDs not in the outbox {result.unknown_sids}, "
-        f"failed RQ jobs {result.failed_jobs}"
-        + (f", outbox rows not sent: {dict(result.not_sent_states)}" if result.not_sent_states else "")
-    )
-    clean = not (result.duplicates or result.missing or result.outside_sms or result.unknown_sids)
-    held = e99 <= GOAL_P99_MS and clean
-    print(
-        f"goal (p99 <= {GOAL_P99_MS / 1000:.0f} s late, no duplicates, none missing): "
-        f"{'MET' if held else 'NOT MET'} (p99 {e99 / 1000:.2f} s)"
-    )
-    print()
-    print("throughput: a burst of queued outbox rows, one send_sms job each (real twilio client)")
-    print(
-        f"{'workers':>7} {'SMS':>6} {'arrived':>8} {'wall s':>8} {'SMS/s':>8} {'enqueue s':>10} "
-        f"{'p50 ms':>8} {'p99 ms':>8} {'requests':>9} {'dups':>5} {'sent rows':>10}"
-    )
-    for b in bursts:
-        print(
-            f"{b.workers:>7} {b.count:>6} {b.arrived:>8} {b.wall_seconds:>8.2f} "
-            f"{b.arrived / b.wall_seconds if b.wall_seconds else math.nan:>8.1f} "
-            f"{b.enqueue_seconds:>10.2f} {pct(b.latency_ms, 50):>8.0f} {pct(b.latency_ms, 99):>8.0f} "
-            f"{b.requests:>9} {b.duplicates + b.unknown_sids:>5} {b.outbox_sent:>10}"
-        )
-    print("(p50/p99 ms: arrival at the fake after the first enqueue of the burst)")
+    report(args, kind, loaded, statuses, scheduled, queued_now, result, baseline, bursts)
     if workers.first_job_seconds:
         cold = workers.first_job_seconds
         print(
             f"first job of a fresh worker (imports, context, DB connection), run as a warm-up "
-            f"before each phase: median {pct(cold, 50) * 1000:.0f} ms, max {max(cold) * 1000:.0f} ms "
-            f"over {len(cold)} worker starts"
+            f"before each phase: median {pct(cold, 50) * 1000:.0f} ms, "
+            f"max {max(cold) * 1000:.0f} ms over {len(cold)} worker starts"
         )
     else:
         print("workers were not warmed up (--cold): each worker's first job built its context")
@@ -956,7 +1025,7 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=20.0, help="max seconds after the window")
     parser.add_argument("--batch", type=int, default=100, help="tickets per transaction")
     parser.add_argument("--baseline", type=int, default=200)
-    parser.add_argument("--baseline-window", type=float, default=30.0)
+    parser.add_argument("--baseline-window", type=float, default=20.0)
     parser.add_argument("--burst", type=int, default=2000, help="SMS per throughput run")
     parser.add_argument("--burst-timeout", type=float, default=90.0)
     parser.add_argument(

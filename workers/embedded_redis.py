@@ -8,7 +8,7 @@ object and cannot give the shutdown order and orphan guarantees below):
 * It listens on a unix socket in the data dir and on no TCP port, so nothing else on the
   machine can reach it and two desks on one machine never fight over a port.
 * It keeps an append-only file (``appendfsync everysec``), so RQ's queued and scheduled
-  jobs survive a restart of the desk.
+  jobs survive a restart of the desk. RDB snapshots are off (see ``_command``).
 * It runs in a session of its own, so the terminal's Ctrl-C does not reach it: the
   supervisor stops the workers first (they may still write job results) and Redis last.
 * It gets ``PR_SET_PDEATHSIG=SIGTERM`` (:func:`workers.processes.die_with_parent`), so
@@ -283,6 +283,10 @@ class EmbeddedRedis:
             "--dbfilename", "redis.rdb",
             "--appendonly", "yes",
             "--appendfsync", "everysec",
+            # No RDB save points: the AOF is the persistence. A save point makes Redis
+            # write an RDB at shutdown and, if that fails (disk full, data dir deleted),
+            # ignore SIGTERM and run on, an orphan once its parent is gone.
+            "--save", "",
             "--daemonize", "no",  # we must stay its parent, for PDEATHSIG and waitpid
             "--supervised", "no",
             "--logfile", os.fspath(self.log_path),

@@ -634,6 +634,39 @@ def test_rotation_member_matches_walking_the_handovers(
 
 
 @st.composite
+def night_rotations_before_a_clock_change(draw: st.DrawFn) -> Rotation:
+    """Weekly handovers on the night of a clock change, or in the hours around it."""
+    change = draw(st.sampled_from(CLOCK_CHANGES))
+    day = change - timedelta(weeks=draw(st.integers(0, 3)), days=draw(st.sampled_from([0, 0, 1])))
+    moment = draw(
+        st.one_of(
+            st.sampled_from(SPECIAL_TIMES),
+            st.times(time(0), time(4, 59, 59, 999_999)),
+        )
+    )
+    wall = datetime.combine(day, moment)
+    if not exists_in_oslo(wall):
+        wall += timedelta(weeks=-1)  # start a week earlier; the gap is met on the way
+    members = draw(st.lists(st.sampled_from(PEOPLE), min_size=2, max_size=5, unique=True))
+    fold = draw(st.integers(0, 1))
+    return Rotation(1, "always", tuple(members), wall.replace(tzinfo=OSLO, fold=fold), OSLO)
+
+
+NEAR = [*OFFSETS, -2 * HOUR, 2 * HOUR, HOUR + US, -HOUR - US, HOUR - US, -HOUR + US]
+
+
+@PROPERTY
+@given(rotation=night_rotations_before_a_clock_change())
+def test_rotation_member_matches_the_walk_on_every_edge_near_a_clock_change(
+    rotation: Rotation,
+) -> None:
+    for handover in islice(reference_handovers(rotation), 6):
+        for offset in NEAR:
+            at = handover + offset
+            assert rotation_member(rotation, at) == reference_member(rotation, at), at
+
+
+@st.composite
 def coverage_cases(draw: st.DrawFn) -> tuple[Roster, datetime, datetime]:
     """A random level-1 roster around a window of up to three weeks in spring 2026
     (Easter, May holidays and the clock change), with noise on level 2."""

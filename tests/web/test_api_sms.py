@@ -240,7 +240,12 @@ def test_oncall_follows_the_clock_and_overrides(
 
     clock.now += timedelta(hours=9)  # 18:15: after hours, Per covers
     later = ok(api.get("/oncall"))
-    assert later[0] == {"level": 1, "shift": "after-hours", "staff": ONCALL_2[0], "to": "+47******02"}
+    assert later[0] == {
+        "level": 1,
+        "shift": "after-hours",
+        "staff": ONCALL_2[0],
+        "to": "+47******02",
+    }
     assert later[1]["staff"] is None
 
 

@@ -231,17 +231,16 @@ def outbox(sessions: sessionmaker[Session], outbox_id: int) -> SmsOutbox:
 def all_points(sessions: sessionmaker[Session]) -> list[tuple[int, str, str]]:
     with sessions() as session:
         rows = session.execute(
-            select(EscalationPoint.ticket_id, EscalationPoint.point, EscalationPoint.status)
-            .order_by(EscalationPoint.id)
+            select(
+                EscalationPoint.ticket_id, EscalationPoint.point, EscalationPoint.status
+            ).order_by(EscalationPoint.id)
         )
         return [(int(t), str(p), str(s)) for t, p, s in rows]
 
 
 def responded(sessions: sessionmaker[Session]) -> list[tuple[int, datetime | None]]:
     with sessions() as session:
-        return [
-            (t.id, t.responded_at) for t in session.scalars(select(Ticket).order_by(Ticket.id))
-        ]
+        return [(t.id, t.responded_at) for t in session.scalars(select(Ticket).order_by(Ticket.id))]
 
 
 def state(sessions: sessionmaker[Session]) -> tuple[Any, ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -239,6 +240,20 @@ def test_a_server_that_cannot_start_is_reported_with_its_log(data_dir: Path) -> 
     (data_dir / "appendonly.aof").rmdir()
     with embedded:  # nothing was left locked or listening
         assert redis.Redis.from_url(embedded.url).ping()
+
+
+def test_sigterm_stops_redis_even_when_its_data_dir_is_gone(data_dir: Path) -> None:
+    """PDEATHSIG sends SIGTERM and nothing follows it up: Redis must not refuse to stop
+    (which it does when a shutdown RDB save fails, hence no save points)."""
+    with EmbeddedRedis(data_dir) as embedded:
+        client = redis.Redis.from_url(embedded.url)
+        client.set("k", "v")  # a change since the last save
+        client.close()
+        shutil.rmtree(data_dir)
+        pid = embedded.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGTERM)
+        assert wait_until(lambda: not pid_alive(pid), timeout=3), "SIGTERM was ignored"
 
 
 ORPHAN_SCRIPT = textwrap.dedent(
