@@ -534,7 +534,6 @@ def stage_times(
     stages: dict[str, list[float]] = {
         "RQ scheduler put fire job on queue": [],
         "fire job started": [],
-        "fire job read its clock (fired_at)": [],
         "SMS composed (outbox row)": [],
         "send claimed (claimed_at)": [],
         "arrived at fake Twilio": [],
@@ -542,22 +541,20 @@ def stage_times(
     steps: dict[str, list[float]] = {
         "scheduler tick (fire_at -> queued)": [],
         "queue wait of the fire job": [],
-        "fire job start -> its clock read": [],
-        "rest of fire job + flush job": [],
+        "fire job + flush job (-> outbox row)": [],
         "outbox row -> send claimed": [],
         "send claimed -> at Twilio": [],
     }
     for ticket_id in loaded.measured_ids:
         if ticket_id not in carried or ticket_id not in due:
             continue
-        fire_at, fired_at = due[ticket_id]
+        fire_at, _fired_at = due[ticket_id]
         arrival, composed, claimed = min(carried[ticket_id])
         lateness.append((arrival - fire_at) * 1000)
         job = job_by_ticket[ticket_id]
         moments = (
             ts(job.enqueued_at) if job else None,
             ts(job.started_at) if job else None,
-            fired_at,
             composed,
             claimed,
             arrival,

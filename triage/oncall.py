@@ -198,7 +198,7 @@ def _week_index(rotation: Rotation, at: int) -> int:
         return -1
     local = from_us(at, rotation.zone).replace(tzinfo=None)
     week = (local - rotation._first_wall) // _WEEK + 1
-    while week > 0 and _handover_us(rotation, week) > at:
+    while week > 0 and _handover_us(rotation, week) >= at:
         week -= 1
     return week
 
@@ -234,7 +234,7 @@ def _on_call_us(roster: Roster, level: int, at: int) -> Person | None:
         return override.person
     # The rotation for this very shift first; "always" covers whatever it leaves open,
     # including the weeks before a shift rotation has started.
-    for wanted in (ALWAYS, shift):
+    for wanted in (shift, ALWAYS):
         for rotation in roster.rotations:
             if rotation.level == level and rotation.shift == wanted:
                 week = _week_index(rotation, at)

@@ -104,3 +104,12 @@ def mask_phone(e164: str) -> str:
 def _blank_digits(text: str) -> str:
     """The refused text for an error message that may itself be logged: digits starred."""
     return re.sub(r"\d", "*", text)
+
+
+def mask_any(text: str) -> str:
+    """A sender as it may appear in a log: masked if E.164, else every digit starred (a
+    short code or an alphanumeric sender id is not refused, just hidden)."""
+    try:
+        return mask_phone(text)
+    except InvalidPhone:
+        return _blank_digits(text)

@@ -26,7 +26,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from triage.intake.message import IncomingMessage, RejectedPayload
-from triage.phone import mask_phone
+from triage.phone import mask_any
 from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
 from triage.store.models import InboxItem
 from triage.store.sms_outbox import record_delivery
@@ -127,7 +127,7 @@ def twilio_sms() -> Response:
         item.status = "processed"
         session.commit()
     if answer.outcome == "unknown sender":
-        log.warning("inbound sms from unknown number %s ignored", mask_phone(sender))
+        log.warning("inbound sms from unknown number %s ignored", mask_any(sender))
     else:
         log.info("inbound sms: %s", answer.outcome)
     reply = MessagingResponse()

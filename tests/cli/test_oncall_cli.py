@@ -264,6 +264,32 @@ def test_rotation_set_refuses_unknown_members_and_bad_times(triage: Run) -> None
     assert "--at" in refused(triage("oncall", "who", "--at", "yesterday"))
 
 
+def test_a_shift_rotation_comes_before_the_always_rotation(triage: Run) -> None:
+    """Kari is on call "always", Ola only after hours: after hours it is Ola, in office
+    hours the "always" rotation fills in."""
+    for person in (KARI, OLA):
+        add(triage, person)
+    for shift, member in (("always", KARI[0]), ("after-hours", OLA[0])):
+        ok(
+            triage(
+                "oncall",
+                "rotation",
+                "set",
+                "--level",
+                "1",
+                "--shift",
+                shift,
+                "--first-handover",
+                "2026-11-23T08:00",
+                "--members",
+                member,
+            )
+        )
+    assert who(triage, "2026-11-25T10:00")[1] == KARI[0]  # Wednesday, office hours
+    assert who(triage, "2026-11-25T20:00")[1] == OLA[0]  # Wednesday evening
+    assert who(triage, "2026-11-28T12:00")[1] == OLA[0]  # Saturday
+
+
 # ------------------------------------------------------------------ overrides
 
 

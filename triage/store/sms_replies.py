@@ -27,7 +27,7 @@ from triage.store.escalations import acknowledge
 from triage.store.models import SmsInbound, SmsPage, Staff, Ticket
 from triage.store.roster import staff_by_phone
 from triage.store.sms_outbox import last_sent_to
-from triage.store.ticket_actions import ActionError, record_response
+from triage.store.ticket_actions import ActionError, Conflict, record_response
 from triage.store.tickets import add_event
 
 
@@ -77,7 +77,12 @@ def handle_reply(
         record_response(session, catalog, ticket_id, staff.name, now)
     except ActionError as exc:
         session.rollback()
-        return Answer(f"#{ticket_id}: {exc.message}"[:160], "start refused")
+        why = (
+            "svar er allerede registrert"
+            if "already" in exc.message
+            else "start ble ikke registrert"
+        )
+        return Answer(f"#{ticket_id}: {why}.", "start refused")
     return Answer(start_confirmation(ticket_id), "start")
 
 
