@@ -79,7 +79,7 @@ def handle_reply(
         session.rollback()
         why = (
             "svar er allerede registrert"
-            if "already" in exc.message
+            if isinstance(exc, Conflict)
             else "start ble ikke registrert"
         )
         return Answer(f"#{ticket_id}: {why}.", "start refused")
