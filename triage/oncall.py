@@ -198,7 +198,7 @@ def _week_index(rotation: Rotation, at: int) -> int:
         return -1
     local = from_us(at, rotation.zone).replace(tzinfo=None)
     week = (local - rotation._first_wall) // _WEEK + 1
-    while week > 0 and _handover_us(rotation, week) >= at:
+    while week > 0 and _handover_us(rotation, week) > at:
         week -= 1
     return week
 

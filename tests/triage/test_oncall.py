@@ -678,15 +678,16 @@ def coverage_cases(draw: st.DrawFn) -> tuple[Roster, datetime, datetime]:
     first, last = (start - timedelta(days=10)).date(), (end + timedelta(days=2)).date()
     shifts = draw(st.lists(st.sampled_from(["office", "after-hours", "always"]), unique=True))
     rotation_list = [draw(rotations(1, shift, first, last)) for shift in shifts]
-    overrides = []
+    overrides: list[Override] = []
     for _ in range(draw(st.integers(0, 5))):
-        begins = draw(
-            st.datetimes(
-                (start - timedelta(days=3)).replace(tzinfo=None),
-                (end + timedelta(days=1)).replace(tzinfo=None),
-                timezones=st.just(UTC),
-            )
+        fresh = st.datetimes(
+            (start - timedelta(days=3)).replace(tzinfo=None),
+            (end + timedelta(days=1)).replace(tzinfo=None),
+            timezones=st.just(UTC),
         )
+        # Sometimes the same start as an earlier override, so ties are decided often.
+        earlier = [o.starts for o in overrides]
+        begins = draw(st.one_of(fresh, st.sampled_from(earlier)) if earlier else fresh)
         length = draw(st.timedeltas(timedelta(minutes=1), timedelta(days=5)))
         overrides.append(
             Override(

@@ -158,6 +158,7 @@ def test_normalise_is_idempotent_on_its_output_in_any_default_region(
     region: str, style: int, read_in: str
 ) -> None:
     example = phonenumbers.example_number(region)
+    assert example is not None  # _REGIONS keeps only regions that have one
     written = phonenumbers.format_number(example, style)
     e164 = normalise_phone(written, region)
     assert e164 == phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
@@ -185,6 +186,7 @@ def _country_code_digits(e164: str) -> str:
 @given(region=st.sampled_from(_REGIONS), tail=st.from_regex(r"[0-9]{0,4}", fullmatch=True))
 def test_mask_shows_at_most_the_last_two_national_digits(region: str, tail: str) -> None:
     example = phonenumbers.example_number(region)
+    assert example is not None  # _REGIONS keeps only regions that have one
     e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
     # Also numbers of other lengths than the example's: the mask must not depend on validity.
     e164 = (e164 + tail)[:16]
