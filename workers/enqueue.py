@@ -1,8 +1,9 @@
 """The only module that puts jobs on RQ queues (DESIGN.md: web and store never do).
 
-Job ids are deterministic, so enqueueing the same work twice replaces instead of doubling
-it, and every job re-checks the database when it runs: Redis is a doorbell, not the
-record. Failures to reach Redis are logged and swallowed; the sweeper finds the work in
+Job ids are deterministic: scheduling the same work again replaces the scheduled job,
+and an immediate job already waiting in its queue is not queued a second time (RQ itself
+would push the id again and run it twice). Every job re-checks the database when it runs
+anyway: Redis is a doorbell, not the record. Failures to reach Redis are logged and swallowed; the sweeper finds the work in
 the database within a minute.
 """
 
@@ -16,11 +17,12 @@ from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.store.escalations import Planned, on_planned
-from workers.queues import NOTIFY, SLA, queue
+from workers.queues import NOTIFY, SLA, connection, queue
 
 log = logging.getLogger(__name__)
 JOB_TIMEOUT = 60
@@ -34,34 +36,42 @@ def wire_scheduling(sessions: sessionmaker[Session], redis_url: str | None) -> N
 
 
 def _when(at: datetime) -> datetime:
-    return at.astimezone(UTC)
+    """The instant for RQ, rounded UP to the whole second: RQ keeps scheduled times in
+    whole seconds, and rounding down would page before the rung's instant."""
+    utc = at.astimezone(UTC)
+    return utc if utc.microsecond == 0 else utc.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
-    """Schedule each pending point at its instant (at once if due), cancel the others."""
+    """Schedule each pending point at its instant (at once if due), cancel the others.
+
+    One pipeline for the lot: an import or a recompute re-plans thousands of points.
+    """
     try:
         sla = queue(SLA, url)
-        registry = ScheduledJobRegistry(queue=sla)
+        registry = ScheduledJobRegistry(queue=sla)  # type: ignore[no-untyped-call]
         now = datetime.now(UTC)
-        for change in changes:
-            if not change.pending:
-                # no job: never scheduled, already run and expired, or lost with Redis
-                with contextlib.suppress(NoSuchJobError):
-                    registry.remove(change.job_id, delete_job=True)
-                continue
-            kwargs = {
-                "job_id": change.job_id,
-                "job_timeout": JOB_TIMEOUT,
-                "result_ttl": RESULT_TTL,
-                "failure_ttl": 86400,
-            }
-            func = "workers.jobs.escalation.fire_escalation"
-            if change.fire_at <= now:
-                sla.enqueue(func, change.ticket_id, change.point, **kwargs)
-            else:
-                sla.enqueue_at(
-                    _when(change.fire_at), func, change.ticket_id, change.point, **kwargs
-                )
+        func = "workers.jobs.escalation.fire_escalation"
+        with connection(url).pipeline() as pipe:
+            for change in changes:
+                if not change.pending:
+                    # no job: never scheduled, already run and expired, or lost with Redis
+                    with contextlib.suppress(NoSuchJobError):
+                        registry.remove(change.job_id, delete_job=True)
+                    continue
+                kwargs = {
+                    "job_id": change.job_id,
+                    "job_timeout": JOB_TIMEOUT,
+                    "result_ttl": RESULT_TTL,
+                    "failure_ttl": 86400,
+                    "pipeline": pipe,
+                }
+                args = (change.ticket_id, change.point)
+                if change.fire_at <= now:
+                    sla.enqueue(func, *args, **kwargs)
+                else:
+                    sla.enqueue_at(_when(change.fire_at), func, *args, **kwargs)
+            pipe.execute()
     except RedisError as exc:
         log.warning(
             "escalation scheduling failed (%s); the sweeper will catch up", type(exc).__name__
@@ -101,7 +111,8 @@ def _notify(
             "failure_ttl": 86400,
         }
         if at is None or at <= datetime.now(UTC) + timedelta(milliseconds=50):
-            notify.enqueue(func, *args, **kwargs)
+            if not _waiting(job_id, url):
+                notify.enqueue(func, *args, **kwargs)
         else:
             notify.enqueue_at(_when(at), func, *args, **kwargs)
     except RedisError as exc:
@@ -110,6 +121,14 @@ def _notify(
             func.rsplit(".", 1)[-1],
             type(exc).__name__,
         )
+
+
+def _waiting(job_id: str, url: str) -> bool:
+    """The job is in its queue and has not started: enqueueing it again would run it twice."""
+    try:
+        return Job.fetch(job_id, connection=connection(url)).get_status() == JobStatus.QUEUED
+    except NoSuchJobError:
+        return False
 
 
 def poll_mailbox(url: str) -> None:

@@ -40,9 +40,10 @@ from triage.store.escalations import due_points, fire_due
 from triage.store.models import EscalationPoint, SmsOutbox, TicketEvent
 from triage.store.roster import load_roster
 from triage.store.ticket_actions import reclassify, record_response
+from workers import enqueue
 from workers.channels.twilio_sms import TwilioSms
 from workers.enqueue import wire_scheduling
-from workers.jobs.escalation import EARLY, send, send_sms
+from workers.jobs.escalation import EARLY, fire_escalation, send, send_sms
 from workers.queues import NOTIFY, SLA, connection, queue
 from workers.sweeper import sweep
 
@@ -105,8 +106,9 @@ def _scheduled(redis_url: str, name: str) -> ScheduledJobRegistry:
 
 
 def _whole_second(at: datetime) -> datetime:
-    """RQ keeps a scheduled job's time in whole seconds."""
-    return at.astimezone(UTC).replace(microsecond=0)
+    """RQ keeps a scheduled job's time in whole seconds; ours are rounded up, never early."""
+    whole = at.astimezone(UTC).replace(microsecond=0)
+    return whole if whole == at else whole + timedelta(seconds=1)
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 2.0) -> None:
@@ -544,3 +546,38 @@ def test_immediately_contract_pages_on_receipt_on_a_sunday_night(
     mbn_points = _points(sessions, office)
     assert {p.status for p in mbn_points.values()} == {"pending"}
     assert min(p.fire_at for p in mbn_points.values()) >= oslo("2026-03-23T08:00:00")
+
+
+# ------------------------------------------------------------------ 10. many rungs at once
+
+
+def test_one_job_fires_every_rung_due_together_and_the_rest_find_nothing(
+    sessions: Sessions,
+    database_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    roster(sessions, now)
+    received = now - timedelta(seconds=30)
+    ids = [new_ticket(sessions, catalog, VPS, received, received) for _ in range(230)]
+    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, Clock(now)):
+        assert fire_escalation(ids[-1], "received") == 230  # three chunks of at most 100
+        assert fire_escalation(ids[0], "received") == 0
+    with sessions() as session:
+        statuses = session.scalars(
+            select(EscalationPoint.status).where(EscalationPoint.point == "received")
+        ).all()
+    assert statuses == ["fired"] * 230
+    # without Redis each chunk composed at once: the first chunk's SMS, then the number's
+    # window holds the rest for one grouped SMS a minute later
+    assert len(fake_twilio.sent()) == 1
+
+
+def test_an_immediate_job_already_waiting_is_not_queued_twice(redis_url: str) -> None:
+    enqueue.flush_pages(redis_url, KARI)
+    enqueue.flush_pages(redis_url, KARI)
+    enqueue.send_sms(redis_url, 7)
+    enqueue.send_sms(redis_url, 7)
+    assert queue(NOTIFY, redis_url).count == 2

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from triage.phone import mask_phone
 from triage.store import sms_outbox
-from triage.store.escalations import fire_due
+from triage.store.escalations import due_points, fire_due
 from triage.store.roster import load_roster
 from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError, Rejected, Retryable, SendResult, Sent
@@ -20,12 +20,26 @@ from workers.context import WorkerContext, context
 
 log = logging.getLogger(__name__)
 EARLY = timedelta(seconds=1)  # RQ's scheduler may run a job up to a second early
+BATCH = 100  # points fired per transaction; their SMS leave after each chunk
 
 
 def fire_escalation(ticket_id: int, point: str) -> int:
-    """One ladder point of one ticket; returns how many points paged (0 or 1)."""
+    """Fire this ladder point and every other one due by now, in chunks.
+
+    When many rungs fall due together (tickets received overnight all start their clock
+    at the same opening), the first job fires them all and the rest find nothing to do:
+    one transaction per chunk instead of one job per point. Returns how many paged.
+    """
     ctx = context()
-    return fire_points(ctx, [(ticket_id, point)])
+    now = ctx.clock()
+    with ctx.sessions() as session:
+        due = due_points(session, now + EARLY, limit=BATCH * 20)
+    if not due:
+        return 0  # answered, fired by another job or the sweeper, or not due yet
+    if (ticket_id, point) in due:  # this job's own point first
+        due.remove((ticket_id, point))
+        due.insert(0, (ticket_id, point))
+    return sum(fire_points(ctx, due[i : i + BATCH]) for i in range(0, len(due), BATCH))
 
 
 def fire_points(ctx: WorkerContext, points: list[tuple[int, str]]) -> int:
