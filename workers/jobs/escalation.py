@@ -33,18 +33,18 @@ def fire_escalation(ticket_id: int, point: str) -> int:
     ctx = context()
     now = ctx.clock()
     with ctx.sessions() as session:
-        due = due_points(session, now + EARLY, limit=BATCH * 20)
-    if not due:
-        return 0  # answered, fired by another job or the sweeper, or not due yet
-    if (ticket_id, point) in due:  # this job's own point first
-        due.remove((ticket_id, point))
-        due.insert(0, (ticket_id, point))
+        # others only once due (no page before its instant); this one with RQ's leeway
+        due = [(ticket_id, point)] + [
+            p for p in due_points(session, now, limit=BATCH * 20) if p != (ticket_id, point)
+        ]
     return sum(fire_points(ctx, due[i : i + BATCH]) for i in range(0, len(due), BATCH))
 
 
 def fire_points(ctx: WorkerContext, points: list[tuple[int, str]]) -> int:
     """Fire points and compose the SMS of everyone they paged (the sweeper's path too)."""
     now = ctx.clock()
+    if not points:
+        return 0
     with ctx.sessions() as session:
         roster = load_roster(session, ctx.office_hours, now)
         fired = fire_due(session, roster, now, points, EARLY)
