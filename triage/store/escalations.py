@@ -162,14 +162,22 @@ class Fired:
     recipients: frozenset[str]
 
 
-def due_points(session: Session, now: datetime, limit: int = 1000) -> list[tuple[int, str]]:
-    """Pending points whose instant has come, oldest first (for the sweeper)."""
-    rows = session.execute(
-        select(EscalationPoint.ticket_id, EscalationPoint.point)
-        .where(EscalationPoint.status == PENDING, EscalationPoint.fire_at <= now)
-        .order_by(EscalationPoint.fire_at, EscalationPoint.id)
-        .limit(limit)
+def due_points(
+    session: Session,
+    now: datetime,
+    limit: int = 1000,
+    *,
+    ticket_id: int | None = None,
+    point: str | None = None,
+) -> list[tuple[int, str]]:
+    """Pending points whose instant has come, oldest first; or just the one named, if it
+    is pending and due (a job's cheap "anything to do?" before it loads the roster)."""
+    query = select(EscalationPoint.ticket_id, EscalationPoint.point).where(
+        EscalationPoint.status == PENDING, EscalationPoint.fire_at <= now
     )
+    if ticket_id is not None:
+        query = query.where(EscalationPoint.ticket_id == ticket_id, EscalationPoint.point == point)
+    rows = session.execute(query.order_by(EscalationPoint.fire_at, EscalationPoint.id).limit(limit))
     return [(int(t), str(p)) for t, p in rows]
 
 

@@ -34,9 +34,8 @@ def fire_escalation(ticket_id: int, point: str) -> int:
     now = ctx.clock()
     with ctx.sessions() as session:
         # others only once due (no page before its instant); this one with RQ's leeway
-        due = [(ticket_id, point)] + [
-            p for p in due_points(session, now, limit=BATCH * 20) if p != (ticket_id, point)
-        ]
+        mine = due_points(session, now + EARLY, ticket_id=ticket_id, point=point)
+        due = mine + [p for p in due_points(session, now, limit=BATCH * 20) if p not in mine]
     return sum(fire_points(ctx, due[i : i + BATCH]) for i in range(0, len(due), BATCH))
 
 
