@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from redis.exceptions import RedisError
+from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
@@ -27,6 +28,9 @@ from workers.queues import NOTIFY, SLA, connection, queue
 log = logging.getLogger(__name__)
 JOB_TIMEOUT = 60
 RESULT_TTL = 300  # seconds a finished job's result is kept (nobody reads it)
+# A job that fails (the database restarting, a lock conflict) runs again soon rather than
+# waiting for the sweeper's next minute.
+RETRY = Retry(max=3, interval=[1, 3, 10])
 
 
 def wire_scheduling(sessions: sessionmaker[Session], redis_url: str | None) -> None:
@@ -64,6 +68,7 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
                     "job_timeout": JOB_TIMEOUT,
                     "result_ttl": RESULT_TTL,
                     "failure_ttl": 86400,
+                    "retry": RETRY,
                     "pipeline": pipe,
                 }
                 args = (change.ticket_id, change.point)
@@ -109,6 +114,7 @@ def _notify(
             "job_timeout": JOB_TIMEOUT,
             "result_ttl": RESULT_TTL,
             "failure_ttl": 86400,
+            "retry": RETRY,
         }
         if at is None or at <= datetime.now(UTC) + timedelta(milliseconds=50):
             if not _waiting(job_id, url):

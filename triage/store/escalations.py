@@ -205,7 +205,9 @@ def fire_due(
     scheduled job up to a second before its time). Commits once at the end."""
     fired = 0
     waiting: set[str] = set()
-    for ticket_id, point_name in points:
+    # One global order for the claims: two jobs firing overlapping sets lock the rows in
+    # the same order, so PostgreSQL never has to break a deadlock between them.
+    for ticket_id, point_name in sorted(set(points)):
         row = session.scalars(
             select(EscalationPoint).where(
                 EscalationPoint.ticket_id == ticket_id, EscalationPoint.point == point_name
@@ -244,7 +246,7 @@ def _check(
         select(EscalationPoint.id).where(
             EscalationPoint.ticket_id == row.ticket_id,
             EscalationPoint.level == row.level,
-            EscalationPoint.status == PENDING,
+            EscalationPoint.status.in_((PENDING, FIRED)),  # fired: already newer news
             EscalationPoint.fire_at > row.fire_at,
             EscalationPoint.fire_at <= now,
         )

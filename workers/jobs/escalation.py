@@ -35,7 +35,7 @@ def fire_escalation(ticket_id: int, point: str) -> int:
     with ctx.sessions() as session:
         # others only once due (no page before its instant); this one with RQ's leeway
         mine = due_points(session, now + EARLY, ticket_id=ticket_id, point=point)
-        due = mine + [p for p in due_points(session, now, limit=BATCH * 20) if p not in mine]
+        due = sorted(set(mine + due_points(session, now, limit=BATCH * 20)))
     return sum(fire_points(ctx, due[i : i + BATCH]) for i in range(0, len(due), BATCH))
 
 
