@@ -35,6 +35,9 @@ class Settings:
     twilio_api_base: str | None = None  # another Twilio API host (a local fake in tests/bench)
     sms_group_seconds: int = 60  # at most one SMS per number per this many seconds
     roster_calendar: str = "office-hours"  # catalog calendar that splits office/after-hours
+    # The web desk.
+    secure_cookies: bool = True  # session cookie only over HTTPS (triage up: plain loopback)
+    retention_days: int = 90  # raw inbound payloads older than this are purged
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +74,9 @@ class Settings:
                 get("TRIAGE_SMS_GROUP_SECONDS"), "TRIAGE_SMS_GROUP_SECONDS", 60
             ),
             roster_calendar=get("TRIAGE_ROSTER_CALENDAR") or "office-hours",
+            secure_cookies=(get("TRIAGE_SECURE_COOKIES") or "1").lower()
+            not in ("0", "false", "no"),
+            retention_days=_whole(get("TRIAGE_RETENTION_DAYS"), "TRIAGE_RETENTION_DAYS", 90),
         )
 
     @property

@@ -105,16 +105,17 @@ def create_app(
     message, injectable so tests can compute deadlines by hand.
     """
     from web.api import init_api  # noqa: PLC0415 - views import desk() from here
+    from web.auth import csrf, init_auth, secret_key  # noqa: PLC0415
     from web.inbound import bp as inbound  # noqa: PLC0415
     from web.inbound_payloads import parsers  # noqa: PLC0415
+    from web.ui import register_ui  # noqa: PLC0415
 
     settings = settings or Settings.from_env()
     if migrate:
         db.upgrade(settings.database_url)
     app = TriageFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
-    if settings.secret_key:
-        app.config["SECRET_KEY"] = settings.secret_key
+    app.config["SECRET_KEY"] = secret_key(settings.secret_key, settings.data_dir)
     if settings.trust_proxy:  # only behind our own proxy: the headers are client-settable
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.extensions["triage"] = Desk(
@@ -128,7 +129,13 @@ def create_app(
     _register_errors(app)
     app.register_blueprint(health)
     app.register_blueprint(inbound)
+    init_auth(app, settings.secure_cookies)
+    csrf.exempt(inbound)  # signed by the sender, never a browser form
     init_api(app)
+    for blueprint in app.blueprints.values():
+        if (blueprint.url_prefix or "").startswith("/api/"):
+            csrf.exempt(blueprint)  # bearer tokens, not cookies
+    register_ui(app)
     return app
 
 

@@ -331,3 +331,52 @@ class SmsInbound(Base):
     outcome: Mapped[str] = mapped_column(String(40))
     reply: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime]
+
+
+# ------------------------------------------------------------------ the web desk
+
+
+class User(Base):
+    """Someone who logs in to the web desk: agent < manager < admin.
+
+    ``password_hash`` is werkzeug's scrypt hash; ``failed_logins`` and ``locked_until``
+    stop password guessing (a lock-out after repeated failures, lifted by time).
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class Outage(Base):
+    """An outage of a hosted service, for the monthly availability and its credit.
+
+    ``excluded`` outages (customer-caused, force majeure, announced planned maintenance)
+    do not count as downtime; ``exclusion_reason`` says why, for the claim.
+    """
+
+    __tablename__ = "outages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(100))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    affected_users: Mapped[int] = mapped_column(Integer)
+    cause: Mapped[str] = mapped_column(Text, default="")
+    excluded: Mapped[bool] = mapped_column(default=False)
+    exclusion_reason: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_outages_contract_start", "contract_id", "starts_at"),)

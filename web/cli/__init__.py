@@ -19,6 +19,7 @@ from web.cli.errors import fail
 from web.cli.oncall_commands import oncall
 from web.cli.sla_commands import sla
 from web.cli.token_commands import tokens
+from web.cli.user_commands import users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -26,7 +27,19 @@ def cli() -> None:
     """Support-ticket triage and vendor SLA desk."""
 
 
-for command in (sla, db_group, import_command, report, classify, tokens, oncall, sms, sweeper, up):
+for command in (
+    sla,
+    db_group,
+    import_command,
+    report,
+    classify,
+    tokens,
+    oncall,
+    sms,
+    sweeper,
+    up,
+    users,
+):
     cli.add_command(command)
 
 

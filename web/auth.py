@@ -1,0 +1,148 @@
+"""Logging in to the web desk: Flask-Login sessions, roles, CSRF, lock-out.
+
+Every UI view is behind ``role_required``: agents work tickets, managers also see reports
+and edit outages, admins also manage users, tokens and the quarantine. Forms carry a CSRF
+token (Flask-WTF); the webhooks and the token-authenticated REST API are exempt, they
+never rely on a browser's cookies.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from triage.store import users
+from triage.store.models import User
+from web.app import desk
+
+F = TypeVar("F", bound=Callable[..., Any])
+bp = Blueprint("auth", __name__)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Logg inn for å fortsette."
+
+
+class DeskUser(UserMixin):  # type: ignore[misc]
+    """The logged-in user as the views see it (a detached copy, not a session object)."""
+
+    def __init__(self, user: User) -> None:
+        self.id = user.id
+        self.username = user.username
+        self.name = user.name
+        self.role = user.role
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def may(self, role: str) -> bool:
+        return users.may(self.role, role)
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> DeskUser | None:
+    if not user_id.isdigit():
+        return None
+    with desk().sessions() as session:
+        user = session.get(User, int(user_id))
+        return DeskUser(user) if user is not None and user.active else None
+
+
+def role_required(role: str) -> Callable[[F], F]:
+    """Log in first (redirect), then the role: below it is 403."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.may(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
+
+
+class LoginForm(FlaskForm):  # type: ignore[misc]
+    username = StringField("Brukernavn", validators=[DataRequired(), Length(max=100)])
+    password = PasswordField("Passord", validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        app = desk()
+        with app.sessions() as session:
+            result = users.authenticate(
+                session, form.username.data, form.password.data, app.clock()
+            )
+            if result.user is not None:
+                login_user(DeskUser(result.user))
+                target = request.args.get("next", "")
+                if not target.startswith("/") or target.startswith("//"):
+                    target = url_for("ui.queue")
+                return redirect(target)
+        if result.reason == "locked":
+            flash("For mange mislykkede forsøk. Prøv igjen om et kvarter.", "error")
+        else:
+            flash("Feil brukernavn eller passord.", "error")
+    status = 200 if request.method == "GET" else 400 if form.errors else 401
+    return render_template("login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    return redirect(url_for("auth.login"))
+
+
+def secret_key(configured: str | None, data_dir: Path) -> str:
+    """``SECRET_KEY``, or one made once and kept in the data dir (the embedded default):
+    every gunicorn worker must sign sessions with the same key."""
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # made earlier, or by the other gunicorn worker just now
+        for _ in range(50):
+            key = path.read_text(encoding="ascii").strip()
+            if key:
+                return key
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} is empty: delete it or set SECRET_KEY") from None
+    key = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+def init_auth(app: Flask, secure_cookies: bool) -> None:
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
+        REMEMBER_COOKIE_SECURE=secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
