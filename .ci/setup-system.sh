@@ -2,9 +2,10 @@
 # System packages the test suite needs (Debian): installs only what is missing, so a second
 # run is a no-op and `apt-get update` runs only when something must be installed.
 #   dovecot-imapd  a real IMAP server for tests/workers/test_imap_poller.py
+#   chromium       the browser the end-to-end test drives through Playwright (tests/e2e)
 set -euo pipefail
 
-packages=(dovecot-imapd)
+packages=(dovecot-imapd chromium)
 
 missing=()
 for package in "${packages[@]}"; do

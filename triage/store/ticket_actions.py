@@ -97,6 +97,8 @@ def standing(
 @dataclass(frozen=True)
 class QueueFilter:
     status: str | None = None
+    statuses: tuple[str, ...] | None = None  # any of these (the desk's "active": open, paused)
+    unanswered: bool | None = None  # True: no response recorded yet
     contract: str | None = None
     severity: str | None = None
     channel: str | None = None
@@ -145,6 +147,11 @@ def _conditions(filters: QueueFilter, now: datetime) -> list[ColumnElement[bool]
     where: list[ColumnElement[bool]] = []
     if filters.status is not None:
         where.append(Ticket.status == filters.status)
+    if filters.statuses is not None:
+        where.append(Ticket.status.in_(filters.statuses))
+    if filters.unanswered is not None:
+        answered = Ticket.responded_at.is_not(None)
+        where.append(~answered if filters.unanswered else answered)
     if filters.contract is not None:
         where.append(Ticket.contract_id == filters.contract)
     if filters.severity is not None:

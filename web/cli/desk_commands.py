@@ -21,7 +21,7 @@ from config.settings import Settings
 from triage.phone import mask_phone
 from triage.store import db, sms_outbox
 from web.api.tokens import create_token
-from web.cli.demo import load_demo
+from web.cli.demo import demo_users, load_demo
 from web.cli.output import emit_json, iso
 from workers.queues import QUEUES
 
@@ -111,7 +111,14 @@ def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
     db.upgrade(settings.database_url)
     catalog = load_catalog(settings.catalog_path)
     with EmbeddedRedis(settings.data_dir) as server, Supervisor() as supervisor:
-        env = {**os.environ, "REDIS_URL": server.url, "TRIAGE_DATA_DIR": str(settings.data_dir)}
+        env = {
+            **os.environ,
+            "REDIS_URL": server.url,
+            "TRIAGE_DATA_DIR": str(settings.data_dir),
+            # plain HTTP on this machine: a Secure session cookie would never come back
+            # (unless someone already chose otherwise)
+            "TRIAGE_SECURE_COOKIES": os.environ.get("TRIAGE_SECURE_COOKIES", "0"),
+        }
         os.environ["REDIS_URL"] = server.url
         if demo:
             _load_demo(settings, catalog, server.url, f"http://{host}:{port}")
@@ -153,12 +160,15 @@ def _load_demo(settings: Settings, catalog: Catalog, redis_url: str, base: str) 
     result = load_demo(sessions, catalog, now)
     with sessions() as session:
         _row, token = create_token(session, "demo", "admin", now)
+        password = demo_users(session, now)
     click.echo(
         f"triage: demo loaded ({result.imported} new, {result.updated} updated tickets; "
         f"rejected: {result.rejected or 'none'})",
         err=True,
     )
     click.echo(
+        f"triage: log in at {base}/login as demo-admin, demo-manager or demo-agent, "
+        f"password {password}\n"
         "triage: see the SMS outbox with\n"
         f"  curl -H 'Authorization: Bearer {token}' {base}/api/v1/sms\n"
         "  or: triage sms list",

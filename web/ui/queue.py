@@ -1,16 +1,304 @@
-"""The agents' queue (placeholder until the queue view lands)."""
+"""The agents' queue: ``GET /`` (the page) and ``GET /queue/rows`` (its rows alone, which
+``static/queue.js`` fetches every 15 seconds and swaps in).
+
+Thin, like the REST API: the filters are ``web.api.schemas.TicketQuerySchema``'s, the
+order and paging ``triage.store.ticket_actions.queue``'s (breached first, then critical
+before non-critical, then by deadline). What the use-case does not know, the escalation
+state of each row, is read here from ``escalation_points`` for the page's tickets only.
+
+``status`` defaults to "aktive": open or paused tickets still waiting for a response
+(what an agent must act on); one status, or "alle", can be chosen instead. There is no
+vendor filter beyond picking a contract (the contract select is grouped by vendor).
+"""
 
 from __future__ import annotations
 
-from flask import render_template_string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
 
+from flask import render_template, request, url_for
+from marshmallow import EXCLUDE, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from config.catalog import Catalog
+from triage.intake.message import CHANNELS
+from triage.store import ticket_actions as actions
+from triage.store.escalations import ACKNOWLEDGED, FIRED, PENDING
+from triage.store.models import EscalationPoint
+from web.api.schemas import TicketQuerySchema
+from web.app import desk
 from web.auth import role_required
-from web.ui import bp
+from web.schemas import field_errors
+from web.ui import bp, local
+
+PAGE_SIZE = 50
+AT_RISK_SECONDS = 30 * 60  # a deadline this close, or passed, marks the row "at-risk"
+ALL = "alle"  # the status filter's "every status"
+ACTIVE = "aktive"  # the default: open or paused, no response yet
+FILTERS = ("status", "contract", "severity", "channel", "assignee", "breached", "q", "sort")
+
+SEVERITY_LABELS = {"critical": "KRIT", "non-critical": "ikke-krit"}
+STATUS_LABELS = {"open": "åpen", "paused": "pauset", "resolved": "løst"}
+CHANNEL_LABELS = {"email": "e-post", "chat": "chat", "phone": "telefon"}
+SORT_LABELS = {
+    "time_left": "mest haster først",
+    "received_at": "eldste først",
+    "-received_at": "nyeste først",
+}
+FIELD_LABELS = {
+    "status": "Status",
+    "contract": "Avtale",
+    "severity": "Alvorlighet",
+    "channel": "Kanal",
+    "assignee": "Ansvarlig",
+    "breached": "Brutt",
+    "q": "Søk",
+    "sort": "Sortering",
+    "page": "Side",
+}
+
+
+# ------------------------------------------------------------------ shared with the ticket page
+
+
+def left_text(seconds: float) -> str:
+    """Time left as the countdown script writes it (``-1 t 5 min``): the text before the
+    script runs, and the standing value of a paused ticket."""
+    sign = "-" if seconds < 0 else ""
+    s = int(abs(seconds))
+    days, s = divmod(s, 86400)
+    hours, s = divmod(s, 3600)
+    minutes = s // 60
+    if days:
+        return f"{sign}{days} d {hours} t"
+    if hours:
+        return f"{sign}{hours} t {minutes} min"
+    return f"{sign}{minutes} min"
+
+
+def contract_label(catalog: Catalog, contract_id: str | None) -> tuple[str, str]:
+    """(contract, vendor) as a row shows them; an unrouted ticket is "uten avtale"."""
+    if contract_id is None:
+        return "uten avtale", ""
+    contract = catalog.contracts.get(contract_id)
+    return contract_id, contract.vendor if contract is not None else "ukjent avtale"
+
+
+@dataclass(frozen=True)
+class EscalationState:
+    label: str  # "varslet nivå 1", "kvittert (nivå 1)", "neste varsel 09:45", ""
+    css: str  # "paged", "acked", "planned", ""
+
+
+def escalation_states(session: Session, ticket_ids: Iterable[int]) -> dict[int, EscalationState]:
+    """Per ticket: paged at a level nobody has acknowledged (the highest such level), else
+    acknowledged, else the next planned page, else nothing."""
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            EscalationPoint.ticket_id,
+            EscalationPoint.level,
+            EscalationPoint.status,
+            EscalationPoint.fire_at,
+        ).where(
+            EscalationPoint.ticket_id.in_(ids),
+            EscalationPoint.status.in_((PENDING, FIRED, ACKNOWLEDGED)),
+        )
+    )
+    fired: dict[int, set[int]] = {}
+    acked: dict[int, set[int]] = {}
+    planned: dict[int, datetime] = {}
+    for ticket_id, level, status, fire_at in rows:
+        if status == FIRED:
+            fired.setdefault(ticket_id, set()).add(level)
+        elif status == ACKNOWLEDGED:
+            acked.setdefault(ticket_id, set()).add(level)
+        elif ticket_id not in planned or fire_at < planned[ticket_id]:
+            planned[ticket_id] = fire_at
+    states: dict[int, EscalationState] = {}
+    for ticket_id in ids:
+        acknowledged = acked.get(ticket_id, set())
+        unanswered = fired.get(ticket_id, set()) - acknowledged
+        if unanswered:
+            states[ticket_id] = EscalationState(f"varslet nivå {max(unanswered)}", "paged")
+        elif acknowledged:
+            states[ticket_id] = EscalationState(f"kvittert (nivå {max(acknowledged)})", "acked")
+        elif ticket_id in planned:
+            when = local(planned[ticket_id], "%d.%m. %H:%M")
+            states[ticket_id] = EscalationState(f"neste varsel {when}", "planned")
+        else:
+            states[ticket_id] = EscalationState("", "")
+    return states
+
+
+# ------------------------------------------------------------------ the queue
+
+
+@dataclass(frozen=True)
+class QueueArgs:
+    filters: actions.QueueFilter
+    sort: str
+    page: int
+    params: dict[str, str]  # the accepted filters as query parameters, for links
+    errors: dict[str, list[str]]
+
+
+def _queue_args(args: Mapping[str, str]) -> QueueArgs:
+    """The query string as the use-case's filter; a bad value is dropped and reported."""
+    raw = {name: args[name].strip() for name in (*FILTERS, "page") if args.get(name, "").strip()}
+    status = raw.pop("status", ACTIVE)
+    data = dict(raw)
+    data.pop("page", None)
+    if status not in (ALL, ACTIVE):
+        data["status"] = status
+    errors: dict[str, list[str]] = {}
+    try:
+        loaded = TicketQuerySchema().load(data, unknown=EXCLUDE)
+    except ValidationError as exc:
+        errors = field_errors(exc.messages)
+        loaded = dict(exc.valid_data or {})
+        loaded.setdefault("sort", "time_left")
+        if "status" in errors:
+            status = ACTIVE
+    sort = loaded.pop("sort")
+    page = 1
+    if "page" in raw:
+        try:
+            page = max(1, int(raw["page"]))
+        except ValueError:
+            errors["page"] = ["Must be a whole number."]
+    params = {"status": status}
+    params.update((k, v) for k, v in raw.items() if k not in errors and k != "page")
+    if sort == "time_left":
+        params.pop("sort", None)
+    filters = actions.QueueFilter(**loaded)
+    if status == ACTIVE:
+        filters = replace(filters, statuses=(actions.OPEN, actions.PAUSED), unanswered=True)
+    return QueueArgs(filters, sort, page, params, errors)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    subject: str
+    critical: bool
+    severity: str
+    contract: str
+    vendor: str
+    routed: bool
+    channel: str
+    assignee: str | None
+    received_at: datetime
+    status: str
+    status_label: str
+    due_at: datetime | None
+    due_iso: str | None  # set when a live countdown runs (open, unanswered, with a deadline)
+    left: str | None  # time left as text (the countdown's first frame, or a paused one's)
+    answered_at: datetime | None
+    outcome: str
+    at_risk: bool
+    escalation: EscalationState
+
+
+def _row(catalog: Catalog, item: actions.QueueItem, escalation: EscalationState) -> Row:
+    ticket, where = item.ticket, item.standing
+    contract, vendor = contract_label(catalog, ticket.contract_id)
+    left = where.seconds_left if ticket.status != actions.RESOLVED else None
+    running = left is not None and ticket.status == actions.OPEN
+    return Row(
+        id=ticket.id,
+        subject=ticket.subject,
+        critical=ticket.severity == "critical",
+        severity=SEVERITY_LABELS.get(ticket.severity, ticket.severity),
+        contract=contract,
+        vendor=vendor,
+        routed=ticket.contract_id is not None,
+        channel=CHANNEL_LABELS.get(ticket.channel, ticket.channel),
+        assignee=ticket.assignee,
+        received_at=ticket.received_at,
+        status=ticket.status,
+        status_label=STATUS_LABELS.get(ticket.status, ticket.status),
+        due_at=ticket.due_at,
+        due_iso=ticket.due_at.isoformat() if running and ticket.due_at is not None else None,
+        left=left_text(left) if left is not None else None,
+        answered_at=ticket.responded_at,
+        outcome=where.outcome.value,
+        at_risk=left is not None and left <= AT_RISK_SECONDS,
+        escalation=escalation,
+    )
+
+
+def _url(endpoint: str, params: Mapping[str, str], page: int) -> str:
+    """The queue (or its rows) with these filters, on this page."""
+    values: dict[str, Any] = dict(params)
+    if page > 1:
+        values["page"] = page
+    return url_for(endpoint, **values)
+
+
+def _queue_context() -> dict[str, Any]:
+    app = desk()
+    now = app.clock()
+    args = _queue_args(request.args)
+    with app.sessions() as session:
+        total = actions.count_queue(session, args.filters, now)
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(args.page, pages)
+        items = actions.queue(
+            session,
+            args.filters,
+            now,
+            sort=args.sort,
+            offset=(page - 1) * PAGE_SIZE,
+            limit=PAGE_SIZE,
+        )
+        states = escalation_states(session, (item.ticket.id for item in items))
+    rows = [_row(app.catalog, item, states[item.ticket.id]) for item in items]
+    vendors: dict[str, list[str]] = {}
+    for contract in sorted(app.catalog.contracts.values(), key=lambda c: (c.vendor, c.id)):
+        vendors.setdefault(contract.vendor, []).append(contract.id)
+    return {
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "params": args.params,
+        "errors": {FIELD_LABELS.get(k, k): v for k, v in args.errors.items()},
+        "rows_url": _url("ui.queue_rows", args.params, page),
+        "page_url": lambda n: _url("ui.queue", args.params, n),
+        "vendors": vendors,
+        "severities": SEVERITY_LABELS,
+        "statuses": STATUS_LABELS,
+        "channels": {c: CHANNEL_LABELS.get(c, c) for c in sorted(CHANNELS)},
+        "sorts": SORT_LABELS,
+        "all_statuses": ALL,
+        "now": now,
+    }
 
 
 @bp.get("/")
 @role_required("agent")
-def queue() -> str:
-    return render_template_string(
-        '{% extends "base.html" %}{% block content %}<h1>Kø</h1>{% endblock %}'
+def queue() -> tuple[str, int]:
+    context = _queue_context()
+    return render_template("queue.html", **context), 400 if context["errors"] else 200
+
+
+@bp.get("/queue/rows")
+@role_required("agent")
+def queue_rows() -> Response:
+    """The queue's rows only (``<tr>`` elements), for the page's refresh script."""
+    context = _queue_context()
+    response = Response(
+        render_template("queue_rows.html", **context),
+        status=400 if context["errors"] else 200,
+        mimetype="text/html",
     )
+    response.headers["X-Queue-Rows"] = "1"  # the script swaps only what carries this
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,597 @@
+"""The ticket page: ``GET /tickets/<id>``, the raw payload behind "Vis original", and the
+agents' action forms.
+
+Thin, like ``web.api.tickets``: each form is checked with the REST API's argument schema,
+runs a use-case of ``triage.store.ticket_actions`` as the logged-in user, and redirects
+back with a flash message (303). A refusal re-renders the page with the message and the
+use-case's status (422 a bad or missing value, 409 a state that does not allow it, 503
+the vendor's mail server); an unknown ticket is 404. Every value a user or a sender wrote
+is rendered autoescaped.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from marshmallow import EXCLUDE, Schema, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from sla.severity import Severity
+from triage.phone import InvalidPhone, mask_phone
+from triage.store import ticket_actions as actions
+from triage.store.models import EscalationPoint, InboxItem, SmsOutbox, SmsPage, Staff
+from web.api.schemas import (
+    AssigneeArgsSchema,
+    ClassificationArgsSchema,
+    ContractArgsSchema,
+    NoteArgsSchema,
+    PauseArgsSchema,
+    ResolveArgsSchema,
+    ResponseArgsSchema,
+)
+from web.app import desk
+from web.auth import role_required
+from web.schemas import field_errors
+from web.ui import bp, local
+from web.ui.queue import (
+    CHANNEL_LABELS,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    contract_label,
+    escalation_states,
+    left_text,
+)
+from workers.channels.smtp import send_email
+
+OUTCOME_LABELS = {
+    "met": "overholdt",
+    "breached": "brutt",
+    "open": "løper",
+    "no-target": "ingen frist",
+}
+POINT_STATUS_LABELS = {
+    "pending": "planlagt",
+    "fired": "varslet",
+    "acknowledged": "kvittert",
+    "cancelled": "avlyst",
+    "skipped": "hoppet over",
+}
+PAGE_STATUS_LABELS = {"waiting": "venter", "sent": "i SMS", "dropped": "droppet"}
+SMS_STATUS_LABELS = {
+    "queued": "i kø",
+    "sending": "sendes",
+    "sent": "sendt",
+    "delivered": "levert",
+    "undelivered": "ikke levert",
+    "failed": "feilet",
+}
+EVENT_LABELS = {
+    "received": "Mottatt",
+    "classified": "Klassifisert",
+    "routed": "Rutet til avtale",
+    "unrouted": "Ikke rutet",
+    "escalated": "Varslet (SMS)",
+    "escalation_unstaffed": "Ingen på vakt å varsle",
+    "sms_sent": "SMS sendt",
+    "sms_delivered": "SMS levert",
+    "sms_undelivered": "SMS ikke levert",
+    "sms_failed": "SMS feilet",
+    "sms_received": "SMS-svar mottatt",
+    "acknowledged": "Kvittert",
+    "forwarded": "Videresendt til leverandør",
+    "vendor_replied": "Leverandøren svarte",
+    "response_started": "Respons registrert",
+    "reclassified": "Omklassifisert",
+    "assigned": "Tildelt",
+    "paused": "Pauset",
+    "resumed": "Gjenopptatt",
+    "resolved": "Løst",
+    "note": "Notat",
+    "message": "Melding",
+    "call": "Anrop",
+    "recording": "Opptak",
+    "transcription": "Transkripsjon",
+    "call_status": "Samtalestatus",
+    "answered": "Anrop besvart",
+    "hung_up": "Lagt på",
+    "missed": "Tapt anrop",
+    "sla_unavailable": "Ingen SLA-frist",
+    "imported_update": "Importert endring",
+}
+DATA_LABELS = {
+    "channel": "kanal",
+    "subject": "emne",
+    "text": "tekst",
+    "body": "tekst",
+    "sender_name": "avsender",
+    "sender_email": "e-post",
+    "sender_phone": "telefon",
+    "sent_at": "sendt (oppgitt)",
+    "attachments": "vedlegg",
+    "after_hours": "utenfor kontortid",
+    "severity": "alvorlighet",
+    "reasons": "grunner",
+    "reason": "begrunnelse",
+    "score": "poeng",
+    "contract": "avtale",
+    "before": "før",
+    "after": "etter",
+    "point": "punkt",
+    "level": "nivå",
+    "due": "tidspunkt",
+    "staff": "varslet",
+    "to": "til",
+    "from": "fra",
+    "provider": "tjeneste",
+    "error": "feil",
+    "error_code": "feilkode",
+    "code": "feilkode",
+    "levels": "nivåer",
+    "stopped": "stoppet",
+    "message_id": "Message-ID",
+    "missing": "manglet",
+    "forward_by": "videresend innen",
+    "late": "for sent",
+    "counted_as_response": "teller som respons",
+    "not_counted_because": "teller ikke fordi",
+    "vendor_of": "leverandør for",
+    "recorded_at": "registrert",
+    "note": "notat",
+    "why": "hvorfor",
+}
+#: Event data that says nothing to a person reading the timeline.
+HIDDEN_DATA = frozenset({"key", "inbox_item", "outbox_id", "recipients"})
+TIME_DATA = frozenset({"sent_at", "due", "forward_by", "recorded_at"})
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _value(key: str, value: Any) -> str:
+    """An event's datum as text (the template escapes it)."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "ja" if value else "nei"
+    if key in TIME_DATA and isinstance(value, str):
+        try:
+            return local(datetime.fromisoformat(value), "%d.%m.%Y %H:%M:%S")
+        except ValueError:
+            return value
+    if key in ("severity", "before", "after") and isinstance(value, str):
+        return SEVERITY_LABELS.get(value, value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}: {_value(str(k), v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        parts = []
+        for item in value:
+            if isinstance(item, Mapping) and "filename" in item:
+                parts.append(str(item.get("filename") or "(uten navn)"))
+            else:
+                parts.append(_value(key, item))
+        return ", ".join(parts) if parts else "–"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class EventRow:
+    kind: str
+    label: str
+    at: datetime
+    actor: str
+    data: list[tuple[str, str, bool]]  # (label, text, long text)
+    inbox_item: int | None
+
+
+def _event_row(kind: str, at: datetime, actor: str, data: Mapping[str, Any]) -> EventRow:
+    shown = [
+        (DATA_LABELS.get(key, key), _value(key, value), key in ("text", "body"))
+        for key, value in data.items()
+        if key not in HIDDEN_DATA and value not in (None, "", [], {})
+    ]
+    item = data.get("inbox_item")
+    return EventRow(
+        kind=kind,
+        label=EVENT_LABELS.get(kind, kind),
+        at=at,
+        actor=actor,
+        data=shown,
+        inbox_item=item if isinstance(item, int) and not isinstance(item, bool) else None,
+    )
+
+
+@dataclass(frozen=True)
+class PointRow:
+    point: str
+    level: int
+    fire_at: datetime
+    status: str
+    status_label: str
+    fired_at: datetime | None
+    pages: list[str]
+
+
+def _phone(number: str) -> str:
+    try:
+        return mask_phone(number)
+    except InvalidPhone:
+        return "(ukjent nummer)"
+
+
+def _escalation_points(session: Session, ticket_id: int) -> list[PointRow]:
+    pages: dict[int, list[str]] = {}
+    query = (
+        select(SmsPage.escalation_id, SmsPage.recipient, SmsPage.status, Staff.name, SmsOutbox)
+        .outerjoin(Staff, Staff.id == SmsPage.staff_id)
+        .outerjoin(SmsOutbox, SmsOutbox.id == SmsPage.outbox_id)
+        .where(SmsPage.ticket_id == ticket_id)
+        .order_by(SmsPage.id)
+    )
+    for escalation_id, recipient, status, name, sms in session.execute(query):
+        who = f"{name} ({_phone(recipient)})" if name else _phone(recipient)
+        if sms is not None:
+            state = SMS_STATUS_LABELS.get(sms.status, sms.status)
+            if sms.error:
+                state = f"{state}: {sms.error}"
+        else:
+            state = PAGE_STATUS_LABELS.get(status, status)
+        pages.setdefault(escalation_id, []).append(f"{who}: {state}")
+    points = session.scalars(
+        select(EscalationPoint)
+        .where(EscalationPoint.ticket_id == ticket_id)
+        .order_by(EscalationPoint.fire_at, EscalationPoint.id)
+    )
+    return [
+        PointRow(
+            point=p.point,
+            level=p.level,
+            fire_at=p.fire_at,
+            status=p.status,
+            status_label=POINT_STATUS_LABELS.get(p.status, p.status),
+            fired_at=p.fired_at,
+            pages=pages.get(p.id, []),
+        )
+        for p in points
+    ]
+
+
+def _page(
+    ticket_id: int,
+    *,
+    failed: str | None = None,
+    errors: Mapping[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    """Everything the page shows; raises ``actions.NotFound``."""
+    app = desk()
+    now = app.clock()
+    with app.sessions() as session:
+        view = actions.ticket_view(session, app.catalog, ticket_id, now)
+        ticket, sla = view.ticket, view.sla
+        try:
+            check: Any = actions.handoff(session, app.catalog, ticket_id)
+            handoff_problem = None
+        except actions.ActionError as exc:
+            check, handoff_problem = None, exc.message
+        events = [_event_row(e.kind, e.at, e.actor, e.data or {}) for e in ticket.events]
+        points = _escalation_points(session, ticket_id)
+        escalation = escalation_states(session, [ticket_id])[ticket_id]
+        has_original = (
+            session.scalar(select(InboxItem.id).where(InboxItem.ticket_id == ticket_id).limit(1))
+            is not None
+        )
+        contract, vendor = contract_label(app.catalog, ticket.contract_id)
+        entry = app.catalog.contracts.get(ticket.contract_id or "")
+        left = sla.seconds_left if ticket.status != actions.RESOLVED else None
+        return {
+            "ticket": ticket,
+            "sla": sla,
+            "outcome": "klokken står"
+            if sla.paused_since is not None and sla.outcome.value == "open"
+            else OUTCOME_LABELS.get(sla.outcome.value, sla.outcome.value),
+            "left": left_text(left) if left is not None else None,
+            "countdown": left is not None
+            and ticket.status == actions.OPEN
+            and sla.due_at is not None,
+            "contract": contract,
+            "vendor": vendor,
+            "service": entry.service if entry is not None else None,
+            "support_email": entry.support_email if entry is not None else None,
+            "severity": SEVERITY_LABELS.get(ticket.severity, ticket.severity),
+            "status": STATUS_LABELS.get(ticket.status, ticket.status),
+            "channel": CHANNEL_LABELS.get(ticket.channel, ticket.channel),
+            "check": check,
+            "handoff_problem": handoff_problem,
+            "smtp": app.settings.smtp_url is not None,
+            "events": events,
+            "points": points,
+            "escalation": escalation,
+            "has_original": has_original,
+            "contracts": sorted(
+                app.catalog.contracts.values(), key=lambda c: (c.vendor, c.service, c.id)
+            ),
+            "severities": SEVERITY_LABELS,
+            "failed": failed,
+            "errors": dict(errors or {}),
+            "values": request.form if failed else {},
+        }
+
+
+def _not_found(ticket_id: int) -> tuple[str, int]:
+    return render_template("ticket.html", missing=ticket_id), 404
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@role_required("agent")
+def ticket(ticket_id: int) -> tuple[str, int]:
+    try:
+        context = _page(ticket_id)
+    except actions.NotFound:
+        return _not_found(ticket_id)
+    return render_template("ticket.html", **context), 200
+
+
+@bp.get("/tickets/<int:ticket_id>/original")
+@role_required("agent")
+def ticket_original(ticket_id: int) -> Response:
+    """A raw payload of the ticket as it arrived, as plain text (never rendered as HTML):
+    the first one, or ``?item=<id>`` of a later message on the ticket."""
+    item_id = request.args.get("item", type=int)
+    if not 0 < ticket_id <= actions.MAX_ID or not 0 < (item_id or 1) <= actions.MAX_ID:
+        abort(404)  # no row has such an id (and PostgreSQL's BIGINT would refuse it)
+    with desk().sessions() as session:
+        query = select(InboxItem.payload).where(InboxItem.ticket_id == ticket_id)
+        if item_id is not None:
+            query = query.where(InboxItem.id == item_id)
+        payload = session.scalar(query.order_by(InboxItem.id).limit(1))
+    if payload is None:
+        abort(404)
+    response = Response(bytes(payload).decode("utf-8", errors="replace"), mimetype="text/plain")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"  # personal data
+    return response
+
+
+# ------------------------------------------------------------------ actions
+
+STATUS_OF = {actions.NotFound: 404, actions.Conflict: 409, actions.Invalid: 422}
+
+
+class FormError(Exception):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("invalid form")
+        self.errors = errors
+
+
+def _form(schema: Schema, blank_is_none: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The form's fields through the API's schema (the CSRF token and buttons ignored);
+    an empty optional field is left out, or None for ``blank_is_none``."""
+    data: dict[str, Any] = {}
+    for name in schema.fields:
+        value = request.form.get(name)
+        if value is None:
+            continue
+        if not value.strip() and name in blank_is_none:
+            data[name] = None
+        elif value.strip() or schema.fields[name].required:
+            data[name] = value
+    try:
+        return dict(schema.load(data, unknown=EXCLUDE))
+    except ValidationError as exc:
+        errors = field_errors(exc.messages)
+        for name in errors:
+            if isinstance(data.get(name), str) and not data[name].replace("\x00", "").strip():
+                errors[name] = ["Må fylles ut."]
+        raise FormError(errors) from None
+
+
+def _refused(
+    ticket_id: int,
+    form: str,
+    message: str,
+    status: int,
+    errors: Mapping[str, list[str]] | None = None,
+) -> Any:
+    flash(message, "error")
+    try:
+        context = _page(ticket_id, failed=form, errors=errors)
+    except actions.NotFound:
+        return _not_found(ticket_id)
+    return render_template("ticket.html", **context), status
+
+
+def _act(
+    ticket_id: int,
+    form: str,
+    change: Callable[..., Any],
+    done: str | Callable[[], str],
+    schema: Schema | None = None,
+    *,
+    blank_is_none: tuple[str, ...] = (),
+    rename: Mapping[str, str] | None = None,
+    **fixed: Any,
+) -> Any:
+    """Check the form, run the use-case as the logged-in user, redirect with a message."""
+    app = desk()
+    try:
+        args = _form(schema, blank_is_none) if schema is not None else {}
+    except FormError as exc:
+        return _refused(ticket_id, form, "Skjemaet har feil, se under.", 422, exc.errors)
+    kwargs = {(rename or {}).get(k, k): v for k, v in args.items()}
+    try:
+        with app.sessions() as session:
+            change(
+                session,
+                ticket_id=ticket_id,
+                actor=current_user.name,
+                now=app.clock(),
+                **fixed,
+                **kwargs,
+            )
+    except actions.NotFound:
+        return _not_found(ticket_id)
+    except actions.Unavailable as exc:
+        return _refused(ticket_id, form, f"Ikke sendt: {exc.message}", 503)
+    except actions.ActionError as exc:
+        status = STATUS_OF.get(type(exc), 409)
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        return _refused(ticket_id, form, f"Ikke utført: {exc.message}", status, fields)
+    flash(done if isinstance(done, str) else done(), "ok")
+    return redirect(url_for("ui.ticket", ticket_id=ticket_id), 303)
+
+
+@bp.post("/tickets/<int:ticket_id>/response")
+@role_required("agent")
+def ticket_response(ticket_id: int) -> Any:
+    return _act(
+        ticket_id,
+        "response",
+        actions.record_response,
+        "Respons registrert.",
+        ResponseArgsSchema(),
+        catalog=desk().catalog,
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/classification")
+@role_required("agent")
+def ticket_classification(ticket_id: int) -> Any:
+    severity = request.form.get("severity", "")
+    label = SEVERITY_LABELS.get(severity, severity)
+    try:
+        args = _form(ClassificationArgsSchema())
+    except FormError as exc:
+        return _refused(
+            ticket_id, "classification", "Skjemaet har feil, se under.", 422, exc.errors
+        )
+    return _act(
+        ticket_id,
+        "classification",
+        actions.reclassify,
+        f"Alvorlighet endret til {label}.",
+        catalog=desk().catalog,
+        severity=Severity(args["severity"]),
+        reason=args["reason"],
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/contract")
+@role_required("agent")
+def ticket_contract(ticket_id: int) -> Any:
+    chosen = request.form.get("contract", "")
+    return _act(
+        ticket_id,
+        "contract",
+        actions.set_contract,
+        f"Avtale satt til {chosen}.",
+        ContractArgsSchema(),
+        rename={"contract": "contract_id"},
+        catalog=desk().catalog,
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/assignee")
+@role_required("agent")
+def ticket_assign(ticket_id: int) -> Any:
+    who = request.form.get("assignee", "").strip()
+    return _act(
+        ticket_id,
+        "assignee",
+        actions.assign,
+        f"Tildelt {who}." if who else "Tildelingen er fjernet.",
+        AssigneeArgsSchema(),
+        blank_is_none=("assignee",),
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/pause")
+@role_required("agent")
+def ticket_pause(ticket_id: int) -> Any:
+    return _act(
+        ticket_id,
+        "pause",
+        actions.pause,
+        "Klokken er stoppet (saken er pauset).",
+        PauseArgsSchema(),
+        catalog=desk().catalog,
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/resume")
+@role_required("agent")
+def ticket_resume(ticket_id: int) -> Any:
+    return _act(
+        ticket_id,
+        "resume",
+        actions.resume,
+        "Klokken går igjen (saken er gjenopptatt).",
+        catalog=desk().catalog,
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/notes")
+@role_required("agent")
+def ticket_note(ticket_id: int) -> Any:
+    return _act(ticket_id, "note", actions.add_note, "Notat lagt til.", NoteArgsSchema())
+
+
+@bp.post("/tickets/<int:ticket_id>/resolve")
+@role_required("agent")
+def ticket_resolve(ticket_id: int) -> Any:
+    return _act(
+        ticket_id,
+        "resolve",
+        actions.resolve,
+        "Saken er løst.",
+        ResolveArgsSchema(),
+        catalog=desk().catalog,
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/forward")
+@role_required("agent")
+def ticket_forward(ticket_id: int) -> Any:
+    """Send the fault report to the vendor (``SMTP_URL``); the page showed what it lacks."""
+    settings = desk().settings
+    smtp_url = settings.smtp_url
+    if smtp_url is None:
+        return _refused(
+            ticket_id,
+            "forward",
+            "Ikke sendt: SMTP_URL er ikke satt opp; send feilmeldingen til leverandøren på "
+            "annen måte.",
+            503,
+        )
+
+    def send(message: EmailMessage) -> None:
+        try:
+            send_email(smtp_url, message)
+        except ValueError as exc:  # a malformed SMTP_URL: the use-case's "not sent"
+            raise smtplib.SMTPException(str(exc)) from None
+
+    def done() -> str:
+        with desk().sessions() as session:
+            sent = [
+                e for e in actions.get_ticket(session, ticket_id).events if e.kind == "forwarded"
+            ]
+        to = sent[-1].data.get("to") if sent else None
+        return f"Feilmeldingen er sendt til {to}." if to else "Feilmeldingen er sendt."
+
+    return _act(
+        ticket_id,
+        "forward",
+        actions.forward_to_vendor,
+        done,
+        catalog=desk().catalog,
+        desk_address=settings.desk_address,
+        send=send,
+    )
