@@ -46,7 +46,11 @@ def live_desk(tmp_path: Path) -> Iterator[LiveDesk]:
     database_url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
     db.upgrade(database_url)
     settings = Settings.from_env(
-        {"TRIAGE_DATA_DIR": str(tmp_path), "DATABASE_URL": database_url, "TRIAGE_SECURE_COOKIES": "0"}
+        {
+            "TRIAGE_DATA_DIR": str(tmp_path),
+            "DATABASE_URL": database_url,
+            "TRIAGE_SECURE_COOKIES": "0",
+        }
     )
     app = create_app(settings, catalog=load_catalog())
     server = make_server("127.0.0.1", 0, app, threaded=True)
