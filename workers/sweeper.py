@@ -12,7 +12,9 @@ pass, from the database alone:
 4. reconciles SMS left "sending" by a dead worker: asks the provider whether it went out
    and records it, or queues it again — never blindly resends;
 5. sends queued SMS whose attempt is due;
-6. polls the support mailbox, when one is configured.
+6. polls the support mailbox, when one is configured;
+7. once a day (the first pass of each day, and at start), empties raw inbound payloads
+   older than ``TRIAGE_RETENTION_DAYS`` (``triage retention purge`` does the same by hand).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta
 from triage.phone import mask_phone
 from triage.store import sms_outbox
 from triage.store.escalations import due_points, pending_points
+from triage.store.personal_data import purge_raw_payloads
 from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError
 from workers.context import WorkerContext, context
@@ -94,14 +97,35 @@ def _reconcile(ctx: WorkerContext, now: datetime) -> tuple[int, int]:
     return found, released
 
 
+def purge_old_payloads(ctx: WorkerContext) -> int:
+    """Raw payloads past the retention period are emptied (their rows stay, for the trail)."""
+    if ctx.settings.retention_days <= 0:  # 0 = keep for ever (0 days would empty the unparsed)
+        return 0
+    cutoff = ctx.clock() - timedelta(days=ctx.settings.retention_days)
+    with ctx.sessions() as session:
+        count = purge_raw_payloads(session, cutoff)
+    if count:
+        log.info(
+            "retention: %d raw payloads older than %d days emptied",
+            count,
+            ctx.settings.retention_days,
+        )
+    return count
+
+
 def run(ctx: WorkerContext | None = None, *, once: bool = False) -> None:
     """Sweep at the top of every minute until stopped (the Procfile's ``sweeper``)."""
     ctx = ctx or context()
     log.info("sweeper started (every %d s)", INTERVAL.total_seconds())
+    purged_on = None
     while True:
         started = time.monotonic()
         try:
             sweep(ctx)
+            today = ctx.clock().date()
+            if purged_on != today:
+                purge_old_payloads(ctx)
+                purged_on = today
         except Exception as exc:  # a database or Redis outage: try again next minute
             log.error("sweep failed: %s", type(exc).__name__)
         if once:

@@ -17,6 +17,7 @@ from web.cli.data_commands import classify, db_group, import_command, report
 from web.cli.desk_commands import sms, sweeper, up
 from web.cli.errors import fail
 from web.cli.oncall_commands import oncall
+from web.cli.retention_commands import retention
 from web.cli.sla_commands import sla
 from web.cli.token_commands import tokens
 from web.cli.user_commands import users
@@ -39,6 +40,7 @@ for command in (
     sweeper,
     up,
     users,
+    retention,
 ):
     cli.add_command(command)
 

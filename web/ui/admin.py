@@ -1,0 +1,370 @@
+"""The admin page: users, API tokens, the quarantine and personal data (admins only).
+
+One page, ``GET /admin``, with a section per subject; every change is a POST form with
+its CSRF token. A change that worked redirects back (303) with a message; a refused one
+shows the page again with the reason and a 4xx status (422 a value, 404 an unknown row,
+409 a state that does not allow it), so a script or a test sees the refusal as well.
+
+Personal data (CONTRACTS.md §4, ``triage.store.personal_data``): an export is a JSON
+download; an erasure needs the e-mail address or number typed a second time, because it
+cannot be undone. Neither the values asked for nor the data found are ever put in a
+message: flashed messages live in the session cookie. A new API token is shown in the
+answer to the POST that made it and nowhere else (not flashed, not stored).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from triage.phone import mask_any
+from triage.store import ticket_actions as actions
+from triage.store.models import InboxItem, Staff, User
+from triage.store.personal_data import (
+    ERASED,
+    ErasureCounts,
+    PersonalDataError,
+    UnknownStaff,
+    check_email,
+    erase_requester,
+    erase_staff,
+    export_requester,
+    export_staff,
+    phone_forms,
+)
+from triage.store.users import ROLES, UserError, create_user
+from web.api.tokens import create_token, list_tokens, revoke_token
+from web.app import desk
+from web.auth import role_required
+from web.ui import bp
+
+log = logging.getLogger(__name__)
+QUARANTINE_SHOWN = 50
+MAX_FIELD = 320
+
+
+# ------------------------------------------------------------------ the page
+
+
+def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
+    app = desk()
+    now = app.clock()
+    with app.sessions() as session:
+        users = list(session.scalars(select(User).order_by(User.username)))
+        tokens = list_tokens(session)
+        quarantine = actions.quarantined(session, limit=QUARANTINE_SHOWN)
+        quarantine_total = actions.count_quarantine(session)
+        staff = [
+            {
+                "id": s.id,
+                "name": s.name,
+                "phone": mask_any(s.phone) if s.name != ERASED else "",
+                "active": s.active,
+                "erased": s.name == ERASED,
+            }
+            for s in session.scalars(select(Staff).order_by(Staff.name, Staff.id))
+        ]
+    page = render_template(
+        "admin.html",
+        users=users,
+        roles=ROLES,
+        tokens=tokens,
+        quarantine=quarantine,
+        quarantine_total=quarantine_total,
+        staff=staff,
+        now=now,
+        new_token=extra.pop("new_token", None),
+        **extra,
+    )
+    return page, status
+
+
+def _refused(status: int, message: str) -> tuple[str, int]:
+    flash(message, "error")
+    return _page(status)
+
+
+def _done(message: str, section: str) -> Response:
+    flash(message, "ok")
+    return redirect(url_for("ui.admin") + f"#{section}", 303)  # type: ignore[return-value]
+
+
+def _field(name: str) -> str:
+    return (request.form.get(name) or "").strip()[:MAX_FIELD]
+
+
+def _actor() -> str:
+    return str(current_user.username)
+
+
+@bp.get("/admin")
+@role_required("admin")
+def admin() -> tuple[str, int]:
+    return _page()
+
+
+# ------------------------------------------------------------------ users
+
+
+def _user(session: Any, user_id: int) -> User | None:
+    return session.get(User, user_id) if 0 < user_id <= actions.MAX_ID else None
+
+
+@bp.post("/admin/users")
+@role_required("admin")
+def admin_create_user() -> Any:
+    email = _field("email") or None
+    if email is not None and "@" not in email:
+        return _refused(422, "E-post: ikke en e-postadresse.")
+    app = desk()
+    with app.sessions() as session:
+        try:
+            user = create_user(
+                session,
+                _field("username"),
+                _field("name"),
+                _field("role"),
+                request.form.get("password") or "",
+                app.clock(),
+                email,
+            )
+        except UserError as exc:
+            return _refused(422, f"Brukeren ble ikke laget: {exc}")
+        log.info("admin %s created user %s (%s)", _actor(), user.username, user.role)
+        return _done(f"Bruker {user.username} ({user.role}) er laget.", "brukere")
+
+
+def _change_user(user_id: int, change: str) -> Any:
+    app = desk()
+    with app.sessions() as session:
+        user = _user(session, user_id)
+        if user is None:
+            return _refused(404, f"Bruker {user_id} finnes ikke.")
+        if change == "deactivate":
+            if user.id == current_user.id:
+                return _refused(409, "Du kan ikke deaktivere deg selv.")
+            user.active = False
+            message = f"{user.username} er deaktivert og kan ikke logge inn."
+        elif change == "activate":
+            user.active = True
+            message = f"{user.username} er aktiv igjen."
+        else:
+            user.failed_logins, user.locked_until = 0, None
+            message = f"{user.username} er låst opp."
+        session.commit()
+        log.info("admin %s: %s user %s", _actor(), change, user.username)
+        return _done(message, "brukere")
+
+
+@bp.post("/admin/users/<int:user_id>/deactivate")
+@role_required("admin")
+def admin_deactivate_user(user_id: int) -> Any:
+    return _change_user(user_id, "deactivate")
+
+
+@bp.post("/admin/users/<int:user_id>/activate")
+@role_required("admin")
+def admin_activate_user(user_id: int) -> Any:
+    return _change_user(user_id, "activate")
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@role_required("admin")
+def admin_unlock_user(user_id: int) -> Any:
+    return _change_user(user_id, "unlock")
+
+
+# ------------------------------------------------------------------ API tokens
+
+
+@bp.post("/admin/tokens")
+@role_required("admin")
+def admin_create_token() -> Any:
+    role = _field("role")
+    if role not in ROLES:
+        return _refused(422, f"Rolle: må være en av {', '.join(ROLES)}.")
+    app = desk()
+    with app.sessions() as session:
+        try:
+            row, token = create_token(session, _field("name"), role, app.clock())
+        except ValueError as exc:
+            return _refused(422, f"Navn: {exc}.")
+        log.info("admin %s created API token %d (%s)", _actor(), row.id, row.role)
+        shown = {"id": row.id, "name": row.name, "role": row.role, "token": token}
+    page, _ = _page(201, new_token=shown)
+    # Shown once: not cached, not kept in the session, not on the next GET.
+    return Response(page, 201, headers={"Cache-Control": "no-store"}, mimetype="text/html")
+
+
+@bp.post("/admin/tokens/<int:token_id>/revoke")
+@role_required("admin")
+def admin_revoke_token(token_id: int) -> Any:
+    app = desk()
+    with app.sessions() as session:
+        row = revoke_token(session, token_id, app.clock())
+        if row is None:
+            return _refused(404, f"Token {token_id} finnes ikke.")
+        log.info("admin %s revoked API token %d", _actor(), row.id)
+        return _done(f"Token {row.id} ({row.name}) er trukket tilbake.", "tokens")
+
+
+# ------------------------------------------------------------------ quarantine
+
+
+@bp.post("/admin/quarantine/<int:item_id>/reprocess")
+@role_required("admin")
+def admin_reprocess(item_id: int) -> Any:
+    app = desk()
+    if not 0 < item_id <= actions.MAX_ID:
+        return _refused(404, f"Innboks {item_id} finnes ikke.")
+    with app.sessions() as session:  # the size, not the payload (up to 25 MB)
+        found = session.execute(
+            select(InboxItem.status, func.length(InboxItem.payload)).where(InboxItem.id == item_id)
+        ).first()
+    if found is not None and found[0] != "processed" and not found[1]:
+        return _refused(409, f"Innboks {item_id} er tømt (sletting eller lagringstid).")
+    try:
+        result = actions.reprocess_item(
+            app.sessions, app.catalog, item_id, app.parsers, app.clock()
+        )
+    except actions.NotFound:
+        return _refused(404, f"Innboks {item_id} finnes ikke.")
+    except actions.Conflict as exc:
+        return _refused(409, exc.message)
+    log.info("admin %s reprocessed inbox item %d: %s", _actor(), item_id, result.status)
+    if result.status == "processed":
+        what = "ny sak" if result.created else "sak"
+        return _done(f"Innboks {item_id} ble behandlet: {what} #{result.ticket}.", "karantene")
+    flash(f"Innboks {item_id} er fortsatt i karantene: {result.error}", "error")
+    return redirect(url_for("ui.admin") + "#karantene", 303)
+
+
+# ------------------------------------------------------------------ personal data
+
+
+def _download(data: dict[str, Any], stem: str, now: datetime) -> Response:
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    name = f"{stem}-{now.strftime('%Y%m%d-%H%M%S')}.json"
+    return Response(
+        body,
+        200,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _counts(counts: ErasureCounts) -> str:
+    labels = {
+        "tickets": "saker",
+        "events": "hendelser",
+        "inbox_items": "rå meldinger",
+        "sms_outbox": "SMS ut",
+        "sms_inbound": "SMS inn",
+        "sms_pages": "varsler",
+        "overrides": "vaktbytter",
+    }
+    return ", ".join(f"{n} {labels[k]}" for k, n in counts.as_dict().items() if n) or "ingenting"
+
+
+@bp.post("/admin/personal-data/export")
+@role_required("admin")
+def admin_export_personal_data() -> Any:
+    email, phone, problem = _asked()
+    if problem is not None:
+        return _refused(422, f"Eksport: {problem}.")
+    app = desk()
+    with app.sessions() as session:
+        data = export_requester(session, email=email, phone=phone)
+    log.info("admin %s exported requester data: %d tickets", _actor(), len(data["tickets"]))
+    return _download(data, "personopplysninger", app.clock())
+
+
+def _asked() -> tuple[str | None, str | None, str | None]:
+    """The e-mail address and number asked about, or why they cannot be used."""
+    email, phone = _field("email") or None, _field("phone") or None
+    if email is None and phone is None:
+        return None, None, "oppgi e-postadresse eller telefonnummer"
+    try:
+        check_email(email)
+    except PersonalDataError:
+        return None, None, "e-post er ikke en e-postadresse"
+    try:
+        phone_forms(phone)
+    except PersonalDataError:
+        return None, None, "telefon er ikke et telefonnummer"
+    return email, phone, None
+
+
+def _confirmed(email: str, phone: str) -> str | None:
+    """Why the confirmation does not match what was asked for, or None when it does."""
+    try:
+        if email and check_email(email) != check_email(_field("confirm_email") or None):
+            return "e-postadressen i bekreftelsen er ikke den samme"
+        if phone and phone_forms(phone) != phone_forms(_field("confirm_phone") or None):
+            return "telefonnummeret i bekreftelsen er ikke det samme"
+    except PersonalDataError:
+        return "bekreftelsen er ikke en gyldig e-postadresse eller et gyldig nummer"
+    return None
+
+
+@bp.post("/admin/personal-data/erase")
+@role_required("admin")
+def admin_erase_personal_data() -> Any:
+    email, phone, problem = _asked()
+    if problem is not None:
+        return _refused(422, f"Sletting: {problem}. Ingenting er slettet.")
+    mismatch = _confirmed(email or "", phone or "")
+    if mismatch is not None:
+        return _refused(422, f"Sletting avbrutt: {mismatch}. Ingenting er slettet.")
+    app = desk()
+    with app.sessions() as session:
+        counts = erase_requester(session, email=email, phone=phone, actor=_actor(), now=app.clock())
+    log.info("admin %s erased requester data: %s", _actor(), counts.as_dict())
+    if counts.total == 0:
+        return _refused(404, "Fant ingen personopplysninger for det du oppga.")
+    return _done(f"Personopplysninger slettet: {_counts(counts)}.", "personopplysninger")
+
+
+@bp.post("/admin/personal-data/staff/<int:staff_id>/export")
+@role_required("admin")
+def admin_export_staff(staff_id: int) -> Any:
+    app = desk()
+    with app.sessions() as session:
+        try:
+            data = export_staff(session, staff_id)
+        except UnknownStaff:
+            return _refused(404, f"Ansatt {staff_id} finnes ikke.")
+    log.info("admin %s exported staff %d", _actor(), staff_id)
+    return _download(data, f"ansatt-{staff_id}", app.clock())
+
+
+@bp.post("/admin/personal-data/staff/<int:staff_id>/erase")
+@role_required("admin")
+def admin_erase_staff(staff_id: int) -> Any:
+    app = desk()
+    with app.sessions() as session:
+        staff = session.get(Staff, staff_id) if 0 < staff_id <= actions.MAX_ID else None
+        if staff is None:
+            return _refused(404, f"Ansatt {staff_id} finnes ikke.")
+        if staff.name == ERASED:
+            return _refused(409, f"Ansatt {staff_id} er allerede slettet.")
+        try:
+            typed = phone_forms(_field("confirm_phone") or None)
+        except PersonalDataError:
+            typed = ()
+        if staff.phone not in typed:
+            return _refused(
+                422, "Sletting avbrutt: skriv den ansattes telefonnummer for å bekrefte."
+            )
+        counts = erase_staff(session, staff_id, actor=_actor(), now=app.clock())
+    log.info("admin %s erased staff %d: %s", _actor(), staff_id, counts.as_dict())
+    return _done(f"Ansatt {staff_id} er slettet og deaktivert: {_counts(counts)}.", "ansatte")
