@@ -3,41 +3,203 @@ response time in business minutes, and the penalties due with the invoice they a
 and the date by which they must be claimed.
 
 Pure: the store hands in one ``TicketFacts`` per ticket and the current time; this module
-decides met/breached/open with ``sla.targets.judge``, the rule every view shares.
+decides met/breached/open with ``sla.targets.judge``, the rule every view shares. The
+``triage report`` command and the managers' pages (``web.ui.reports``) both build on
+``tally`` and ``penalty_periods``, so a figure on a page is the figure the command prints.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sla.contract import Contract
-from sla.penalty import period_penalty
+from sla.penalty import Penalty, PenaltyRule, period_penalty
 from sla.periods import Period
 from sla.targets import Outcome, judge
+
+REPORT_CSV_COLUMNS = (
+    "contract",
+    "tickets",
+    "met",
+    "breached",
+    "open",
+    "breach_rate",
+    "median_response_business_minutes",
+    "penalty_period",
+    "deduction_pct",
+    "amount_nok",
+    "applies_to",
+    "claim_by",
+)
+"""Columns of ``triage report --format csv``: one row per contract and penalty period."""
 
 
 @dataclass(frozen=True)
 class TicketFacts:
+    """What the report needs of one ticket. ``ticket_id``, ``severity`` and ``subject``
+    are for the evidence lists (ticket CSV, claim letter); the figures never use them."""
+
     contract_id: str
     received_at: datetime
     due_at: datetime | None
     responded_at: datetime | None
     response_seconds: float | None
+    ticket_id: int | None = None
+    severity: str | None = None
+    subject: str = ""
+
+    def outcome(self, now: datetime) -> Outcome:
+        return judge(self.due_at, self.responded_at, now)
+
+    @property
+    def response_minutes(self) -> float | None:
+        return None if self.response_seconds is None else self.response_seconds / 60
+
+
+def day_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The instants [start, end) of the local days ``first``..``last`` (inclusive): a
+    ticket counts in the period of the local date it was received on."""
+    return (
+        datetime.combine(first, time(0), zone),
+        datetime.combine(last + timedelta(days=1), time(0), zone),
+    )
+
+
+def percentile(values: Sequence[float], pct: float) -> float:
+    """The ``pct``-th percentile, interpolating linearly between the closest ranks
+    (numpy's default, Excel's PERCENTILE.INC): ``percentile(v, 50)`` is the median
+    ``statistics.median`` gives, and p90 of (30, 75, 90) is 75 + 0.8 × 15 = 87."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 <= pct <= 100:
+        raise ValueError(f"percentile {pct} is not between 0 and 100")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * pct / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 @dataclass
-class _Tally:
+class Tally:
+    """Counts of one group of tickets (a contract, a vendor)."""
+
     tickets: int = 0
     met: int = 0
     breached: int = 0
     open: int = 0
-    response_minutes: list[float] | None = None
-    breaches: list[tuple[date, date]] | None = None  # (local receipt date, local deadline date)
+    response_minutes: list[float] = field(default_factory=list)
+    breaches: list[TicketFacts] = field(default_factory=list)
+
+    def add(self, facts: TicketFacts, now: datetime) -> None:
+        self.tickets += 1
+        result = facts.outcome(now)
+        if result is Outcome.MET:
+            self.met += 1
+        elif result is Outcome.BREACHED:
+            self.breached += 1
+            self.breaches.append(facts)
+        elif result is Outcome.OPEN:
+            self.open += 1
+        if facts.response_minutes is not None:
+            self.response_minutes.append(facts.response_minutes)
+
+    def figures(self, percentiles: Sequence[int] = ()) -> dict[str, Any]:
+        """The report's figures; ``percentiles`` adds ``p<n>_response_business_minutes``
+        after the median (the fixed JSON of ``triage report`` asks for none)."""
+        judged = self.met + self.breached
+        minutes = self.response_minutes
+        out: dict[str, Any] = {
+            "tickets": self.tickets,
+            "met": self.met,
+            "breached": self.breached,
+            "open": self.open,
+            "breach_rate": round(self.breached / judged, 4) if judged else None,
+            "median_response_business_minutes": round(statistics.median(minutes), 1)
+            if minutes
+            else None,
+        }
+        for pct in percentiles:
+            out[f"p{pct}_response_business_minutes"] = (
+                round(percentile(minutes, pct), 1) if minutes else None
+            )
+        return out
+
+
+def tally(
+    tickets: Iterable[TicketFacts],
+    now: datetime,
+    key: Callable[[TicketFacts], str] = lambda facts: facts.contract_id,
+) -> dict[str, Tally]:
+    """One ``Tally`` per group (by contract unless ``key`` says otherwise)."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for facts in tickets:
+        tallies[key(facts)].add(facts, now)
+    return dict(tallies)
+
+
+@dataclass(frozen=True)
+class PeriodPenalty:
+    """The penalty of one billing period of a contract, with the breaches behind it."""
+
+    contract_id: str
+    period: Period
+    breaches: tuple[TicketFacts, ...]  # by receipt
+    first_missed: date  # the local date the first guarantee of the period was missed
+    rule: PenaltyRule
+    penalty: Penalty
+
+    def as_json(self) -> dict[str, Any]:
+        pct = self.penalty.deduction_pct
+        return {
+            "period": self.period.label,
+            "breaches": len(self.breaches),
+            "deduction_pct": int(pct) if pct == int(pct) else float(pct),
+            "amount_nok": f"{self.penalty.amount:.2f}",
+            "applies_to": self.penalty.applies_to.label,
+            "claim_by": self.penalty.claim_by.isoformat() if self.penalty.claim_by else None,
+        }
+
+
+def penalty_periods(
+    contract: Contract | None, breaches: Iterable[TicketFacts]
+) -> list[PeriodPenalty]:
+    """One entry per billing period with a missed guarantee, under the terms in force then.
+
+    A breach belongs to the period its ticket was received in, like every count of the
+    report; the claim limit runs from the day the first guarantee was actually missed.
+    The users are the catalog's active-user figure (as ``triage report``).
+    """
+    if contract is None:
+        return []
+    zone = contract.terms[0].calendar.zone
+    by_period: dict[Period, list[TicketFacts]] = defaultdict(list)
+    for facts in breaches:
+        received_day = facts.received_at.astimezone(zone).date()
+        terms = contract.terms_at_date(received_day)
+        if terms.penalty is None or terms.fee is None or facts.due_at is None:
+            continue
+        by_period[Period.containing(received_day, terms.fee.billing_months)].append(facts)
+    result = []
+    for period in sorted(by_period):
+        group = sorted(by_period[period], key=lambda f: (f.received_at, f.ticket_id or 0))
+        breach_terms = contract.terms_at_date(group[0].received_at.astimezone(zone).date())
+        rule = breach_terms.penalty
+        assert rule is not None
+        # The deduction is a share of the invoice it lands on, at that period's prices.
+        fee = contract.terms_at_date(rule.applies_to(period).first_day).fee or breach_terms.fee
+        assert fee is not None
+        first_missed = min(f.due_at.astimezone(zone).date() for f in group if f.due_at)
+        penalty = period_penalty(rule, fee, period, fee.default_users, len(group), first_missed)
+        result.append(PeriodPenalty(contract.id, period, tuple(group), first_missed, rule, penalty))
+    return result
 
 
 def build_report(
@@ -46,89 +208,45 @@ def build_report(
     tickets: Iterable[TicketFacts],
     contracts: Mapping[str, Contract],
     now: datetime,
+    percentiles: Sequence[int] = (),
 ) -> dict[str, Any]:
     """Tickets count in the period of their ``received_at`` (local date, filtered by the
-    caller); penalties are computed per billing period of each contract's fee."""
-    tallies: dict[str, _Tally] = defaultdict(lambda: _Tally(response_minutes=[], breaches=[]))
-    for facts in tickets:
-        tally = tallies[facts.contract_id]
-        tally.tickets += 1
-        result = judge(facts.due_at, facts.responded_at, now)
-        if result is Outcome.MET:
-            tally.met += 1
-        elif result is Outcome.BREACHED:
-            tally.breached += 1
-            assert facts.due_at is not None and tally.breaches is not None
-            zone = contracts[facts.contract_id].terms[0].calendar.zone
-            tally.breaches.append(
-                (facts.received_at.astimezone(zone).date(), facts.due_at.astimezone(zone).date())
-            )
-        elif result is Outcome.OPEN:
-            tally.open += 1
-        if facts.response_seconds is not None:
-            assert tally.response_minutes is not None
-            tally.response_minutes.append(facts.response_seconds / 60)
+    caller); penalties are computed per billing period of each contract's fee.
+    ``percentiles`` adds response-time percentiles to each row (none in the fixed JSON)."""
+    tallies = tally(tickets, now)
     rows = []
     for contract_id in sorted(tallies):
-        tally = tallies[contract_id]
-        judged = tally.met + tally.breached
-        minutes = tally.response_minutes or []
+        counted = tallies[contract_id]
         rows.append(
             {
                 "contract": contract_id,
-                "tickets": tally.tickets,
-                "met": tally.met,
-                "breached": tally.breached,
-                "open": tally.open,
-                "breach_rate": round(tally.breached / judged, 4) if judged else None,
-                "median_response_business_minutes": round(statistics.median(minutes), 1)
-                if minutes
-                else None,
-                "penalties": _penalties(contracts.get(contract_id), tally.breaches or []),
+                **counted.figures(percentiles),
+                "penalties": [
+                    p.as_json()
+                    for p in penalty_periods(contracts.get(contract_id), counted.breaches)
+                ],
             }
         )
     return {"from": first.isoformat(), "to": last.isoformat(), "contracts": rows}
 
 
-def _penalties(
-    contract: Contract | None, breaches: list[tuple[date, date]]
-) -> list[dict[str, Any]]:
-    """One entry per billing period with a missed guarantee, under the terms in force then.
-
-    A breach belongs to the period its ticket was received in, like every count of the
-    report; the claim limit runs from the day the first guarantee was actually missed.
-    """
-    if contract is None or not breaches:
-        return []
-    by_period: dict[Period, list[tuple[date, date]]] = defaultdict(list)
-    for received_day, missed_day in breaches:
-        terms = contract.terms_at_date(received_day)
-        if terms.penalty is None or terms.fee is None:
-            continue
-        by_period[Period.containing(received_day, terms.fee.billing_months)].append(
-            (received_day, missed_day)
-        )
-    result = []
-    for period in sorted(by_period):
-        group = by_period[period]
-        breach_terms = contract.terms_at_date(min(received for received, _ in group))
-        rule = breach_terms.penalty
-        assert rule is not None
-        # The deduction is a share of the invoice it lands on, at that period's prices.
-        fee = contract.terms_at_date(rule.applies_to(period).first_day).fee or breach_terms.fee
-        assert fee is not None
-        first_missed = min(missed for _, missed in group)
-        penalty = period_penalty(rule, fee, period, fee.default_users, len(group), first_missed)
-        result.append(
-            {
-                "period": period.label,
-                "breaches": len(group),
-                "deduction_pct": int(penalty.deduction_pct)
-                if penalty.deduction_pct == int(penalty.deduction_pct)
-                else float(penalty.deduction_pct),
-                "amount_nok": f"{penalty.amount:.2f}",
-                "applies_to": penalty.applies_to.label,
-                "claim_by": penalty.claim_by.isoformat() if penalty.claim_by else None,
-            }
-        )
-    return result
+def report_csv_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The report flattened for CSV: one row per contract and penalty period (a contract
+    without penalties keeps one row with the penalty columns empty)."""
+    rows: list[dict[str, Any]] = []
+    for row in report["contracts"]:
+        base = {k: v for k, v in row.items() if k != "penalties"}
+        if not row["penalties"]:
+            rows.append(base)
+        for penalty in row["penalties"]:
+            rows.append(
+                {
+                    **base,
+                    "penalty_period": penalty["period"],
+                    **{
+                        k: penalty[k]
+                        for k in ("deduction_pct", "amount_nok", "applies_to", "claim_by")
+                    },
+                }
+            )
+    return rows

@@ -33,6 +33,6 @@ def test_old_payloads_are_emptied_and_recent_ones_kept(
         ctx.settings = dataclasses.replace(settings, retention_days=0)
         assert purge_old_payloads(ctx) == 0  # 0 = keep for ever
     with sessions() as session:
-        payloads = {i: p for i, p in session.execute(select(InboxItem.id, InboxItem.payload))}
+        payloads = dict(session.execute(select(InboxItem.id, InboxItem.payload)).all())
     assert payloads[new] == b'{"text": "ny"}'
     assert b"gammel" not in payloads[old]

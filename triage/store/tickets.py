@@ -42,14 +42,22 @@ def report_facts(session: Session, start: datetime, end: datetime) -> Iterator[T
             Ticket.due_at,
             Ticket.responded_at,
             Ticket.response_seconds,
+            Ticket.id,
+            Ticket.severity,
+            Ticket.subject,
         )
         .where(
             Ticket.contract_id.is_not(None), Ticket.received_at >= start, Ticket.received_at < end
         )
+        .order_by(Ticket.received_at, Ticket.id)
         .execution_options(yield_per=5000)
     )
-    for contract_id, received, due, responded, seconds in session.execute(query):
-        yield TicketFacts(str(contract_id), received, due, responded, seconds)
+    for contract_id, received, due, responded, seconds, id_, severity, subject in session.execute(
+        query
+    ):
+        yield TicketFacts(
+            str(contract_id), received, due, responded, seconds, id_, severity, subject or ""
+        )
 
 
 def pauses_from_events(events: Sequence[TicketEvent], now: datetime) -> tuple[Pause, ...]:

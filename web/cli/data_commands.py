@@ -6,7 +6,7 @@ store.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -16,7 +16,7 @@ from config.settings import Settings
 from sla.severity import Severity
 from triage.classify import classify as classify_text
 from triage.csv_import import BadFile
-from triage.report import build_report
+from triage.report import REPORT_CSV_COLUMNS, build_report, day_bounds, report_csv_rows
 from triage.routing import route
 from triage.store import db
 from triage.store.importer import import_csv
@@ -24,21 +24,6 @@ from triage.store.tickets import report_facts
 from web.cli.errors import BadArgument
 from web.cli.output import OSLO, emit_csv, emit_json
 from workers.enqueue import wire_scheduling
-
-REPORT_COLUMNS = (
-    "contract",
-    "tickets",
-    "met",
-    "breached",
-    "open",
-    "breach_rate",
-    "median_response_business_minutes",
-    "penalty_period",
-    "deduction_pct",
-    "amount_nok",
-    "applies_to",
-    "claim_by",
-)
 
 
 def _classify(subject: str, body: str, channel: str) -> tuple[Severity, tuple[str, ...]]:
@@ -108,8 +93,7 @@ def report(first_text: str, last_text: str, fmt: str) -> int:
         raise BadArgument("--to: the period ends before it starts")
     settings = Settings.from_env()
     catalog = load_catalog(settings.catalog_path)
-    start = datetime.combine(first, time(0), OSLO)
-    end = datetime.combine(last + timedelta(days=1), time(0), OSLO)
+    start, end = day_bounds(first, last, OSLO)
     with _ready_sessions(settings)() as session:
         result = build_report(
             first, last, report_facts(session, start, end), catalog.contracts, datetime.now(UTC)
@@ -117,23 +101,7 @@ def report(first_text: str, last_text: str, fmt: str) -> int:
     if fmt == "json":
         emit_json(result)
         return 0
-    rows = []
-    for row in result["contracts"]:
-        base = {k: v for k, v in row.items() if k != "penalties"}
-        if not row["penalties"]:
-            rows.append(base)
-        for penalty in row["penalties"]:
-            rows.append(
-                {
-                    **base,
-                    "penalty_period": penalty["period"],
-                    **{
-                        k: penalty[k]
-                        for k in ("deduction_pct", "amount_nok", "applies_to", "claim_by")
-                    },
-                }
-            )
-    emit_csv(rows, REPORT_COLUMNS)
+    emit_csv(report_csv_rows(result), REPORT_CSV_COLUMNS)
     return 0
 
 
