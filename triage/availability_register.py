@@ -1,0 +1,112 @@
+"""Monthly availability from the outage register (the ``outages`` table).
+
+``sla.availability.month_availability`` does the arithmetic (core time, threshold,
+maintenance, exclusions by cause, credit tiers) exactly as ``triage sla uptime``; this module
+only turns register entries into its ``Outage`` values:
+
+- an entry marked *excluded* by a manager does not count, and the note says so with the
+  recorded reason (customer's equipment, force majeure, ...);
+- every other entry is an outage whose cause is the recorded cause, so a cause the terms
+  exclude (``third-party``) or planned maintenance is judged by the contract's own rules.
+
+The service's total user count decides the downtime threshold only for services with
+fewer users than the threshold (§3.6 6.1). When the manager gives none, the month is
+computed with the smallest count consistent with the register: the threshold itself, or
+the most users an outage affected if that is more; the notes say so.
+
+Pure: no clock, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sla.availability import MonthAvailability, Outage, month_availability
+from sla.contract import Contract
+from sla.periods import Period
+from triage.report import day_bounds
+
+
+@dataclass(frozen=True)
+class RecordedOutage:
+    """One entry of the outage register."""
+
+    id: int
+    contract_id: str
+    starts_at: datetime
+    ends_at: datetime
+    affected_users: int
+    cause: str
+    excluded: bool
+    exclusion_reason: str | None
+    recorded_by: str = ""
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    contract_id: str
+    month: Period
+    users: int
+    users_given: bool
+    result: MonthAvailability | None  # None when ``error`` says why it cannot be computed
+    error: str | None
+    notes: tuple[str, ...]
+
+
+def month_figures(
+    contract: Contract, month: Period, users: int | None, register: Sequence[RecordedOutage]
+) -> MonthFigures | None:
+    """The month's availability of ``contract`` from the register entries that overlap it
+    (others are ignored); None when the terms of that month guarantee no availability."""
+    terms = contract.terms_at_date(month.first_day)
+    guarantee = terms.availability
+    if guarantee is None:
+        return None
+    zone = guarantee.core_time.zone
+    start, end = day_bounds(month.first_day, month.last_day, zone)
+    entries = sorted(
+        (
+            e
+            for e in register
+            if e.contract_id == contract.id and e.starts_at < end and e.ends_at > start
+        ),
+        key=lambda e: (e.starts_at, e.id),
+    )
+    counted = [e for e in entries if not e.excluded]
+    assumed: list[str] = []
+    given = users is not None
+    if users is None:
+        need = guarantee.threshold.min_users
+        users = max([need, *(e.affected_users for e in counted)])
+        assumed.append(
+            f"the service's user count was not given: computed with {users} users "
+            f"(downtime counts from {need} affected users when the service has at least "
+            f"{need}); give the count for a service with fewer users"
+        )
+    outages = [
+        Outage(e.starts_at, e.ends_at, e.affected_users, cause=e.cause.strip() or None)
+        for e in counted
+    ]
+    try:
+        result = month_availability(guarantee, month.year, month.index, users, outages)
+    except ValueError as exc:
+        return MonthFigures(contract.id, month, users, given, None, str(exc), tuple(assumed))
+    notes = [*assumed, *result.notes]
+    for entry in entries:
+        if entry.excluded:
+            notes.append(
+                f"outage {_when(entry.starts_at, zone)} – {_when(entry.ends_at, zone)} "
+                f"({entry.affected_users} users): not counted, excluded in the outage "
+                f"register: {entry.exclusion_reason or 'no reason recorded'}"
+            )
+    notes += [n.text for n in contract.notes if n.about == "availability"]
+    notes += terms.notes_about("availability")
+    return MonthFigures(contract.id, month, users, given, result, None, tuple(notes))
+
+
+def _when(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).isoformat(sep=" ", timespec="minutes")

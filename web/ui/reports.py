@@ -1,0 +1,635 @@
+"""Managers' pages: breach reports (with charts and CSV), penalties and claim letters,
+availability with the outage register, and the contract catalog.
+
+Adapters only. The figures come from the domain every other interface uses:
+``triage.report`` (``build_report``, ``tally``, ``penalty_periods``: the same numbers
+``triage report`` prints), ``triage.availability_register`` over
+``sla.availability.month_availability`` (the same numbers ``triage sla uptime`` prints) and
+the catalog. Times are read and written in Europe/Oslo; "now" is the app's clock.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pygal
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+from pygal.style import Style
+from sqlalchemy.orm import Session
+
+from config.catalog import Catalog
+from sla.contract import Contract
+from sla.instants import parse_instant
+from sla.periods import Period
+from sla.severity import Severity
+from sla.targets import Outcome
+from triage.availability_register import MonthFigures, RecordedOutage, month_figures
+from triage.report import (
+    REPORT_CSV_COLUMNS,
+    PeriodPenalty,
+    TicketFacts,
+    build_report,
+    day_bounds,
+    penalty_periods,
+    report_csv_rows,
+    tally,
+)
+from triage.report_period import (
+    WEEKLY_UP_TO_DAYS,
+    PeriodError,
+    ReportPeriod,
+    billing_period,
+    chart_buckets,
+    claim_lookback_start,
+    count_per_bucket,
+    report_period,
+    response_distribution,
+)
+from triage.store import outages as register
+from triage.store.tickets import report_facts
+from web.app import desk
+from web.auth import role_required
+from web.cli.output import iso, nok, number
+from web.ui import OSLO, bp
+
+PERCENTILES = (90,)
+SUMMARY_COLUMNS = (
+    "vendor",
+    *REPORT_CSV_COLUMNS[:7],
+    "p90_response_business_minutes",
+    *REPORT_CSV_COLUMNS[7:],
+)
+TICKET_COLUMNS = (
+    "id",
+    "contract",
+    "severity",
+    "received",
+    "due",
+    "responded",
+    "business_minutes",
+    "outcome",
+    "subject",
+)
+UNKNOWN_VENDOR = "(avtale ikke i katalogen)"
+MAX_TEXT = 2000
+MAX_USERS = 10_000_000
+_WHOLE = re.compile(r"[0-9]{1,9}")
+CHART_STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    font_family="system-ui, sans-serif",
+    colors=("#20303f", "#b00020", "#1b6e20", "#b36b00", "#5b6abf", "#7a7a7a", "#00838f"),
+)
+
+
+# ------------------------------------------------------------------ shared helpers
+
+
+def _now() -> datetime:
+    return desk().clock()
+
+
+def _today(now: datetime) -> date:
+    return now.astimezone(OSLO).date()
+
+
+def _facts(session: Session, first: date, last: date) -> list[TicketFacts]:
+    return list(report_facts(session, *day_bounds(first, last, OSLO)))
+
+
+def _period(now: datetime) -> ReportPeriod:
+    args = request.args
+    return report_period(
+        _today(now), args.get("month"), args.get("quarter"), args.get("from"), args.get("to")
+    )
+
+
+def _vendor(catalog: Catalog, contract_id: str) -> str:
+    contract = catalog.contracts.get(contract_id)
+    return contract.vendor if contract is not None else UNKNOWN_VENDOR
+
+
+def _minutes(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def _duration(value: timedelta) -> str:
+    """5 d, 2 t 30 min, 15 min."""
+    minutes = int(value.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [
+        f"{days} d" if days else "",
+        f"{hours} t" if hours else "",
+        f"{minutes} min" if minutes else "",
+    ]
+    return " ".join(p for p in parts if p) or "0 min"
+
+
+def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    helpers = {
+        "minutes": _minutes,
+        "rate": _rate,
+        "number": number,
+        "nok": nok,
+        "duration": _duration,
+    }
+    return render_template(template, **helpers, **context), status
+
+
+# ------------------------------------------------------------------ charts
+
+
+def _svg(chart: pygal.Graph) -> Markup:
+    """pygal's SVG, inline: no XML declaration, no scripts (pygal adds its config as a
+    script even with ``js=[]``), no comments. Every text in it is escaped by the
+    serialiser, so only pygal's own markup reaches the page."""
+    root = chart.render_tree()
+    for parent in root.iter():
+        for child in list(parent):
+            if not isinstance(child.tag, str) or child.tag.rsplit("}", 1)[-1] == "script":
+                parent.remove(child)
+    return Markup(ET.tostring(root, encoding="unicode"))
+
+
+def _chart(kind: Callable[..., pygal.Graph], title: str, labels: Sequence[str]) -> pygal.Graph:
+    chart = kind(
+        disable_xml_declaration=True,
+        js=[],
+        title=title,
+        width=900,
+        height=320,
+        style=CHART_STYLE,
+        legend_at_bottom=True,
+        x_label_rotation=30 if len(labels) > 8 else 0,
+        print_values=False,
+        show_y_guides=True,
+        min_scale=1,
+        max_scale=6,
+    )
+    chart.x_labels = list(labels)
+    return chart
+
+
+def _count_axis(chart: pygal.Graph, series: Sequence[Sequence[int]]) -> None:
+    """Whole-number y labels up to the tallest stack: counts are never 0.2 of a ticket."""
+    top = max((sum(column) for column in zip(*series, strict=True)), default=0)
+    step = max(1, math.ceil(top / 8))
+    chart.y_labels = list(range(0, top + step, step))
+
+
+def _breach_chart(period: ReportPeriod, facts: Sequence[TicketFacts], now: datetime) -> Markup:
+    buckets = chart_buckets(period)
+    unit = "uke" if period.days <= WEEKLY_UP_TO_DAYS else "måned"
+    chart = _chart(pygal.StackedBar, f"Brudd per {unit}", [b.label for b in buckets])
+    breached = tally(facts, now)
+    series = []
+    for contract_id in sorted(breached):
+        days = [f.received_at.astimezone(OSLO).date() for f in breached[contract_id].breaches]
+        if days:
+            series.append(count_per_bucket(days, buckets))
+            chart.add(contract_id, series[-1])
+    _count_axis(chart, series)
+    return _svg(chart)
+
+
+def _response_chart(facts: Sequence[TicketFacts], catalog: Catalog) -> Markup:
+    by_vendor: dict[str, list[float]] = {}
+    for f in facts:
+        if f.response_minutes is not None:
+            by_vendor.setdefault(_vendor(catalog, f.contract_id), []).append(f.response_minutes)
+    labels = [label for label, _ in response_distribution([])]
+    chart = _chart(pygal.StackedBar, "Responstid (forretningsminutter)", labels)
+    series = []
+    for vendor in sorted(by_vendor):
+        series.append([count for _, count in response_distribution(by_vendor[vendor])])
+        chart.add(vendor, series[-1])
+    _count_axis(chart, series)
+    return _svg(chart)
+
+
+# ------------------------------------------------------------------ reports
+
+
+@dataclass
+class VendorGroup:
+    vendor: str
+    total: dict[str, Any]
+    contracts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _report(
+    catalog: Catalog, period: ReportPeriod, facts: Sequence[TicketFacts], now: datetime
+) -> tuple[dict[str, Any], list[VendorGroup]]:
+    result = build_report(
+        period.first, period.last, facts, catalog.contracts, now, percentiles=PERCENTILES
+    )
+    totals = tally(facts, now, key=lambda f: _vendor(catalog, f.contract_id))
+    groups: dict[str, VendorGroup] = {}
+    for row in result["contracts"]:
+        vendor = _vendor(catalog, row["contract"])
+        if vendor not in groups:
+            groups[vendor] = VendorGroup(vendor, totals[vendor].figures(PERCENTILES))
+        contract = catalog.contracts.get(row["contract"])
+        groups[vendor].contracts.append(
+            {**row, "service": contract.service if contract is not None else ""}
+        )
+    return result, [groups[v] for v in sorted(groups)]
+
+
+@bp.get("/reports")
+@role_required("manager")
+def reports() -> Any:
+    app, now = desk(), _now()
+    try:
+        period = _period(now)
+    except PeriodError as exc:
+        return _render("reports/reports.html", 400, error=str(exc), args=request.args)
+    with app.sessions() as session:
+        facts = _facts(session, period.first, period.last)
+    _, groups = _report(app.catalog, period, facts, now)
+    breaches = [f for f in facts if f.outcome(now) is Outcome.BREACHED]
+    return _render(
+        "reports/reports.html",
+        period=period,
+        groups=groups,
+        breaches=breaches,
+        breach_chart=_breach_chart(period, facts, now) if breaches else None,
+        response_chart=_response_chart(facts, app.catalog)
+        if any(f.response_minutes is not None for f in facts)
+        else None,
+        args=request.args,
+        query=dict(period.params),
+        now=now,
+    )
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str], name: str) -> Response:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+    response = Response(out.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _csv_period() -> tuple[ReportPeriod, datetime]:
+    now = _now()
+    try:
+        return _period(now), now
+    except PeriodError as exc:
+        abort(400, description=str(exc))
+
+
+@bp.get("/reports/summary.csv")
+@role_required("manager")
+def reports_summary_csv() -> Response:
+    app = desk()
+    period, now = _csv_period()
+    with app.sessions() as session:
+        facts = _facts(session, period.first, period.last)
+    result, _ = _report(app.catalog, period, facts, now)
+    rows = [
+        {"vendor": _vendor(app.catalog, row["contract"]), **row} for row in report_csv_rows(result)
+    ]
+    return _csv(rows, SUMMARY_COLUMNS, f"sammendrag-{period.first}-{period.last}.csv")
+
+
+@bp.get("/reports/tickets.csv")
+@role_required("manager")
+def reports_tickets_csv() -> Response:
+    app = desk()
+    period, now = _csv_period()
+    with app.sessions() as session:
+        facts = _facts(session, period.first, period.last)
+    rows = [
+        {
+            "id": f.ticket_id,
+            "contract": f.contract_id,
+            "severity": f.severity,
+            "received": iso(f.received_at),
+            "due": iso(f.due_at),
+            "responded": iso(f.responded_at),
+            "business_minutes": None
+            if f.response_minutes is None
+            else round(f.response_minutes, 1),
+            "outcome": f.outcome(now).value,
+            "subject": f.subject,
+        }
+        for f in facts
+    ]
+    return _csv(rows, TICKET_COLUMNS, f"saker-{period.first}-{period.last}.csv")
+
+
+# ------------------------------------------------------------------ penalties
+
+
+def _penalty_contracts(catalog: Catalog) -> list[Contract]:
+    return sorted(
+        (c for c in catalog.contracts.values() if any(t.penalty for t in c.terms)),
+        key=lambda c: (c.vendor, c.id),
+    )
+
+
+@bp.get("/penalties")
+@role_required("manager")
+def penalties() -> Any:
+    app, now = desk(), _now()
+    today = _today(now)
+    contracts = _penalty_contracts(app.catalog)
+    limit = max(
+        (t.penalty.claim_limit_months for c in contracts for t in c.terms if t.penalty),
+        default=12,
+    )
+    first = claim_lookback_start(today, limit)
+    wanted = {c.id for c in contracts}
+    with app.sessions() as session:
+        facts = [f for f in _facts(session, first, today) if f.contract_id in wanted]
+    tallies = tally(facts, now)
+    sections = []
+    for contract in contracts:
+        breaches = tallies[contract.id].breaches if contract.id in tallies else []
+        entries = [
+            (entry, (entry.penalty.claim_by - today).days if entry.penalty.claim_by else None)
+            for entry in reversed(penalty_periods(contract, breaches))
+        ]
+        notes = [n.text for n in contract.notes if n.about in ("penalty", "claim")]
+        notes += contract.terms[-1].notes_about("penalty", "claim")
+        sections.append({"contract": contract, "entries": entries, "notes": notes})
+    return _render("reports/penalties.html", sections=sections, first=first, today=today)
+
+
+def _claim(contract: Contract, label: str, now: datetime) -> PeriodPenalty | None:
+    months = {t.fee.billing_months for t in contract.terms if t.penalty and t.fee}
+    for count in sorted(months):
+        try:
+            period = billing_period(label, count)
+        except ValueError:
+            continue
+        with desk().sessions() as session:
+            facts = [
+                f
+                for f in _facts(session, period.first_day, period.last_day)
+                if f.contract_id == contract.id
+            ]
+        counted = tally(facts, now).get(contract.id)
+        for entry in penalty_periods(contract, counted.breaches if counted else []):
+            if entry.period == period:
+                return entry
+    return None
+
+
+@bp.get("/penalties/<contract_id>/<period>/letter")
+@role_required("manager")
+def claim_letter(contract_id: str, period: str) -> Any:
+    app, now = desk(), _now()
+    contract = app.catalog.contracts.get(contract_id)
+    if contract is None:
+        abort(404, description=f"ukjent avtale {contract_id!r}")
+    entry = _claim(contract, period, now)
+    if entry is None:
+        abort(404, description=f"ingen brudd med trekk for {contract_id} i {period}")
+    zone = contract.terms[0].calendar.zone
+    terms = contract.terms_at_date(entry.breaches[0].received_at.astimezone(zone).date())
+    breached = {f.severity for f in entry.breaches}
+    rules = [(s, terms.response[s]) for s in Severity if s.value in breached] or [
+        (s, terms.response[s]) for s in Severity
+    ]
+
+    def about(*topics: str) -> list[str]:
+        return [n.text for n in contract.notes if n.about in topics] + terms.notes_about(*topics)
+
+    return _render(
+        "reports/letter.html",
+        contract=contract,
+        entry=entry,
+        penalty=entry.penalty,
+        rules=rules,
+        notes=about("response", "penalty", "general"),
+        claim_notes=about("claim"),
+        today=_today(now),
+        now=now,
+        days_left=(entry.penalty.claim_by - _today(now)).days if entry.penalty.claim_by else None,
+    )
+
+
+# ------------------------------------------------------------------ availability
+
+
+def _availability_contracts(catalog: Catalog) -> list[Contract]:
+    return sorted(
+        (c for c in catalog.contracts.values() if any(t.availability for t in c.terms)),
+        key=lambda c: (c.vendor, c.id),
+    )
+
+
+def _users(contracts: Sequence[Contract], errors: list[str]) -> dict[str, int | None]:
+    """``?users-<contract>=N``: the service's user count; a bad value is reported and
+    treated as not given."""
+    users: dict[str, int | None] = {}
+    for contract in contracts:
+        text = request.args.get(f"users-{contract.id}", "").strip()
+        users[contract.id] = None
+        if not text:
+            continue
+        if _WHOLE.fullmatch(text) and 1 <= int(text) <= MAX_USERS:
+            users[contract.id] = int(text)
+        else:
+            errors.append(
+                f"Antall brukere for {contract.id}: {text!r} er ikke et positivt heltall."
+            )
+    return users
+
+
+def _availability_page(
+    errors: Sequence[str] = (), form: Mapping[str, str] | None = None, status: int = 200
+) -> Any:
+    app, now = desk(), _now()
+    problems = list(errors)
+    contracts = _availability_contracts(app.catalog)
+    try:
+        period = _period(now)
+    except PeriodError as exc:
+        problems.append(str(exc))
+        period = report_period(_today(now))
+        status = 400
+    users = _users(contracts, problems)
+    if len(problems) > len(errors):
+        status = 400
+    start, end = day_bounds(period.first, period.last, OSLO)
+    with app.sessions() as session:
+        entries = register.outages_between(session, start, end)
+    months: list[tuple[Contract, list[MonthFigures]]] = []
+    for contract in contracts:
+        figures = []
+        for month in period.months():
+            try:
+                found = month_figures(contract, month, users[contract.id], entries)
+            except ValueError as exc:  # no terms in force that month
+                problems.append(f"{contract.id} {month.label}: {exc}")
+                continue
+            if found is not None:
+                figures.append(found)
+        months.append((contract, figures))
+    return _render(
+        "reports/availability.html",
+        status,
+        period=period,
+        months=months,
+        entries=entries,
+        contracts=contracts,
+        users=users,
+        errors=problems,
+        form=form or {},
+        args=request.args,
+        extra_fields=[
+            (f"users-{c.id}", f"Brukere {c.short_name}", request.args.get(f"users-{c.id}", ""))
+            for c in contracts
+        ],
+        query=dict(period.params),
+        causes=sorted(
+            {
+                cause
+                for c in contracts
+                for t in c.terms
+                if t.availability
+                for cause in (*t.availability.excluded_causes, t.availability.planned_cause)
+            }
+        ),
+    )
+
+
+@bp.get("/availability")
+@role_required("manager")
+def availability() -> Any:
+    return _availability_page()
+
+
+@dataclass(frozen=True)
+class _OutageForm:
+    contract_id: str
+    starts_at: datetime
+    ends_at: datetime
+    affected_users: int
+    cause: str
+    excluded: bool
+    reason: str | None
+
+
+def _outage_form(
+    form: Mapping[str, str], contracts: Mapping[str, Contract]
+) -> _OutageForm | list[str]:
+    """The outage form, or the problems with it (Norwegian, one per field)."""
+    errors: list[str] = []
+    contract_id = form.get("contract", "").strip()
+    if contract_id not in contracts:
+        errors.append("Avtale: velg en avtale med tilgjengelighetsgaranti.")
+    times: dict[str, datetime] = {}
+    for key, label in (("start", "Start"), ("end", "Slutt")):
+        text = form.get(key, "").strip()
+        if not text:
+            errors.append(f"{label}: mangler.")
+            continue
+        try:
+            times[key] = parse_instant(text, OSLO)
+        except ValueError as exc:
+            errors.append(f"{label}: {exc}")
+    if len(times) == 2 and times["end"] <= times["start"]:
+        errors.append("Slutt: må være etter start.")
+    affected_text = form.get("affected_users", "").strip()
+    affected = int(affected_text) if _WHOLE.fullmatch(affected_text) else -1
+    if not 1 <= affected <= MAX_USERS:
+        errors.append("Berørte brukere: et helt tall fra 1.")
+    cause = form.get("cause", "").strip()
+    if len(cause) > MAX_TEXT:
+        errors.append(f"Årsak: høyst {MAX_TEXT} tegn.")
+    excluded = form.get("excluded") in ("on", "1", "true", "yes")
+    reason = form.get("exclusion_reason", "").strip() or None
+    if excluded and reason is None:
+        errors.append("Begrunnelse: påkrevd når avbruddet unntas.")
+    if reason is not None and len(reason) > MAX_TEXT:
+        errors.append(f"Begrunnelse: høyst {MAX_TEXT} tegn.")
+    if errors:
+        return errors
+    return _OutageForm(contract_id, times["start"], times["end"], affected, cause, excluded, reason)
+
+
+def _month_of(instant: datetime) -> str:
+    return Period.containing(instant.astimezone(OSLO).date(), 1).label
+
+
+@bp.post("/availability/outages")
+@role_required("manager")
+def record_outage() -> Any:
+    app = desk()
+    contracts = {c.id: c for c in _availability_contracts(app.catalog)}
+    parsed = _outage_form(request.form, contracts)
+    if isinstance(parsed, list):
+        return _availability_page(parsed, request.form.to_dict(), 400)
+    with app.sessions() as session:
+        register.add_outage(
+            session,
+            contract_id=parsed.contract_id,
+            starts_at=parsed.starts_at,
+            ends_at=parsed.ends_at,
+            affected_users=parsed.affected_users,
+            cause=parsed.cause,
+            excluded=parsed.excluded,
+            exclusion_reason=parsed.reason,
+            recorded_by=current_user.username,
+            now=_now(),
+        )
+        session.commit()
+    flash("Avbruddet er registrert.", "ok")
+    return redirect(url_for("ui.availability", month=_month_of(parsed.starts_at)))
+
+
+@bp.post("/availability/outages/<int:outage_id>/delete")
+@role_required("manager")
+def delete_outage(outage_id: int) -> Any:
+    with desk().sessions() as session:
+        removed: RecordedOutage | None = register.delete_outage(session, outage_id)
+        if removed is None:
+            abort(404, description=f"avbrudd {outage_id} finnes ikke")
+        session.commit()
+    flash(f"Avbrudd {outage_id} er slettet.", "ok")
+    return redirect(url_for("ui.availability", month=_month_of(removed.starts_at)))
+
+
+# ------------------------------------------------------------------ catalog
+
+
+@bp.get("/catalog")
+@role_required("manager")
+def catalog() -> Any:
+    app = desk()
+    contracts = sorted(app.catalog.contracts.values(), key=lambda c: (c.vendor, c.id))
+    return _render(
+        "reports/catalog.html", contracts=contracts, origin=app.catalog.origin, severities=Severity
+    )
