@@ -189,6 +189,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
+        if request.blueprint in ("ui", "auth"):  # people in a browser get a page
+            return _html_error(exc)
         response = exc.get_response()  # keeps Allow, Retry-After, WWW-Authenticate
         code, message, fields = _code(exc), exc.description or "", {}
         data = getattr(exc, "data", None)  # webargs (the REST API's arguments) puts it here
@@ -203,6 +205,26 @@ def _register_errors(app: Flask) -> None:
         response.set_data(json.dumps(body))
         response.mimetype = "application/json"
         return cast(Response, response)
+
+
+_HTML_MESSAGES = {
+    400: "Forespørselen kunne ikke brukes (utløpt skjema? Last siden på nytt og prøv igjen).",
+    403: "Du har ikke tilgang til denne siden.",
+    404: "Fant ikke siden.",
+    405: "Metoden er ikke tillatt her.",
+}
+
+
+def _html_error(exc: HTTPException) -> Response:
+    from flask import render_template  # noqa: PLC0415 - only the web desk renders pages
+
+    status = exc.code or 500
+    message = _HTML_MESSAGES.get(status, exc.description or "Noe gikk galt.")
+    return Response(
+        render_template("error.html", status=status, message=message),
+        status=status,
+        mimetype="text/html",
+    )
 
 
 def _argument_errors(messages: Mapping[str, Any]) -> dict[str, list[str]]:

@@ -22,7 +22,7 @@ bp = Blueprint(
     static_url_path="/static",
 )
 OSLO = ZoneInfo("Europe/Oslo")
-VIEW_MODULES = ("queue", "ticket", "reports", "admin")
+VIEW_MODULES = ("queue", "ticket", "reports", "oncall", "admin")
 
 
 def local(instant: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
@@ -32,11 +32,7 @@ def local(instant: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
 
 def register_ui(app: Flask) -> None:
     for name in VIEW_MODULES:
-        try:
-            importlib.import_module(f"web.ui.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"web.ui.{name}":
-                raise
+        importlib.import_module(f"web.ui.{name}")
     app.jinja_env.filters["local"] = local
     app.register_blueprint(bp)
 

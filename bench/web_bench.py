@@ -1,0 +1,888 @@
+"""Web desk at scale: queue page and report page server time over a large PostgreSQL.
+
+Issue "web desk": with 1,000,000 tickets (50,000 open) the agents' queue must answer with
+p95 <= 150 ms and the managers' quarter report with p95 <= 1 s. This bench
+
+1. creates a scratch database ``web_bench_<hex>`` on the local PostgreSQL, migrates it and
+   loads the tickets with COPY (secondary indexes are dropped for the load and recreated
+   from their own ``pg_indexes`` definitions, so the schema is the migrated one), then
+   ``VACUUM (ANALYZE)`` (the steady state autovacuum reaches; also keeps autovacuum from
+   starting in the middle of the measurements);
+2. measures in-process, with the Flask test client logged in (a real session, HTTPS
+   cookies): the queue (default filters and variants), its rows fragment, the report page
+   for the last full quarter and the current one, and the report's core
+   (``report_facts`` + ``build_report``) called directly. Each variant gets warm-up
+   requests, then up to ``--requests`` timed ones; p50/p95/max are printed. The baseline is
+   measured in the same process, before and after: ``GET /healthz`` on the same client and
+   a ``SELECT 1`` round trip (on a held connection, and through a session checkout);
+3. records every SQL statement per request (``before/after_cursor_execute``); for a variant
+   over its goal it prints ``EXPLAIN (ANALYZE, BUFFERS)`` of its slowest statement and a
+   short cProfile of one request (where the Python time goes);
+4. drops the scratch database at the end unless ``--keep``.
+
+    python bench/web_bench.py [--tickets 1000000] [--open 50000] [--keep]
+
+The data (seeded, reproducible): received over 3 years before now with growing volume,
+weekday office hours mostly; the catalog's contracts with weights; 12 % critical; e-mail,
+chat, phone; ~5 % with an assignee. Answered tickets are resolved, with due_at / responded_at
+/ response_seconds consistent with each contract's kind of target (business minutes,
+immediately, next working day, none): ~6 % breached. Open tickets (open or paused,
+unanswered) have due_at spread from 2 days overdue to 5 days ahead, NULL when unrouted or the
+contract has no target; each has a ``received`` event, a paused one a ``paused`` event, and
+those with a deadline 3 escalation points (fired / acknowledged / pending / cancelled by the
+clock). The SLA columns are plausible, not computed by the real calculator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import math
+import os
+import pstats
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import psycopg
+from sqlalchemy import create_engine, event, text
+
+from config.catalog import Catalog, load_catalog
+from config.settings import Settings
+from sla.periods import Period
+from sla.severity import Severity
+from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately, NoTarget
+from tests.web.ui_support import logged_in
+from triage.report import build_report, day_bounds
+from triage.store import db
+from triage.store.tickets import report_facts
+from web.app import create_app
+
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+OSLO = ZoneInfo("Europe/Oslo")
+HTTPS = "https://localhost"
+QUEUE_GOAL_MS = 150.0
+REPORT_GOAL_MS = 1000.0
+SEARCH_WORD = "skriver"
+
+# ------------------------------------------------------------------ the data
+
+CONTRACT_WEIGHTS = {
+    "nettsoft-ms365-bruker": 20,
+    "nettsoft-teams": 10,
+    "pindena": 10,
+    "nettsoft-ms365-bedrift": 8,
+    "nettsoft-mbn": 8,
+    "nettsoft-network": 7,
+    "nettsoft-server": 6,
+    "sensio-velferd": 6,
+    "mobile-worker": 6,
+    "nettsoft-unifon-bn": 5,
+    "nettsoft-vps-access": 4,
+    "nettsoft-vps-terminal": 4,
+    "nettsoft-calendar-push": 3,
+    "nettsoft-tmpc": 3,
+}
+CHANNEL_WEIGHTS = {"email": 55, "chat": 25, "phone": 20}
+CRITICAL_SHARE = 0.12
+ASSIGNEE_SHARE = 0.05
+BREACH_SHARE = 0.06
+PAUSED_SHARE = 0.15
+UNROUTED_OPEN_SHARE = 0.04
+UNROUTED_ANSWERED_SHARE = 0.01
+SEARCH_SHARE = 0.03  # tickets mentioning SEARCH_WORD
+AGENTS = [f"agent{n:02d}" for n in range(1, 21)]
+FIRST_NAMES = ("Kari", "Ola", "Ingrid", "Per", "Sigrid", "Lars", "Nora", "Jonas", "Hilde", "Erik")
+LAST_NAMES = ("Hansen", "Johansen", "Olsen", "Larsen", "Berg", "Dahl", "Lie", "Moe", "Bakke")
+SUBJECTS = (
+    "Outlook er treg på {who}",
+    "Får ikke logget på Teams",
+    "Sentralbordet svarer ikke",
+    "Mobilsvar virker ikke for {who}",
+    "Ingen på kontoret får logget på nettverket",
+    "Påmelding i Pindena feiler for aktivitet {n}",
+    "VPN kobler ned hvert {n}. minutt",
+    "Terminalserveren henger",
+    "Kalender synkroniserer ikke til mobil",
+    "Ny bruker trenger lisens",
+    "Passord må tilbakestilles for {who}",
+    "Delt postkasse mangler for avdeling {n}",
+    "Alarm fra velferdsteknologi uten varsel",
+    "Mobile Worker-appen krasjer ved innlogging",
+    "Server {n} svarer ikke på ping",
+    "Viderekobling fungerer ikke",
+)
+SEARCH_SUBJECTS = (
+    "Skriveren på {n}. etasje tar ikke utskrifter",
+    "Skriver i resepsjonen er frakoblet",
+)
+SENTENCES = (
+    "Det startet i morges rundt klokka åtte.",
+    "Vi har prøvd å starte maskinen på nytt uten at det hjalp.",
+    "Feilen gjelder flere brukere i samme avdeling.",
+    "Det kommer en feilmelding om at tjenesten ikke er tilgjengelig.",
+    "Kan dere se på dette så snart som mulig?",
+    "Vi trenger dette løst før møtet i ettermiddag.",
+    "Se vedlagt skjermbilde av feilmeldingen.",
+    "Saken haster fordi kundene ikke kommer gjennom.",
+    "Det fungerte fint i går.",
+    "Jeg kan nås på mobil hele dagen.",
+    "Andre tjenester ser ut til å virke som normalt.",
+    "Dette har skjedd et par ganger tidligere denne måneden.",
+)
+
+
+@dataclass(frozen=True)
+class TargetKind:
+    kind: str  # "minutes" | "immediate" | "next-day" | "none"
+    seconds: float  # the business time of the target (minutes), the grace (immediate)
+
+
+def target_kinds(catalog: Catalog) -> dict[tuple[str, str], TargetKind]:
+    """(contract, severity) -> what kind of response target the current terms set."""
+    kinds: dict[tuple[str, str], TargetKind] = {}
+    for contract_id, contract in catalog.contracts.items():
+        terms = contract.terms[-1]
+        for severity in Severity:
+            target = terms.response[severity].target
+            if isinstance(target, BusinessDuration):
+                found = TargetKind("minutes", target.amount.total_seconds())
+            elif isinstance(target, Immediately):
+                found = TargetKind("immediate", target.grace.total_seconds())
+            elif isinstance(target, EndOfNextWorkingDay):
+                found = TargetKind("next-day", 8 * 3600.0)
+            elif isinstance(target, NoTarget):
+                found = TargetKind("none", 0.0)
+            else:  # a kind this bench does not know: treat it as four business hours
+                found = TargetKind("minutes", 4 * 3600.0)
+            kinds[(contract_id, severity.value)] = found
+    return kinds
+
+
+def _copy_text(value: Any) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+    return str(value)
+
+
+def _line(values: tuple[Any, ...]) -> str:
+    return "\t".join(_copy_text(v) for v in values) + "\n"
+
+
+TICKET_COLUMNS = (
+    "id, external_id, channel, subject, body, requester_name, requester_email, "
+    "requester_phone, contract_id, severity, severity_reasons, status, assignee, received_at, "
+    "terms_valid_from, clock_starts_at, due_at, responded_at, response_seconds, resolved_at, "
+    "created_at, updated_at"
+)
+EVENT_COLUMNS = "id, ticket_id, kind, at, actor, data"
+POINT_COLUMNS = "id, ticket_id, point, level, fire_at, status, fired_at, updated_at"
+TERMS_FROM = date(2000, 1, 1)
+
+
+class Generator:
+    """Seeded rows for tickets, their events and escalation points."""
+
+    def __init__(self, catalog: Catalog, now: datetime, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.now = now
+        self.kinds = target_kinds(catalog)
+        known = [c for c in CONTRACT_WEIGHTS if c in catalog.contracts]
+        extra = [c for c in catalog.contracts if c not in CONTRACT_WEIGHTS]
+        self.contracts = known + extra
+        self.contract_weights = [CONTRACT_WEIGHTS.get(c, 3) for c in self.contracts]
+        self.channels = list(CHANNEL_WEIGHTS)
+        self.channel_weights = list(CHANNEL_WEIGHTS.values())
+        self.event_id = 0
+        self.point_id = 0
+        self.breach_share = {c: BREACH_SHARE * self.rng.uniform(0.5, 1.6) for c in self.contracts}
+
+    # -- pieces
+
+    def _text(self, n: int) -> tuple[str, str]:
+        rng = self.rng
+        who = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        search = rng.random() < SEARCH_SHARE
+        pattern = rng.choice(SEARCH_SUBJECTS if search else SUBJECTS)
+        subject = pattern.format(who=who, n=rng.randint(1, 9))
+        sentences = rng.sample(SENTENCES, rng.randint(2, 6))
+        if search and rng.random() < 0.5:
+            sentences.append("Skriveren viser feilkode 0x3F.")
+        body = f"Hei,\n{subject}. " + " ".join(sentences) + f"\nHilsen {who} (sak {n})"
+        return subject, body
+
+    def _requester(self, channel: str) -> tuple[str, str | None, str | None]:
+        rng = self.rng
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        name = f"{first} {last}"
+        email = f"{first.lower()}.{last.lower()}{rng.randint(1, 400)}@kunde.example"
+        phone = f"+479{rng.randint(1000000, 9999999)}" if channel == "phone" else None
+        return name, email if channel != "phone" else None, phone
+
+    def _received_past(self, span_days: float) -> datetime:
+        """A receipt instant in the last ``span_days`` (volume growing linearly with time),
+        mostly on weekday office hours in Oslo."""
+        rng = self.rng
+        while True:
+            ago = span_days * (1 - math.sqrt(rng.random()))  # denser towards now
+            day = (self.now - timedelta(days=ago)).astimezone(OSLO)
+            if day.weekday() >= 5 and rng.random() < 0.8:
+                continue
+            if rng.random() < 0.85:
+                seconds = rng.uniform(7.5 * 3600, 16.5 * 3600)
+            else:
+                seconds = rng.uniform(0, 24 * 3600)
+            midnight = day.replace(hour=0, minute=0, second=0, microsecond=0)
+            at = (midnight + timedelta(seconds=seconds)).astimezone(UTC)
+            if at < self.now:
+                return at
+
+    def _wall(self, kind: TargetKind, business_seconds: float) -> float:
+        """Wall-clock seconds that ``business_seconds`` of the target take (overnights)."""
+        rng = self.rng
+        if kind.kind == "immediate":
+            return business_seconds
+        if kind.kind == "next-day":
+            return rng.uniform(20 * 3600, 40 * 3600) * business_seconds / kind.seconds
+        if rng.random() < 0.65:
+            return business_seconds
+        gap = 63 * 3600 if rng.random() < 0.2 else 15 * 3600  # a weekend, a night
+        return business_seconds + gap
+
+    # -- rows
+
+    def answered(self, ticket_id: int, span_days: float) -> tuple[Any, ...]:
+        """A resolved ticket; drawn again until its response lies before now."""
+        while True:
+            row = self._answered(ticket_id, span_days)
+            if row[17] < self.now:  # responded_at
+                return row
+
+    def _answered(self, ticket_id: int, span_days: float) -> tuple[Any, ...]:
+        rng = self.rng
+        channel = rng.choices(self.channels, self.channel_weights)[0]
+        unrouted = rng.random() < UNROUTED_ANSWERED_SHARE
+        contract = None if unrouted else rng.choices(self.contracts, self.contract_weights)[0]
+        severity = "critical" if rng.random() < CRITICAL_SHARE else "non-critical"
+        received = self._received_past(span_days)
+        kind = self.kinds.get((contract or "", severity), TargetKind("none", 0.0))
+        due = None
+        if kind.kind == "none":
+            business = rng.uniform(300, 8 * 3600) * rng.random()
+            responded = received + timedelta(seconds=self._wall(TargetKind("minutes", 0), business))
+        else:
+            breached = rng.random() < self.breach_share[contract or ""]
+            ratio = rng.uniform(1.05, 3.0) if breached else rng.betavariate(1.4, 3.0)
+            target_wall = self._wall(kind, kind.seconds)
+            due = received + timedelta(seconds=target_wall)
+            business = kind.seconds * ratio
+            responded = received + timedelta(seconds=max(30.0, target_wall * ratio))
+            if breached and responded <= due:
+                responded = due + timedelta(minutes=rng.uniform(1, 120))
+        resolved = responded + timedelta(hours=rng.lognormvariate(1.5, 1.2))
+        resolved = min(resolved, self.now)
+        subject, body = self._text(ticket_id)
+        name, email, phone = self._requester(channel)
+        assignee = rng.choice(AGENTS) if rng.random() < ASSIGNEE_SHARE else None
+        reasons = '["keyword"]' if severity == "critical" else "[]"
+        return (
+            ticket_id, None, channel, subject, body, name, email, phone, contract, severity,
+            reasons, "resolved", assignee, received, TERMS_FROM if contract else None,
+            received if contract else None, due, responded, business if contract else None,
+            resolved, received, resolved,
+        )  # fmt: skip
+
+    def open(self, ticket_id: int) -> tuple[tuple[Any, ...], list[str], list[str]]:
+        """(ticket row, event lines, escalation point lines)."""
+        rng, now = self.rng, self.now
+        channel = rng.choices(self.channels, self.channel_weights)[0]
+        unrouted = rng.random() < UNROUTED_OPEN_SHARE
+        contract = None if unrouted else rng.choices(self.contracts, self.contract_weights)[0]
+        severity = "critical" if rng.random() < CRITICAL_SHARE else "non-critical"
+        kind = self.kinds.get((contract or "", severity), TargetKind("none", 0.0))
+        paused = rng.random() < PAUSED_SHARE
+        status = "paused" if paused else "open"
+        due = None
+        if kind.kind == "none":
+            received = now - timedelta(seconds=rng.uniform(60, 5 * 86400))
+        else:
+            due = now + timedelta(seconds=rng.uniform(-2 * 86400, 5 * 86400))
+            target_wall = self._wall(kind, kind.seconds)
+            received = min(
+                due - timedelta(seconds=target_wall), now - timedelta(seconds=rng.uniform(60, 7200))
+            )
+        subject, body = self._text(ticket_id)
+        name, email, phone = self._requester(channel)
+        assignee = rng.choice(AGENTS) if rng.random() < ASSIGNEE_SHARE * 2 else None
+        reasons = '["keyword"]' if severity == "critical" else "[]"
+        events = []
+        self.event_id += 1
+        received_data = json.dumps({"channel": channel, "text": body[:200]}, ensure_ascii=False)
+        events.append(
+            _line((self.event_id, ticket_id, "received", received, channel, received_data))
+        )
+        updated = received
+        if paused:
+            latest = min(now, due) if due is not None and rng.random() < 0.8 else now
+            pause_at = received + (latest - received) * rng.random()
+            self.event_id += 1
+            events.append(
+                _line(
+                    (
+                        self.event_id,
+                        ticket_id,
+                        "paused",
+                        pause_at,
+                        rng.choice(AGENTS),
+                        '{"reason": "venter på kunde"}',
+                    )
+                )
+            )
+            updated = pause_at
+        points = []
+        if due is not None:
+            first = "received" if kind.kind == "immediate" else "half-budget"
+            first_at = received if kind.kind == "immediate" else received + (due - received) / 2
+            for name_, level, at in (
+                (first, 1, first_at),
+                ("due", 1, due),
+                ("overdue", 2, due + timedelta(minutes=30)),
+            ):
+                fired_at = None
+                if paused:
+                    point_status = "cancelled"
+                elif at <= now:
+                    point_status = "acknowledged" if rng.random() < 0.4 else "fired"
+                    fired_at = at + timedelta(seconds=rng.uniform(1, 40))
+                else:
+                    point_status = "pending"
+                self.point_id += 1
+                points.append(
+                    _line(
+                        (
+                            self.point_id,
+                            ticket_id,
+                            name_,
+                            level,
+                            at,
+                            point_status,
+                            fired_at,
+                            fired_at or received,
+                        )
+                    )
+                )
+        row = (
+            ticket_id, None, channel, subject, body, name, email, phone, contract, severity,
+            reasons, status, assignee, received, TERMS_FROM if contract else None,
+            received if contract else None, due, None, None, None, received, updated,
+        )  # fmt: skip
+        return row, events, points
+
+
+# ------------------------------------------------------------------ loading
+
+
+def _conninfo(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _secondary_indexes(conn: psycopg.Connection, tables: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX ...) of the tables' indexes that no constraint owns."""
+    return conn.execute(
+        """
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+        ORDER BY i.indexname
+        """,
+        (list(tables),),
+    ).fetchall()
+
+
+def load(
+    url: str, catalog: Catalog, tickets: int, open_count: int, now: datetime, seed: int
+) -> None:
+    gen = Generator(catalog, now, seed)
+    answered = tickets - open_count
+    span_days = 3 * 365.0
+    tables = ("tickets", "ticket_events", "escalation_points")
+    started = time.perf_counter()
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        indexes = _secondary_indexes(conn, tables)
+        for name, _ in indexes:
+            conn.execute(f'DROP INDEX "{name}"')
+        events: list[str] = []
+        points: list[str] = []
+        with conn.cursor() as cur:
+            with cur.copy(f"COPY tickets ({TICKET_COLUMNS}) FROM STDIN") as copy:
+                chunk: list[str] = []
+                # answered tickets get the low ids (they came first), open ones the high ids
+                for ticket_id in range(1, answered + 1):
+                    chunk.append(_line(gen.answered(ticket_id, span_days)))
+                    if len(chunk) >= 20_000:
+                        copy.write("".join(chunk))
+                        chunk.clear()
+                for ticket_id in range(answered + 1, tickets + 1):
+                    row, row_events, row_points = gen.open(ticket_id)
+                    chunk.append(_line(row))
+                    events.extend(row_events)
+                    points.extend(row_points)
+                    if len(chunk) >= 20_000:
+                        copy.write("".join(chunk))
+                        chunk.clear()
+                copy.write("".join(chunk))
+            copied = time.perf_counter()
+            with cur.copy(f"COPY ticket_events ({EVENT_COLUMNS}) FROM STDIN") as copy:
+                copy.write("".join(events))
+            with cur.copy(f"COPY escalation_points ({POINT_COLUMNS}) FROM STDIN") as copy:
+                copy.write("".join(points))
+        for table in tables:
+            conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
+        rows_done = time.perf_counter()
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            conn.execute(definition)
+        indexed = time.perf_counter()
+        conn.execute("VACUUM (ANALYZE) tickets, ticket_events, escalation_points")
+        vacuumed = time.perf_counter()
+        sizes = conn.execute(
+            "SELECT relname, pg_size_pretty(pg_total_relation_size(oid)), reltuples::bigint "
+            "FROM pg_class WHERE relname = ANY(%s) ORDER BY relname",
+            (list(tables),),
+        ).fetchall()
+    print(
+        f"loaded {tickets:,} tickets ({open_count:,} open), {len(events):,} events, "
+        f"{len(points):,} escalation points in {vacuumed - started:.1f} s: "
+        f"generate+COPY tickets {copied - started:.1f} s, events/points "
+        f"{rows_done - copied:.1f} s, {len(indexes)} indexes rebuilt {indexed - rows_done:.1f} s, "
+        f"VACUUM ANALYZE {vacuumed - indexed:.1f} s"
+    )
+    print("indexes rebuilt: " + ", ".join(name for name, _ in indexes))
+    print("sizes: " + ", ".join(f"{n} {s} (~{t:,} rows)" for n, s, t in sizes))
+
+
+# ------------------------------------------------------------------ measuring
+
+
+@dataclass
+class Statement:
+    sql: str
+    params: Any
+    seconds: float
+
+
+@dataclass
+class SqlLog:
+    """Statements of the current request, from the engine's cursor events."""
+
+    active: bool = False
+    current: list[Statement] = field(default_factory=list)
+    _started: dict[int, float] = field(default_factory=dict)
+
+    def attach(self, engine: Any) -> None:
+        @event.listens_for(engine, "before_cursor_execute")
+        def _before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            conn.info["bench_t0"] = time.perf_counter()
+
+        @event.listens_for(engine, "after_cursor_execute")
+        def _after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            if self.active:
+                took = time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
+                self.current.append(Statement(statement, parameters, took))
+
+
+@dataclass
+class Result:
+    name: str
+    goal_ms: float | None
+    samples: list[float] = field(default_factory=list)  # seconds
+    sql: list[list[Statement]] = field(default_factory=list)
+    status: set[int] = field(default_factory=set)
+    size: int = 0
+    note: str = ""
+
+    def pct(self, p: float) -> float:
+        return percentile(self.samples, p) * 1000
+
+    @property
+    def over(self) -> bool:
+        return self.goal_ms is not None and bool(self.samples) and self.pct(95) > self.goal_ms
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * p / 100
+    low = math.floor(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def measure(
+    name: str,
+    step: Callable[[], tuple[int, int]],
+    log: SqlLog,
+    *,
+    goal_ms: float | None,
+    requests: int,
+    warmup: int,
+    budget_s: float,
+    min_requests: int = 5,
+) -> Result:
+    """Warm up, then time ``step`` up to ``requests`` times or until ``budget_s`` is spent
+    (never fewer than ``min_requests``)."""
+    result = Result(name, goal_ms)
+    for _ in range(warmup):
+        status, _ = step()
+        result.status.add(status)
+    started = time.perf_counter()
+    while len(result.samples) < requests:
+        if len(result.samples) >= min_requests and time.perf_counter() - started > budget_s:
+            result.note = f"time budget {budget_s:.0f} s reached"
+            break
+        log.current = []
+        log.active = True
+        t0 = time.perf_counter()
+        status, size = step()
+        took = time.perf_counter() - t0
+        log.active = False
+        result.samples.append(took)
+        result.sql.append(log.current)
+        result.status.add(status)
+        result.size = size
+    return result
+
+
+def describe(result: Result) -> str:
+    s = result.samples
+    sql_totals = [sum(st.seconds for st in req) * 1000 for req in result.sql]
+    counts = [len(req) for req in result.sql]
+    goal = ""
+    if result.goal_ms is not None:
+        verdict = "OVER" if result.over else "ok"
+        goal = f" goal p95<={result.goal_ms:.0f} ms: {verdict}"
+    sql = ""
+    if result.sql and any(counts):
+        sql = (
+            f" | SQL p50 {statistics.median(sql_totals):7.1f} ms "
+            f"in {int(statistics.median(counts))} stmts"
+        )
+    status = ",".join(str(c) for c in sorted(result.status))
+    note = f" [{result.note}]" if result.note else ""
+    return (
+        f"{result.name:<38} n={len(s):>3} p50 {result.pct(50):8.1f}  p95 {result.pct(95):8.1f}  "
+        f"max {max(s) * 1000:8.1f} ms | HTTP {status} {result.size / 1024:6.0f} KiB{sql}"
+        f"{goal}{note}"
+    )
+
+
+def slowest(result: Result) -> Statement | None:
+    found = [st for req in result.sql for st in req]
+    return max(found, key=lambda st: st.seconds) if found else None
+
+
+def explain(url: str, statement: Statement) -> str:
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        rows = conn.execute(
+            "EXPLAIN (ANALYZE, BUFFERS) " + statement.sql, statement.params or None
+        ).fetchall()
+    return "\n".join(r[0] for r in rows)
+
+
+def profile(step: Callable[[], Any], top: int = 14) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    step()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    lines = out.getvalue().splitlines()
+    start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+    head = next((line for line in lines if "function calls" in line), "").strip()
+    return "\n".join([head, *lines[start:]]).rstrip()
+
+
+def _quarter_label(day: date) -> str:
+    return Period.containing(day, 3).label
+
+
+def run(args: argparse.Namespace) -> None:
+    run_started = time.perf_counter()
+    deadline = run_started + args.budget
+    name = f"web_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        settings_rows = conn.execute(
+            text(
+                "SELECT name, setting, unit FROM pg_settings WHERE name IN "
+                "('shared_buffers', 'work_mem', 'effective_cache_size', 'random_page_cost', "
+                "'max_parallel_workers_per_gather', 'jit')"
+            )
+        ).all()
+        version = conn.execute(text("SHOW server_version")).scalar()
+    url = args.admin_url.rsplit("/", 1)[0] + f"/{name}"
+    print(f"scratch database {name}; PostgreSQL {version}; CPUs {os.cpu_count()}; "
+          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print("settings: " + ", ".join(f"{n}={s}{u or ''}" for n, s, u in settings_rows))
+    try:
+        db.upgrade(url)
+        catalog = load_catalog(None)
+        now = datetime.now(UTC)
+        load(url, catalog, args.tickets, args.open, now, args.seed)
+        measure_all(url, catalog, args, deadline)
+    finally:
+        db.engine_for(url).dispose()
+        if args.keep:
+            print(f"kept: {url}")
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            print(f"dropped {name}")
+        admin.dispose()
+        print(f"total run time {time.perf_counter() - run_started:.0f} s")
+
+
+def baseline(client: Any, url: str, log: SqlLog, requests: int, label: str) -> list[Result]:
+    engine = db.engine_for(url)
+    sessions = db.session_factory(url)
+
+    def health() -> tuple[int, int]:
+        response = client.get("/healthz", base_url=HTTPS)
+        return response.status_code, len(response.data)
+
+    with engine.connect() as held:
+
+        def select_one() -> tuple[int, int]:
+            held.exec_driver_sql("SELECT 1").scalar()
+            return 200, 0
+
+        held_result = measure(
+            f"baseline {label}: SELECT 1 (held conn)", select_one, log,
+            goal_ms=None, requests=max(requests, 100), warmup=5, budget_s=10,
+        )  # fmt: skip
+
+    def session_select() -> tuple[int, int]:
+        with sessions() as session:
+            session.execute(text("SELECT 1")).scalar()
+        return 200, 0
+
+    return [
+        measure(
+            f"baseline {label}: GET /healthz", health, log,
+            goal_ms=None, requests=max(requests, 100), warmup=5, budget_s=10,
+        ),
+        held_result,
+        measure(
+            f"baseline {label}: session + SELECT 1", session_select, log,
+            goal_ms=None, requests=max(requests, 100), warmup=5, budget_s=10,
+        ),
+    ]  # fmt: skip
+
+
+def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: float) -> None:
+    tmp = tempfile.mkdtemp(prefix="web_bench_")
+    settings = Settings.from_env(
+        {"DATABASE_URL": url, "TRIAGE_DATA_DIR": tmp, "SECRET_KEY": "web-bench-secret-key"}
+    )
+    app = create_app(settings, catalog=catalog)
+    log = SqlLog()
+    log.attach(db.engine_for(url))
+    agent = logged_in(app, "agent")
+    manager = logged_in(app, "manager")
+    today = datetime.now(UTC).astimezone(OSLO).date()
+    current_q = _quarter_label(today)
+    previous_q = _quarter_label(Period.containing(today, 3).first_day - timedelta(days=1))
+    with psycopg.connect(_conninfo(url)) as conn:
+        busiest = conn.execute(
+            "SELECT contract_id FROM tickets WHERE status IN ('open', 'paused') "
+            "AND responded_at IS NULL AND contract_id IS NOT NULL "
+            "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+    contract = busiest[0] if busiest else next(iter(catalog.contracts))
+
+    def get(client: Any, path: str) -> Callable[[], tuple[int, int]]:
+        def step() -> tuple[int, int]:
+            response = client.get(path, base_url=HTTPS)
+            return response.status_code, len(response.data)
+
+        return step
+
+    queue_variants = [
+        ("GET / (default: active)", "/"),
+        ("GET /?severity=critical", "/?severity=critical"),
+        (f"GET /?contract={contract}", f"/?contract={contract}"),
+        (f"GET /?q={SEARCH_WORD}", f"/?q={SEARCH_WORD}"),
+        ("GET /?page=50", "/?page=50"),
+        ("GET /queue/rows", "/queue/rows"),
+    ]
+    extra_variants = [  # beyond the brief: every status, 1M rows
+        ("GET /?status=alle (extra)", "/?status=alle"),
+        ("GET /?status=alle&sort=-received_at", "/?status=alle&sort=-received_at"),
+    ]
+    report_variants = [
+        (f"GET /reports?quarter={previous_q}", f"/reports?quarter={previous_q}"),
+        (f"GET /reports?quarter={current_q}", f"/reports?quarter={current_q}"),
+    ]
+    results: list[Result] = []
+    steps: dict[str, Callable[[], Any]] = {}
+
+    def remaining() -> float:
+        return deadline - time.perf_counter()
+
+    print(f"\nmeasuring: {args.requests} requests per variant after {args.warmup} warm-up, "
+          f"load average {os.getloadavg()[0]:.2f}; time left {remaining():.0f} s")  # fmt: skip
+    for r in baseline(agent, url, log, args.requests, "before"):
+        print(describe(r))
+        results.append(r)
+
+    for label, path in queue_variants:
+        step = get(agent, path)
+        steps[label] = step
+        budget = min(40.0, max(5.0, remaining() / 8))
+        r = measure(label, step, log, goal_ms=QUEUE_GOAL_MS, requests=args.requests,
+                    warmup=args.warmup, budget_s=budget)  # fmt: skip
+        print(describe(r))
+        results.append(r)
+
+    has_reports = "ui.reports" in app.view_functions
+    if has_reports:
+        for label, path in report_variants:
+            step = get(manager, path)
+            steps[label] = step
+            budget = min(120.0, max(10.0, remaining() / 5))
+            r = measure(label, step, log, goal_ms=REPORT_GOAL_MS, requests=args.requests,
+                        warmup=args.warmup, budget_s=budget)  # fmt: skip
+            print(describe(r))
+            results.append(r)
+    else:
+        print("GET /reports: not registered in this tree (web/ui/reports.py missing)")
+
+    sessions = db.session_factory(url)
+    for quarter in (previous_q, current_q):
+        period = Period.quarter(quarter)
+        start, end = day_bounds(period.first_day, period.last_day, OSLO)
+        facts_box: list[Any] = []
+
+        def facts_step(
+            start: datetime = start, end: datetime = end, facts_box: list[Any] = facts_box
+        ) -> tuple[int, int]:
+            with sessions() as session:
+                facts = list(report_facts(session, start, end))
+            facts_box[:] = [facts]
+            return 200, len(facts)
+
+        def build_step(
+            period: Period = period, facts_box: list[Any] = facts_box
+        ) -> tuple[int, int]:
+            report = build_report(period.first_day, period.last_day, facts_box[0],
+                                  catalog.contracts, datetime.now(UTC), percentiles=(90,))  # fmt: skip
+            return 200, len(report["contracts"])
+
+        budget = min(60.0, max(5.0, remaining() / 8))
+        r = measure(f"core {quarter}: report_facts", facts_step, log, goal_ms=None,
+                    requests=args.requests, warmup=1, budget_s=budget)  # fmt: skip
+        tickets_in_quarter = r.size
+        r.size = 0
+        r.note = f"{tickets_in_quarter:,} tickets"
+        print(describe(r))
+        results.append(r)
+        r = measure(f"core {quarter}: build_report", build_step, log, goal_ms=None,
+                    requests=args.requests, warmup=1, budget_s=budget / 2)  # fmt: skip
+        r.size = 0
+        print(describe(r))
+        results.append(r)
+
+    for label, path in extra_variants:
+        if remaining() < 60:
+            print(f"{label}: skipped, time budget")
+            continue
+        step = get(agent, path)
+        steps[label] = step
+        r = measure(label, step, log, goal_ms=QUEUE_GOAL_MS, requests=args.requests,
+                    warmup=1, budget_s=min(25.0, remaining() / 6), min_requests=5)  # fmt: skip
+        print(describe(r))
+        results.append(r)
+
+    for r in baseline(agent, url, log, args.requests, "after"):
+        print(describe(r))
+        results.append(r)
+    print(f"load average {os.getloadavg()[0]:.2f}")
+
+    over = [r for r in results if r.over]
+    print("\n== summary vs goals ==")
+    for r in results:
+        if r.goal_ms is not None:
+            print(f"{r.name:<38} p50 {r.pct(50):8.1f} ms  p95 {r.pct(95):8.1f} ms  "
+                  f"(goal p95 <= {r.goal_ms:.0f} ms) {'OVER' if r.over else 'ok'}")  # fmt: skip
+    for r in over:
+        print(f"\n== {r.name}: over its goal (p95 {r.pct(95):.1f} ms) ==")
+        statement = slowest(r)
+        if statement is not None:
+            print(f"slowest statement: {statement.seconds * 1000:.1f} ms (execute only)")
+            print(statement.sql)
+            print(f"parameters: {statement.params!r}"[:600])
+            try:
+                print(explain(url, statement))
+            except psycopg.Error as exc:
+                print(f"EXPLAIN failed: {exc}")
+        if r.name in steps and remaining() > 20:
+            print("-- cProfile of one request (by own time) --")
+            print(profile(steps[r.name]))
+    if args.explain_all:
+        for r in results:
+            if r.over or r.goal_ms is None:
+                continue
+            statement = slowest(r)
+            if statement is not None:
+                print(f"\n== {r.name}: slowest statement {statement.seconds * 1000:.1f} ms ==")
+                print(statement.sql)
+                print(explain(url, statement))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--open", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per variant")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--budget", type=float, default=660, help="seconds for the whole run")
+    parser.add_argument("--seed", type=int, default=20261121)
+    parser.add_argument(
+        "--admin-url", default=os.environ.get("TRIAGE_BENCH_POSTGRES_URL", ADMIN_URL)
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--explain-all", action="store_true",
+                        help="also EXPLAIN the slowest statement of variants within their goal")  # fmt: skip
+    args = parser.parse_args()
+    if not 0 < args.open <= args.tickets:
+        parser.error("--open must be between 1 and --tickets")
+    run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""On-call: who is paged now, the rotations and overrides, and the SMS outbox.
+
+Agents see who is on call and every SMS the desk sent (or, with no Twilio configured,
+would have sent: the outbox is then the destination). Managers also add staff and
+overrides (holiday swaps). Numbers are masked for agents.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from sla.instants import parse_instant
+from triage.oncall import coverage_gaps, on_call, shift_at
+from triage.phone import mask_phone
+from triage.store import sms_outbox
+from triage.store.models import RosterOverride, Rotation, Staff
+from triage.store.roster import SHIFTS, RosterError, add_override, add_staff, load_roster
+from web.app import desk
+from web.auth import role_required
+from web.ui import OSLO, bp
+
+SHOWN_SMS = 100
+
+
+def _page(status: int = 200, errors: dict[str, str] | None = None) -> tuple[str, int]:
+    app = desk()
+    now = app.clock()
+    calendar = app.catalog.calendars[app.settings.roster_calendar]
+    manager = current_user.may("manager")
+    with app.sessions() as session:
+        roster = load_roster(session, calendar, now)
+        staff = list(session.scalars(select(Staff).order_by(Staff.name)))
+        rotations = list(session.scalars(select(Rotation).order_by(Rotation.level, Rotation.shift)))
+        overrides = list(
+            session.scalars(
+                select(RosterOverride)
+                .where(RosterOverride.ends_at > now)
+                .order_by(RosterOverride.starts_at)
+            )
+        )
+        names = {s.id: s.name for s in staff}
+        phones = {s.phone: s.name for s in staff}
+        sms = sms_outbox.listing(session, limit=SHOWN_SMS)
+        rotation_rows = [
+            {
+                "level": r.level,
+                "shift": r.shift,
+                "first_handover": r.first_handover,
+                "members": [names.get(m.staff_id, "?") for m in r.members],
+            }
+            for r in rotations
+        ]
+    now_on_call = [(level, on_call(roster, level, now)) for level in (1, 2)]
+    gaps = coverage_gaps(roster, 1, now, now + timedelta(days=14))
+
+    def shown(phone: str) -> str:
+        return phone if manager else mask_phone(phone)
+
+    return (
+        render_template(
+            "oncall.html",
+            shift=shift_at(roster, now),
+            now_on_call=now_on_call,
+            gaps=gaps,
+            staff=staff,
+            rotations=rotation_rows,
+            overrides=[(o, names.get(o.staff_id, "?")) for o in overrides],
+            sms=[(m, phones.get(m.recipient)) for m in sms],
+            shown=shown,
+            shifts=SHIFTS,
+            errors=errors or {},
+            form=request.form,
+        ),
+        status,
+    )
+
+
+@bp.get("/oncall")
+@role_required("agent")
+def oncall() -> Any:
+    return _page()
+
+
+@bp.post("/oncall/staff")
+@role_required("manager")
+def oncall_add_staff() -> Any:
+    app = desk()
+    try:
+        with app.sessions() as session:
+            add_staff(
+                session,
+                request.form.get("name", ""),
+                request.form.get("phone", ""),
+                app.clock(),
+                request.form.get("email") or None,
+            )
+    except (RosterError, ValueError) as exc:
+        return _page(422, {"staff": str(exc)})
+    flash("Lagt til.", "ok")
+    return redirect(url_for("ui.oncall"), 303)
+
+
+@bp.post("/oncall/overrides")
+@role_required("manager")
+def oncall_add_override() -> Any:
+    app = desk()
+    form = request.form
+    try:
+        level = int(form.get("level", ""))
+        starts = parse_instant(form.get("starts", ""), OSLO)
+        ends = parse_instant(form.get("ends", ""), OSLO)
+        staff_id = int(form.get("staff_id", ""))
+    except ValueError as exc:
+        return _page(422, {"override": f"ugyldig verdi: {exc}"})
+    shift = form.get("shift") or None
+    with app.sessions() as session:
+        person = session.get(Staff, staff_id)
+        if person is None:
+            return _page(422, {"override": "ukjent person"})
+        try:
+            add_override(
+                session, level, starts, ends, person, app.clock(), shift, form.get("reason", "")
+            )
+        except RosterError as exc:
+            return _page(422, {"override": str(exc)})
+    flash("Overstyring lagret.", "ok")
+    return redirect(url_for("ui.oncall"), 303)
