@@ -226,3 +226,28 @@ def test_recompute_follows_a_catalog_change(sessions) -> None:  # type: ignore[n
         ]
     assert m1.due_at == datetime(2026, 1, 5, 9, 20, tzinfo=OSLO)
     assert kinds[-1] == "sla_recomputed"
+
+
+def test_a_managers_fee_change_prices_the_penalty_of_the_invoice_it_applies_to(sessions) -> None:  # type: ignore[no-untyped-def]
+    """55 active users from 1 April: 50 % of (199 + 55 x 29) x 3 = 5382.00 -> 2691.00 on the
+    2026Q2 invoice; a change from 1 July (after that invoice) changes nothing."""
+    from triage.store.fees import effective_catalog, record_fee_change
+
+    _import(sessions, HEADER + "".join(ROWS))
+    start = datetime.combine(date(2026, 1, 1), time(0), OSLO)
+    end = datetime.combine(date(2026, 4, 1), time(0), OSLO)
+    for valid_from, expected in ((date(2026, 7, 1), "2038.50"), (date(2026, 4, 1), "2691.00")):
+        with sessions() as session:
+            record_fee_change(
+                session, load_catalog(), "nettsoft-mbn", valid_from, 55, "manager", NOW
+            )
+            catalog = effective_catalog(session, load_catalog())
+            report = build_report(
+                date(2026, 1, 1),
+                date(2026, 3, 31),
+                report_facts(session, start, end),
+                catalog.contracts,
+                NOW,
+            )
+        (mbn,) = [row for row in report["contracts"] if row["contract"] == "nettsoft-mbn"]
+        assert mbn["penalties"][0]["amount_nok"] == expected

@@ -380,3 +380,22 @@ class Outage(Base):
     updated_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_outages_contract_start", "contract_id", "starts_at"),)
+
+
+class FeeChange(Base):
+    """A manager's dated change of a contract's fee figures (``triage.fees``)."""
+
+    __tablename__ = "fee_changes"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[date] = mapped_column(Date)
+    active_users: Mapped[int] = mapped_column(Integer)
+    base_monthly: Mapped[str | None] = mapped_column(String(20))  # Decimal as text: exact
+    per_user_monthly: Mapped[str | None] = mapped_column(String(20))
+    changed_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("contract_id", "valid_from", name="uq_fee_changes_contract_date"),
+    )

@@ -19,6 +19,7 @@ from triage.csv_import import BadFile
 from triage.report import REPORT_CSV_COLUMNS, build_report, day_bounds, report_csv_rows
 from triage.routing import route
 from triage.store import db
+from triage.store.fees import effective_catalog
 from triage.store.importer import import_csv
 from triage.store.tickets import report_facts
 from web.cli.errors import BadArgument
@@ -95,6 +96,7 @@ def report(first_text: str, last_text: str, fmt: str) -> int:
     catalog = load_catalog(settings.catalog_path)
     start, end = day_bounds(first, last, OSLO)
     with _ready_sessions(settings)() as session:
+        catalog = effective_catalog(session, catalog)  # with the managers' fee changes
         result = build_report(
             first, last, report_facts(session, start, end), catalog.contracts, datetime.now(UTC)
         )

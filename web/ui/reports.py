@@ -18,10 +18,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 import pygal
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 from pygal.style import Style
@@ -56,6 +57,7 @@ from triage.report_period import (
     response_distribution,
 )
 from triage.store import outages as register
+from triage.store.fees import FeeError, effective_catalog, fee_changes, record_fee_change
 from triage.store.tickets import report_facts
 from web.app import desk
 from web.auth import role_required
@@ -90,6 +92,15 @@ CHART_STYLE = Style(
     font_family="system-ui, sans-serif",
     colors=("#20303f", "#b00020", "#1b6e20", "#b36b00", "#5b6abf", "#7a7a7a", "#00838f"),
 )
+
+
+def _catalog() -> Catalog:
+    """The catalog with the managers' fee changes applied, once per request."""
+    if "effective_catalog" not in g:
+        app = desk()
+        with app.sessions() as session:
+            g.effective_catalog = effective_catalog(session, app.catalog)
+    return cast(Catalog, g.effective_catalog)
 
 
 # ------------------------------------------------------------------ shared helpers
@@ -261,7 +272,7 @@ def reports() -> Any:
         return _render("reports/reports.html", 400, error=str(exc), args=request.args)
     with app.sessions() as session:
         facts = _facts(session, period.first, period.last)
-    _, groups = _report(app.catalog, period, facts, now)
+    _, groups = _report(_catalog(), period, facts, now)
     breaches = [f for f in facts if f.outcome(now) is Outcome.BREACHED]
     return _render(
         "reports/reports.html",
@@ -269,7 +280,7 @@ def reports() -> Any:
         groups=groups,
         breaches=breaches,
         breach_chart=_breach_chart(period, facts, now) if breaches else None,
-        response_chart=_response_chart(facts, app.catalog)
+        response_chart=_response_chart(facts, _catalog())
         if any(f.response_minutes is not None for f in facts)
         else None,
         args=request.args,
@@ -314,9 +325,9 @@ def reports_summary_csv() -> Response:
     period, now = _csv_period()
     with app.sessions() as session:
         facts = _facts(session, period.first, period.last)
-    result, _ = _report(app.catalog, period, facts, now)
+    result, _ = _report(_catalog(), period, facts, now)
     rows = [
-        {"vendor": _vendor(app.catalog, row["contract"]), **row} for row in report_csv_rows(result)
+        {"vendor": _vendor(_catalog(), row["contract"]), **row} for row in report_csv_rows(result)
     ]
     return _csv(rows, SUMMARY_COLUMNS, f"sammendrag-{period.first}-{period.last}.csv")
 
@@ -362,7 +373,7 @@ def _penalty_contracts(catalog: Catalog) -> list[Contract]:
 def penalties() -> Any:
     app, now = desk(), _now()
     today = _today(now)
-    contracts = _penalty_contracts(app.catalog)
+    contracts = _penalty_contracts(_catalog())
     limit = max(
         (t.penalty.claim_limit_months for c in contracts for t in c.terms if t.penalty),
         default=12,
@@ -408,8 +419,8 @@ def _claim(contract: Contract, label: str, now: datetime) -> PeriodPenalty | Non
 @bp.get("/penalties/<contract_id>/<period>/letter")
 @role_required("manager")
 def claim_letter(contract_id: str, period: str) -> Any:
-    app, now = desk(), _now()
-    contract = app.catalog.contracts.get(contract_id)
+    now = _now()
+    contract = _catalog().contracts.get(contract_id)
     if contract is None:
         abort(404, description=f"ukjent avtale {contract_id!r}")
     entry = _claim(contract, period, now)
@@ -472,7 +483,7 @@ def _availability_page(
 ) -> Any:
     app, now = desk(), _now()
     problems = list(errors)
-    contracts = _availability_contracts(app.catalog)
+    contracts = _availability_contracts(_catalog())
     try:
         period = _period(now)
     except PeriodError as exc:
@@ -588,7 +599,7 @@ def _month_of(instant: datetime) -> str:
 @role_required("manager")
 def record_outage() -> Any:
     app = desk()
-    contracts = {c.id: c for c in _availability_contracts(app.catalog)}
+    contracts = {c.id: c for c in _availability_contracts(_catalog())}
     parsed = _outage_form(request.form, contracts)
     if isinstance(parsed, list):
         return _availability_page(parsed, request.form.to_dict(), 400)
@@ -627,9 +638,63 @@ def delete_outage(outage_id: int) -> Any:
 
 @bp.get("/catalog")
 @role_required("manager")
-def catalog() -> Any:
+def catalog(status: int = 200, fee_error: str | None = None) -> Any:
+    """The catalog as the desk prices it: shipped terms plus the managers' fee changes,
+    which show as terms versions of their own and are listed with who made them."""
     app = desk()
-    contracts = sorted(app.catalog.contracts.values(), key=lambda c: (c.vendor, c.id))
+    with app.sessions() as session:
+        changes = fee_changes(session)
+    contracts = sorted(_catalog().contracts.values(), key=lambda c: (c.vendor, c.id))
     return _render(
-        "reports/catalog.html", contracts=contracts, origin=app.catalog.origin, severities=Severity
+        "reports/catalog.html",
+        status,
+        contracts=contracts,
+        origin=_catalog().origin,
+        severities=Severity,
+        fee_changes=changes,
+        fee_contracts=[c for c in contracts if any(t.fee for t in c.terms)],
+        fee_error=fee_error,
+        form=request.form,
     )
+
+
+@bp.post("/catalog/fees")
+@role_required("manager")
+def catalog_fee_change() -> Any:
+    """Record a dated change of a contract's fee figures (active users, prices)."""
+    app = desk()
+    form = request.form
+    try:
+        valid_from = date.fromisoformat(form.get("valid_from", "").strip())
+        users = int(form.get("active_users", "").strip())
+        base = _decimal_or_none(form.get("base_monthly", ""))
+        per_user = _decimal_or_none(form.get("per_user_monthly", ""))
+    except (ValueError, ArithmeticError):
+        return catalog(422, "Ugyldig verdi: dato som ÅÅÅÅ-MM-DD, antall brukere og beløp som tall.")
+    with app.sessions() as session:
+        try:
+            record_fee_change(
+                session,
+                app.catalog,
+                form.get("contract", ""),
+                valid_from,
+                users,
+                current_user.name,
+                app.clock(),
+                base,
+                per_user,
+            )
+        except FeeError as exc:
+            return catalog(422, str(exc))
+    flash("Gebyrgrunnlaget er endret.", "ok")
+    return redirect(url_for("ui.catalog"), 303)
+
+
+def _decimal_or_none(text: str) -> Decimal | None:
+    text = text.strip().replace(",", ".")
+    if not text:
+        return None
+    value = Decimal(text)
+    if not value.is_finite():
+        raise ValueError("not a number")
+    return value

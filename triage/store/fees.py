@@ -1,0 +1,93 @@
+"""Fee changes in the database, and the catalog with them applied.
+
+Reports, penalties and claim letters price breaches on ``effective_catalog``: the shipped
+catalog plus every dated fee change a manager recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from config.catalog import Catalog
+from triage.fees import FeeChange, apply_fee_change
+from triage.store.models import FeeChange as FeeChangeRow
+
+
+class FeeError(ValueError):
+    """A fee change that cannot be recorded; the message names the field."""
+
+
+def _value(row: FeeChangeRow) -> FeeChange:
+    return FeeChange(
+        contract_id=row.contract_id,
+        valid_from=row.valid_from,
+        active_users=row.active_users,
+        base_monthly=Decimal(row.base_monthly) if row.base_monthly is not None else None,
+        per_user_monthly=Decimal(row.per_user_monthly)
+        if row.per_user_monthly is not None
+        else None,
+    )
+
+
+def fee_changes(session: Session) -> list[FeeChangeRow]:
+    return list(
+        session.scalars(
+            select(FeeChangeRow).order_by(FeeChangeRow.contract_id, FeeChangeRow.valid_from)
+        )
+    )
+
+
+def effective_catalog(session: Session, catalog: Catalog) -> Catalog:
+    rows = fee_changes(session)
+    if not rows:
+        return catalog
+    contracts = dict(catalog.contracts)
+    for row in rows:
+        if row.contract_id in contracts:  # a contract since removed from the catalog
+            contracts[row.contract_id] = apply_fee_change(contracts[row.contract_id], _value(row))
+    return replace(catalog, contracts=contracts)
+
+
+def record_fee_change(
+    session: Session,
+    catalog: Catalog,
+    contract_id: str,
+    valid_from: date,
+    active_users: int,
+    actor: str,
+    now: datetime,
+    base_monthly: Decimal | None = None,
+    per_user_monthly: Decimal | None = None,
+) -> FeeChangeRow:
+    contract = catalog.contracts.get(contract_id)
+    if contract is None:
+        raise FeeError(f"contract: unknown contract {contract_id!r}")
+    try:
+        change = FeeChange(contract_id, valid_from, active_users, base_monthly, per_user_monthly)
+        apply_fee_change(contract, change)  # refuses a contract without a fee then
+    except ValueError as exc:
+        raise FeeError(str(exc)) from None
+    row = FeeChangeRow(
+        contract_id=contract_id,
+        valid_from=valid_from,
+        active_users=active_users,
+        base_monthly=str(base_monthly) if base_monthly is not None else None,
+        per_user_monthly=str(per_user_monthly) if per_user_monthly is not None else None,
+        changed_by=actor,
+        created_at=now,
+    )
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise FeeError(
+            f"valid_from: {contract_id} already has a fee change from {valid_from}"
+        ) from None
+    return row
