@@ -244,7 +244,9 @@ class Generator:
         mostly on weekday office hours in Oslo."""
         rng = self.rng
         while True:
-            ago = span_days * (1 - math.sqrt(rng.random()))  # denser towards now
+            # volume doubles over the span: density 1 + x on x in [0, 1] (x = 1 is now)
+            x = math.sqrt(1 + 3 * rng.random()) - 1
+            ago = span_days * (1 - x)
             day = (self.now - timedelta(days=ago)).astimezone(OSLO)
             if day.weekday() >= 5 and rng.random() < 0.8:
                 continue
@@ -254,8 +256,13 @@ class Generator:
                 seconds = rng.uniform(0, 24 * 3600)
             midnight = day.replace(hour=0, minute=0, second=0, microsecond=0)
             at = (midnight + timedelta(seconds=seconds)).astimezone(UTC)
-            if at < self.now:
+            if at < self.now - timedelta(hours=1):
                 return at
+
+    def receipts(self, count: int, span_days: float) -> list[datetime]:
+        """``count`` receipt instants in arrival order: ids follow receipt, as intake
+        inserts them, so the heap is in receipt order (a quarter is a contiguous stretch)."""
+        return sorted(self._received_past(span_days) for _ in range(count))
 
     def _wall(self, kind: TargetKind, business_seconds: float) -> float:
         """Wall-clock seconds that ``business_seconds`` of the target take (overnights)."""
@@ -271,20 +278,23 @@ class Generator:
 
     # -- rows
 
-    def answered(self, ticket_id: int, span_days: float) -> tuple[Any, ...]:
+    def answered(self, ticket_id: int, received: datetime) -> tuple[Any, ...]:
         """A resolved ticket; drawn again until its response lies before now."""
-        while True:
-            row = self._answered(ticket_id, span_days)
+        for _ in range(200):
+            row = self._answered(ticket_id, received)
             if row[17] < self.now:  # responded_at
                 return row
+        # received minutes ago: answered just now, within a deadline moved to match
+        responded = self.now - timedelta(seconds=1)
+        due = None if row[16] is None else max(row[16], responded)
+        return (*row[:16], due, responded, *row[18:19], self.now, *row[20:21], self.now)
 
-    def _answered(self, ticket_id: int, span_days: float) -> tuple[Any, ...]:
+    def _answered(self, ticket_id: int, received: datetime) -> tuple[Any, ...]:
         rng = self.rng
         channel = rng.choices(self.channels, self.channel_weights)[0]
         unrouted = rng.random() < UNROUTED_ANSWERED_SHARE
         contract = None if unrouted else rng.choices(self.contracts, self.contract_weights)[0]
         severity = "critical" if rng.random() < CRITICAL_SHARE else "non-critical"
-        received = self._received_past(span_days)
         kind = self.kinds.get((contract or "", severity), TargetKind("none", 0.0))
         due = None
         if kind.kind == "none":
@@ -437,8 +447,9 @@ def load(
             with cur.copy(f"COPY tickets ({TICKET_COLUMNS}) FROM STDIN") as copy:
                 chunk: list[str] = []
                 # answered tickets get the low ids (they came first), open ones the high ids
-                for ticket_id in range(1, answered + 1):
-                    chunk.append(_line(gen.answered(ticket_id, span_days)))
+                receipts = gen.receipts(answered, span_days)
+                for ticket_id, received in enumerate(receipts, start=1):
+                    chunk.append(_line(gen.answered(ticket_id, received)))
                     if len(chunk) >= 20_000:
                         copy.write("".join(chunk))
                         chunk.clear()
@@ -599,6 +610,34 @@ def describe(result: Result) -> str:
     )
 
 
+def _label(sql: str) -> str:
+    """A short name for a statement: its top-level table, and "count" for a count."""
+    head = " ".join(sql.split())
+    depth, table = 0, ""
+    tokens = head.replace("(", " ( ").replace(")", " ) ").split(" ")
+    for i, token in enumerate(tokens):
+        depth += (token == "(") - (token == ")")
+        if depth == 0 and token == "FROM" and i + 1 < len(tokens):
+            table = tokens[i + 1]
+            break
+    kind = "count" if head.startswith("SELECT count(*)") else head.split(" ", 1)[0].lower()
+    return f"{kind} {table or head[:30]}"
+
+
+def breakdown(result: Result) -> str:
+    """Median execute time per kind of statement over the requests (ms)."""
+    per: dict[str, list[float]] = {}
+    for req in result.sql:
+        seen: dict[str, float] = {}
+        for st in req:
+            key = _label(st.sql)
+            seen[key] = seen.get(key, 0.0) + st.seconds * 1000
+        for key, ms in seen.items():
+            per.setdefault(key, []).append(ms)
+    parts = sorted(((statistics.median(v), k) for k, v in per.items()), reverse=True)
+    return ", ".join(f"{k} {ms:.1f}" for ms, k in parts)
+
+
 def slowest(result: Result) -> Statement | None:
     found = [st for req in result.sql for st in req]
     return max(found, key=lambda st: st.seconds) if found else None
@@ -704,16 +743,116 @@ def baseline(client: Any, url: str, log: SqlLog, requests: int, label: str) -> l
     ]  # fmt: skip
 
 
+def _get(client: Any, path: str) -> Callable[[], tuple[int, int]]:
+    def step() -> tuple[int, int]:
+        response = client.get(path, base_url=HTTPS)
+        return response.status_code, len(response.data)
+
+    return step
+
+
+class Bench:
+    """The measurements over one loaded database, in one process."""
+
+    def __init__(self, url: str, catalog: Catalog, args: argparse.Namespace, deadline: float):
+        self.url, self.catalog, self.args, self.deadline = url, catalog, args, deadline
+        settings = Settings.from_env(
+            {
+                "DATABASE_URL": url,
+                "TRIAGE_DATA_DIR": tempfile.mkdtemp(prefix="web_bench_"),
+                "SECRET_KEY": "web-bench-secret-key",
+            }
+        )
+        self.app = create_app(settings, catalog=catalog)
+        self.log = SqlLog()
+        self.log.attach(db.engine_for(url))
+        self.agent = logged_in(self.app, "agent")
+        self.manager = logged_in(self.app, "manager")
+        self.results: list[Result] = []
+        self.steps: dict[str, Callable[[], Any]] = {}
+
+    def remaining(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def keep(self, result: Result, step: Callable[[], Any] | None = None) -> None:
+        print(describe(result), flush=True)
+        if result.goal_ms is not None and any(result.sql):
+            print(f"{'':>40}SQL p50 by statement (ms): {breakdown(result)}", flush=True)
+        self.results.append(result)
+        if step is not None:
+            self.steps[result.name] = step
+
+    def baseline(self, label: str) -> None:
+        for result in baseline(self.agent, self.url, self.log, self.args.requests, label):
+            self.keep(result)
+
+    def pages(self, variants: list[tuple[str, str]], client: Any, goal_ms: float,
+              cap_s: float, share: float, warmup: int, min_requests: int = 5) -> None:  # fmt: skip
+        for label, path in variants:
+            step = _get(client, path)
+            budget = min(cap_s, max(5.0, self.remaining() * share))
+            result = measure(label, step, self.log, goal_ms=goal_ms, requests=self.args.requests,
+                             warmup=warmup, budget_s=budget, min_requests=min_requests)  # fmt: skip
+            self.keep(result, step)
+
+    def report_core(self, quarter: str) -> None:
+        """``report_facts`` (the query and the rows as TicketFacts) and ``build_report``."""
+        sessions = db.session_factory(self.url)
+        period = Period.quarter(quarter)
+        start, end = day_bounds(period.first_day, period.last_day, OSLO)
+        facts: list[Any] = []
+
+        def facts_step() -> tuple[int, int]:
+            with sessions() as session:
+                facts[:] = report_facts(session, start, end)
+            return 200, 0
+
+        def build_step() -> tuple[int, int]:
+            build_report(period.first_day, period.last_day, facts, self.catalog.contracts,
+                         datetime.now(UTC), percentiles=(90,))  # fmt: skip
+            return 200, 0
+
+        budget = min(60.0, max(5.0, self.remaining() / 8))
+        result = measure(f"core {quarter}: report_facts", facts_step, self.log, goal_ms=None,
+                         requests=self.args.requests, warmup=1, budget_s=budget)  # fmt: skip
+        result.note = f"{len(facts):,} tickets"
+        self.keep(result)
+        result = measure(f"core {quarter}: build_report", build_step, self.log, goal_ms=None,
+                         requests=self.args.requests, warmup=1, budget_s=budget / 2)  # fmt: skip
+        self.keep(result)
+
+    def summary(self) -> None:
+        print("\n== summary vs goals ==")
+        for r in self.results:
+            if r.goal_ms is not None:
+                print(f"{r.name:<38} p50 {r.pct(50):8.1f} ms  p95 {r.pct(95):8.1f} ms  "
+                      f"(goal p95 <= {r.goal_ms:.0f} ms) {'OVER' if r.over else 'ok'}")  # fmt: skip
+        for r in self.results:
+            if r.over:
+                print(f"\n== {r.name}: over its goal (p95 {r.pct(95):.1f} ms) ==")
+                self.explain_slowest(r)
+                if r.name in self.steps and self.remaining() > 20:
+                    print("-- cProfile of one request (by own time) --")
+                    print(profile(self.steps[r.name]))
+            elif self.args.explain_all and r.goal_ms is not None:
+                print(f"\n== {r.name}: within its goal; its slowest statement ==")
+                self.explain_slowest(r)
+
+    def explain_slowest(self, result: Result) -> None:
+        statement = slowest(result)
+        if statement is None:
+            return
+        print(f"slowest statement: {statement.seconds * 1000:.1f} ms (execute only)")
+        print(statement.sql)
+        print(f"parameters: {statement.params!r}"[:600])
+        try:
+            print(explain(self.url, statement))
+        except psycopg.Error as exc:
+            print(f"EXPLAIN failed: {exc}")
+
+
 def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: float) -> None:
-    tmp = tempfile.mkdtemp(prefix="web_bench_")
-    settings = Settings.from_env(
-        {"DATABASE_URL": url, "TRIAGE_DATA_DIR": tmp, "SECRET_KEY": "web-bench-secret-key"}
-    )
-    app = create_app(settings, catalog=catalog)
-    log = SqlLog()
-    log.attach(db.engine_for(url))
-    agent = logged_in(app, "agent")
-    manager = logged_in(app, "manager")
+    bench = Bench(url, catalog, args, deadline)
     today = datetime.now(UTC).astimezone(OSLO).date()
     current_q = _quarter_label(today)
     previous_q = _quarter_label(Period.containing(today, 3).first_day - timedelta(days=1))
@@ -724,15 +863,11 @@ def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: 
             "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
         ).fetchone()
     contract = busiest[0] if busiest else next(iter(catalog.contracts))
-
-    def get(client: Any, path: str) -> Callable[[], tuple[int, int]]:
-        def step() -> tuple[int, int]:
-            response = client.get(path, base_url=HTTPS)
-            return response.status_code, len(response.data)
-
-        return step
-
-    queue_variants = [
+    print(f"\nmeasuring: up to {args.requests} requests per variant after {args.warmup} "
+          f"warm-up; load average {os.getloadavg()[0]:.2f}; time left "
+          f"{bench.remaining():.0f} s")  # fmt: skip
+    bench.baseline("before")
+    queue = [
         ("GET / (default: active)", "/"),
         ("GET /?severity=critical", "/?severity=critical"),
         (f"GET /?contract={contract}", f"/?contract={contract}"),
@@ -740,128 +875,27 @@ def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: 
         ("GET /?page=50", "/?page=50"),
         ("GET /queue/rows", "/queue/rows"),
     ]
-    extra_variants = [  # beyond the brief: every status, 1M rows
-        ("GET /?status=alle (extra)", "/?status=alle"),
-        ("GET /?status=alle&sort=-received_at", "/?status=alle&sort=-received_at"),
-    ]
-    report_variants = [
-        (f"GET /reports?quarter={previous_q}", f"/reports?quarter={previous_q}"),
-        (f"GET /reports?quarter={current_q}", f"/reports?quarter={current_q}"),
-    ]
-    results: list[Result] = []
-    steps: dict[str, Callable[[], Any]] = {}
-
-    def remaining() -> float:
-        return deadline - time.perf_counter()
-
-    print(f"\nmeasuring: {args.requests} requests per variant after {args.warmup} warm-up, "
-          f"load average {os.getloadavg()[0]:.2f}; time left {remaining():.0f} s")  # fmt: skip
-    for r in baseline(agent, url, log, args.requests, "before"):
-        print(describe(r))
-        results.append(r)
-
-    for label, path in queue_variants:
-        step = get(agent, path)
-        steps[label] = step
-        budget = min(40.0, max(5.0, remaining() / 8))
-        r = measure(label, step, log, goal_ms=QUEUE_GOAL_MS, requests=args.requests,
-                    warmup=args.warmup, budget_s=budget)  # fmt: skip
-        print(describe(r))
-        results.append(r)
-
-    has_reports = "ui.reports" in app.view_functions
-    if has_reports:
-        for label, path in report_variants:
-            step = get(manager, path)
-            steps[label] = step
-            budget = min(120.0, max(10.0, remaining() / 5))
-            r = measure(label, step, log, goal_ms=REPORT_GOAL_MS, requests=args.requests,
-                        warmup=args.warmup, budget_s=budget)  # fmt: skip
-            print(describe(r))
-            results.append(r)
-    else:
-        print("GET /reports: not registered in this tree (web/ui/reports.py missing)")
-
-    sessions = db.session_factory(url)
-    for quarter in (previous_q, current_q):
-        period = Period.quarter(quarter)
-        start, end = day_bounds(period.first_day, period.last_day, OSLO)
-        facts_box: list[Any] = []
-
-        def facts_step(
-            start: datetime = start, end: datetime = end, facts_box: list[Any] = facts_box
-        ) -> tuple[int, int]:
-            with sessions() as session:
-                facts = list(report_facts(session, start, end))
-            facts_box[:] = [facts]
-            return 200, len(facts)
-
-        def build_step(
-            period: Period = period, facts_box: list[Any] = facts_box
-        ) -> tuple[int, int]:
-            report = build_report(period.first_day, period.last_day, facts_box[0],
-                                  catalog.contracts, datetime.now(UTC), percentiles=(90,))  # fmt: skip
-            return 200, len(report["contracts"])
-
-        budget = min(60.0, max(5.0, remaining() / 8))
-        r = measure(f"core {quarter}: report_facts", facts_step, log, goal_ms=None,
-                    requests=args.requests, warmup=1, budget_s=budget)  # fmt: skip
-        tickets_in_quarter = r.size
-        r.size = 0
-        r.note = f"{tickets_in_quarter:,} tickets"
-        print(describe(r))
-        results.append(r)
-        r = measure(f"core {quarter}: build_report", build_step, log, goal_ms=None,
-                    requests=args.requests, warmup=1, budget_s=budget / 2)  # fmt: skip
-        r.size = 0
-        print(describe(r))
-        results.append(r)
-
-    for label, path in extra_variants:
-        if remaining() < 60:
-            print(f"{label}: skipped, time budget")
-            continue
-        step = get(agent, path)
-        steps[label] = step
-        r = measure(label, step, log, goal_ms=QUEUE_GOAL_MS, requests=args.requests,
-                    warmup=1, budget_s=min(25.0, remaining() / 6), min_requests=5)  # fmt: skip
-        print(describe(r))
-        results.append(r)
-
-    for r in baseline(agent, url, log, args.requests, "after"):
-        print(describe(r))
-        results.append(r)
+    bench.pages(queue, bench.agent, QUEUE_GOAL_MS, 40.0, 1 / 8, args.warmup)
+    if "reports" in args.only:
+        if "ui.reports" in bench.app.view_functions:
+            reports = [
+                (f"GET /reports?quarter={q}", f"/reports?quarter={q}")
+                for q in (previous_q, current_q)
+            ]
+            bench.pages(reports, bench.manager, REPORT_GOAL_MS, 120.0, 1 / 5, args.warmup)
+        else:
+            print("GET /reports: not registered in this tree (web/ui/reports.py missing)")
+        for quarter in (previous_q, current_q):
+            bench.report_core(quarter)
+    if "extra" in args.only and bench.remaining() > 60:
+        extra = [  # beyond the brief: every status, the whole table
+            ("GET /?status=alle", "/?status=alle"),
+            ("GET /?status=alle&sort=-received_at", "/?status=alle&sort=-received_at"),
+        ]
+        bench.pages(extra, bench.agent, QUEUE_GOAL_MS, 25.0, 1 / 6, 1)
+    bench.baseline("after")
     print(f"load average {os.getloadavg()[0]:.2f}")
-
-    over = [r for r in results if r.over]
-    print("\n== summary vs goals ==")
-    for r in results:
-        if r.goal_ms is not None:
-            print(f"{r.name:<38} p50 {r.pct(50):8.1f} ms  p95 {r.pct(95):8.1f} ms  "
-                  f"(goal p95 <= {r.goal_ms:.0f} ms) {'OVER' if r.over else 'ok'}")  # fmt: skip
-    for r in over:
-        print(f"\n== {r.name}: over its goal (p95 {r.pct(95):.1f} ms) ==")
-        statement = slowest(r)
-        if statement is not None:
-            print(f"slowest statement: {statement.seconds * 1000:.1f} ms (execute only)")
-            print(statement.sql)
-            print(f"parameters: {statement.params!r}"[:600])
-            try:
-                print(explain(url, statement))
-            except psycopg.Error as exc:
-                print(f"EXPLAIN failed: {exc}")
-        if r.name in steps and remaining() > 20:
-            print("-- cProfile of one request (by own time) --")
-            print(profile(steps[r.name]))
-    if args.explain_all:
-        for r in results:
-            if r.over or r.goal_ms is None:
-                continue
-            statement = slowest(r)
-            if statement is not None:
-                print(f"\n== {r.name}: slowest statement {statement.seconds * 1000:.1f} ms ==")
-                print(statement.sql)
-                print(explain(url, statement))
+    bench.summary()
 
 
 def main() -> None:
@@ -878,6 +912,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--explain-all", action="store_true",
                         help="also EXPLAIN the slowest statement of variants within their goal")  # fmt: skip
+    parser.add_argument("--only", default="queue,reports,extra",
+                        help="what to measure besides the queue: reports, extra (status=alle)")  # fmt: skip
     args = parser.parse_args()
     if not 0 < args.open <= args.tickets:
         parser.error("--open must be between 1 and --tickets")
