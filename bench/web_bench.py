@@ -502,7 +502,8 @@ def load(
 class Statement:
     sql: str
     params: Any
-    seconds: float
+    seconds: float  # execute only: rows fetched later (a streamed result) are not in it
+    streamed: bool = False  # a server-side cursor (``yield_per``): the rows come after
 
 
 @dataclass
@@ -522,7 +523,9 @@ class SqlLog:
         def _after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
             if self.active:
                 took = time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
-                self.current.append(Statement(statement, parameters, took))
+                options = context.execution_options if context is not None else {}
+                streamed = bool(options.get("stream_results") or options.get("yield_per"))
+                self.current.append(Statement(statement, parameters, took, streamed))
 
 
 @dataclass
@@ -639,8 +642,11 @@ def breakdown(result: Result) -> str:
 
 
 def slowest(result: Result) -> Statement | None:
+    """The slowest statement; a streamed one first (its execute time leaves out the
+    fetching, which is where its time goes)."""
     found = [st for req in result.sql for st in req]
-    return max(found, key=lambda st: st.seconds) if found else None
+    streamed = [st for st in found if st.streamed]
+    return max(streamed or found, key=lambda st: st.seconds) if found else None
 
 
 def explain(url: str, statement: Statement) -> str:
@@ -662,7 +668,18 @@ def profile(step: Callable[[], Any], top: int = 14) -> str:
     lines = out.getvalue().splitlines()
     start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
     head = next((line for line in lines if "function calls" in line), "").strip()
-    return "\n".join([head, *lines[start:]]).rstrip()
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+    ours = sorted(
+        (
+            (cumtime, f"{file.removeprefix(root)}:{line}({name})")
+            for (file, line, name), (_, _, _, cumtime, _) in stats.stats.items()  # type: ignore[attr-defined]
+            if file.startswith(root) and "/bench/" not in file and "/templates/" not in file
+        ),
+        reverse=True,
+    )[:top]
+    project = ["-- project functions by cumulative time (ms) --"]
+    project += [f"{cumtime * 1000:9.1f}  {where}" for cumtime, where in ours]
+    return "\n".join([head, *lines[start:], *project]).rstrip()
 
 
 def _quarter_label(day: date) -> str:
@@ -842,7 +859,10 @@ class Bench:
         statement = slowest(result)
         if statement is None:
             return
-        print(f"slowest statement: {statement.seconds * 1000:.1f} ms (execute only)")
+        how = "streamed: execute time excludes the fetching" if statement.streamed else ""
+        print(
+            f"slowest statement: {statement.seconds * 1000:.1f} ms (execute only{how and '; ' + how})"
+        )
         print(statement.sql)
         print(f"parameters: {statement.params!r}"[:600])
         try:
