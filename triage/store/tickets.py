@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, select, type_coerce
 from sqlalchemy.orm import Session
 
 from sla.targets import Pause
@@ -35,12 +35,15 @@ def by_external_id(session: Session, external_id: str) -> Ticket | None:
 
 def report_facts(session: Session, start: datetime, end: datetime) -> Iterator[TicketFacts]:
     """Routed tickets received in [start, end), as the pure report wants them."""
+    times: list[Any] = [Ticket.received_at, Ticket.due_at, Ticket.responded_at]
+    if session.get_bind().dialect.name == "postgresql":
+        # psycopg already hands back aware datetimes: skip the per-value conversion of
+        # UTCDateTime, which is most of the cost of a quarter's 100,000 rows
+        times = [type_coerce(column, DateTime(timezone=True)) for column in times]
     query = (
         select(
             Ticket.contract_id,
-            Ticket.received_at,
-            Ticket.due_at,
-            Ticket.responded_at,
+            *times,
             Ticket.response_seconds,
             Ticket.id,
             Ticket.severity,
@@ -52,9 +55,8 @@ def report_facts(session: Session, start: datetime, end: datetime) -> Iterator[T
         .order_by(Ticket.received_at, Ticket.id)
         .execution_options(yield_per=5000)
     )
-    for contract_id, received, due, responded, seconds, id_, severity, subject in session.execute(
-        query
-    ):
+    rows: Iterable[Any] = session.execute(query)
+    for contract_id, received, due, responded, seconds, id_, severity, subject in rows:
         yield TicketFacts(
             str(contract_id), received, due, responded, seconds, id_, severity, subject or ""
         )
