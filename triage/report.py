@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sla.contract import Contract
@@ -41,10 +41,12 @@ REPORT_CSV_COLUMNS = (
 """Columns of ``triage report --format csv``: one row per contract and penalty period."""
 
 
-@dataclass(frozen=True)
-class TicketFacts:
+class TicketFacts(NamedTuple):
     """What the report needs of one ticket. ``ticket_id``, ``severity`` and ``subject``
-    are for the evidence lists (ticket CSV, claim letter); the figures never use them."""
+    are for the evidence lists (ticket CSV, claim letter); the figures never use them.
+
+    A named tuple, not a frozen dataclass: a quarter is ~100,000 of them per report, and
+    the tuple is made several times faster."""
 
     contract_id: str
     received_at: datetime
