@@ -576,3 +576,21 @@ def test_retention_purge_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert (out["purged"], out["days"]) == (1, 30)
     assert main(["retention", "purge", "--days", "0"]) == 2
     assert "--days" in capsys.readouterr().err
+
+
+def test_an_emptied_payload_cannot_be_reprocessed_through_any_door(sessions) -> None:  # type: ignore[no-untyped-def]
+    import pytest as _pytest
+
+    from config.catalog import load_catalog as _load_catalog
+    from triage.store.intake import quarantine as _quarantine
+    from triage.store.intake import store_raw as _store_raw
+    from triage.store.ticket_actions import Emptied, reprocess_item
+
+    with sessions() as session:
+        item = _store_raw(
+            session, "chat", "application/json", b"", datetime(2026, 1, 1, tzinfo=UTC)
+        )
+        _quarantine(session, item, "emptied by retention")
+        item_id = item.id
+    with _pytest.raises(Emptied):
+        reprocess_item(sessions, _load_catalog(), item_id, {}, datetime(2026, 6, 1, tzinfo=UTC))

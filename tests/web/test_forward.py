@@ -98,3 +98,9 @@ def test_forward_without_smtp_or_vendor_address_is_refused_clearly(  # type: ign
     down = api.post(f"/tickets/{mbn}/forward")  # nothing listens on port 9
     assert down.status_code == 503
     assert "nothing was recorded" in down.get_json()["error"]["message"]
+
+    client = _client(database_url, tmp_path, catalog, clock, SMTP_URL="http://mail.example")
+    api = Api(client, make_token(sessions, name="third"))
+    misconfigured = api.post(f"/tickets/{mbn}/forward")
+    assert misconfigured.status_code == 503
+    assert "SMTP_URL must look like" in misconfigured.get_json()["error"]["message"]

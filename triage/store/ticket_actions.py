@@ -61,6 +61,10 @@ class Conflict(ActionError):
     """The ticket's state does not allow this (already paused, resolved, ...)."""
 
 
+class Emptied(Conflict):
+    """The payload was emptied by erasure or retention: nothing left to parse."""
+
+
 class Invalid(ActionError):
     """A value that is well-formed but not acceptable here; ``field`` names it."""
 
@@ -605,6 +609,11 @@ def reprocess_item(
             raise NotFound(f"inbox item {item_id} does not exist")
         if item.status == "processed":
             raise Conflict(f"inbox item {item_id} is already processed (ticket {item.ticket_id})")
+        size = session.scalar(select(func.length(InboxItem.payload)).where(InboxItem.id == item_id))
+        if not size:
+            raise Emptied(
+                f"inbox item {item_id} was emptied (erasure or retention); nothing to parse"
+            )
     try:
         result = reprocess(sessions, catalog, item_id, parsers, now)
     except LookupError:
@@ -655,6 +664,8 @@ def forward_to_vendor(
         raise Unavailable(
             f"the report could not be sent ({type(exc).__name__}); nothing was recorded"
         ) from None
+    except ValueError as exc:  # a malformed SMTP_URL: the operator's mistake, not a 500
+        raise Unavailable(f"{exc}; nothing was recorded") from None
     message_id = str(message["Message-ID"])
     session.add(
         ChannelMessage(channel="email", key=message_id, ticket_id=ticket.id, created_at=now)

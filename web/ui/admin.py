@@ -21,11 +21,11 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from triage.phone import mask_any
 from triage.store import ticket_actions as actions
-from triage.store.models import InboxItem, Staff, User
+from triage.store.models import Staff, User
 from triage.store.personal_data import (
     ERASED,
     ErasureCounts,
@@ -223,18 +223,14 @@ def admin_reprocess(item_id: int) -> Any:
     app = desk()
     if not 0 < item_id <= actions.MAX_ID:
         return _refused(404, f"Innboks {item_id} finnes ikke.")
-    with app.sessions() as session:  # the size, not the payload (up to 25 MB)
-        found = session.execute(
-            select(InboxItem.status, func.length(InboxItem.payload)).where(InboxItem.id == item_id)
-        ).first()
-    if found is not None and found[0] != "processed" and not found[1]:
-        return _refused(409, f"Innboks {item_id} er tømt (sletting eller lagringstid).")
     try:
         result = actions.reprocess_item(
             app.sessions, app.catalog, item_id, app.parsers, app.clock()
         )
     except actions.NotFound:
         return _refused(404, f"Innboks {item_id} finnes ikke.")
+    except actions.Emptied:
+        return _refused(409, f"Innboks {item_id} er tømt (sletting eller lagringstid).")
     except actions.Conflict as exc:
         return _refused(409, exc.message)
     log.info("admin %s reprocessed inbox item %d: %s", _actor(), item_id, result.status)
