@@ -7,7 +7,7 @@ Tests install their own context (database, catalog, clock, Twilio fake) with ``i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,10 +31,10 @@ class WorkerContext:
     sessions: sessionmaker[Session]
     channel: SmsChannel
     clock: Callable[[], datetime] = _utc_now
-    provider: str = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.provider = "outbox" if type(self.channel).__name__ == "OutboxSms" else "twilio"
+    @property
+    def provider(self) -> str:
+        return self.channel.name
 
     @property
     def office_hours(self) -> Calendar:

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from triage.store.models import ApiToken
+from triage.store.users import ROLES, may
 
 PREFIX = "trg"
-ROLES = ("agent", "manager", "admin")
 SECRET_BYTES = 32
 MAX_NAME = 100
 MAX_ID = 2**63 - 1
@@ -44,7 +44,7 @@ class Principal:
     role: str
 
     def may(self, role: str) -> bool:
-        return ROLES.index(self.role) >= ROLES.index(role)
+        return may(self.role, role)
 
 
 def hash_secret(secret: str) -> str:

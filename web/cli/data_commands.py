@@ -13,9 +13,8 @@ import click
 
 from config.catalog import load_catalog
 from config.settings import Settings
-from sla.severity import Severity
 from triage.classify import classify as classify_text
-from triage.csv_import import BadFile
+from triage.csv_import import BadFile, classify_row
 from triage.report import REPORT_CSV_COLUMNS, build_report, day_bounds, report_csv_rows
 from triage.routing import route
 from triage.store import db
@@ -25,13 +24,6 @@ from triage.store.tickets import report_facts
 from web.cli.errors import BadArgument
 from web.cli.output import OSLO, emit_csv, emit_json
 from workers.enqueue import wire_scheduling
-
-
-def _classify(subject: str, body: str, channel: str) -> tuple[Severity, tuple[str, ...]]:
-    result = classify_text(
-        body, subject, channel if channel in ("email", "chat", "phone") else None
-    )
-    return result.severity, result.reasons
 
 
 def _ready_sessions(settings: Settings):  # type: ignore[no-untyped-def]
@@ -67,7 +59,9 @@ def import_command(file: Path) -> int:
     settings = Settings.from_env()
     catalog = load_catalog(settings.catalog_path)
     try:
-        result = import_csv(_ready_sessions(settings), catalog, data, _classify, datetime.now(UTC))
+        result = import_csv(
+            _ready_sessions(settings), catalog, data, classify_row, datetime.now(UTC)
+        )
     except BadFile as exc:
         raise BadArgument(f"FILE: {exc}") from None
     emit_json(result.as_json())

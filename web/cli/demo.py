@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.security import generate_password_hash
 
 from config.catalog import Catalog
-from sla.severity import Severity
-from triage.classify import classify as classify_text
+from triage.csv_import import COLUMNS, classify_row
 from triage.store.importer import ImportResult, import_csv
 from triage.store.models import Rotation, Staff, User
 from triage.store.roster import add_staff, set_rotation
@@ -67,13 +66,6 @@ TICKETS = (
 )
 
 
-def _classify(subject: str, body: str, channel: str) -> tuple[Severity, tuple[str, ...]]:
-    result = classify_text(
-        body, subject, channel if channel in ("email", "chat", "phone") else None
-    )
-    return result.severity, result.reasons
-
-
 def load_demo(sessions: sessionmaker[Session], catalog: Catalog, now: datetime) -> ImportResult:
     with sessions() as session:
         people = [_staff(session, name, phone, email, now) for name, phone, email in STAFF]
@@ -85,22 +77,11 @@ def load_demo(sessions: sessionmaker[Session], catalog: Catalog, now: datetime) 
             set_rotation(session, 2, "always", monday, people[2:], now)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "external_id",
-            "contract",
-            "received_at",
-            "responded_at",
-            "severity",
-            "channel",
-            "subject",
-            "body",
-        ]
-    )
+    writer.writerow(COLUMNS)
     for external_id, contract, minutes, severity, channel, subject in TICKETS:
         received = (now - timedelta(minutes=minutes)).isoformat(timespec="seconds")
         writer.writerow([external_id, contract, received, "", severity, channel, subject, subject])
-    return import_csv(sessions, catalog, out.getvalue().encode(), _classify, now)
+    return import_csv(sessions, catalog, out.getvalue().encode(), classify_row, now)
 
 
 def _staff(session: Session, name: str, phone: str, email: str, now: datetime) -> Staff:

@@ -81,6 +81,8 @@ class ReconcileError(Exception):
 class SmsChannel(Protocol):
     """What the escalation job needs from an SMS backend."""
 
+    name: str  # recorded as the outbox row's provider
+
     def send(self, to: str, body: str, status_callback: str | None = None) -> SendResult: ...
 
     def find_sent(self, to: str, body: str, since: datetime) -> str | None: ...
@@ -163,6 +165,8 @@ class TwilioSms:
     """The production channel: one ``twilio.rest.Client`` (and its connection pool) per
     instance, safe to share between threads of one worker."""
 
+    name = "twilio"
+
     def __init__(
         self,
         account_sid: str,
@@ -234,6 +238,8 @@ class TwilioSms:
 class OutboxSms:
     """The channel without Twilio credentials: nothing leaves the machine, every send
     "succeeds" with an ``OUTBOX-`` SID so the escalation flow can be run end to end."""
+
+    name = "outbox"
 
     def send(self, to: str, body: str, status_callback: str | None = None) -> SendResult:
         return Sent(sid="OUTBOX-" + uuid.uuid4().hex, status="outbox")
