@@ -23,9 +23,14 @@ from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+    ServiceUnavailable,
+)
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.catalog import Catalog, load_catalog
@@ -39,6 +44,9 @@ from workers.enqueue import wire_scheduling
 #: small bodies lower it per request (``web.inbound``).
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 READY_RETRY_AFTER_SECONDS = 5
+#: How long a client should wait before sending again when the database is unreachable:
+#: long enough for a restart or fail-over, short enough that chat feels live.
+UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +179,23 @@ def _register_errors(app: Flask) -> None:
         shown = f" ({limit:,} bytes)" if limit else ""
         return error_response(413, "payload_too_large", f"the body is larger than allowed{shown}")
 
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError) -> Response:
+        if not database_unreachable(exc):
+            raise exc  # a real bug: the 500 handler logs where it was raised
+        log.warning("database unavailable in %s %s (%s)", request.method, request.path, _cause(exc))
+        retry = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)}
+        if request.blueprint in ("ui", "auth"):
+            page = _html_error(ServiceUnavailable("Databasen svarer ikke. Prøv igjen om litt."))
+            page.headers.update(retry)
+            return page
+        return error_response(
+            503,
+            "database_unavailable",
+            "the database does not answer; send again later",
+            headers=retry,
+        )
+
     @app.errorhandler(InternalServerError)
     def _server_error(exc: InternalServerError) -> Response:
         original = exc.original_exception or exc
@@ -205,6 +230,23 @@ def _register_errors(app: Flask) -> None:
         response.set_data(json.dumps(body))
         response.mimetype = "application/json"
         return cast(Response, response)
+
+
+def database_unreachable(exc: DBAPIError) -> bool:
+    """A lost or refused connection, as opposed to a bad statement or a broken constraint.
+
+    Only the former is the client's cue to send again: SQLAlchemy marks connections it
+    found dead (``connection_invalidated``), and a DBAPI ``OperationalError`` (connection
+    refused, server shutting down, SQLite's "database is locked" past its timeout) is by
+    PEP 249's definition outside the programmer's control.
+    """
+    return exc.connection_invalidated or isinstance(exc, OperationalError)
+
+
+def _cause(exc: DBAPIError) -> str:
+    """The DBAPI error's class and SQLSTATE, never its message: that quotes row values."""
+    code = getattr(exc.orig, "sqlstate", None) or ""
+    return f"{type(exc.orig).__name__}{' ' + code if code else ''}"
 
 
 _HTML_MESSAGES = {

@@ -6,8 +6,8 @@ Tests install their own context (database, catalog, clock, Twilio fake) with ``i
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +16,7 @@ from config.catalog import Catalog, load_catalog
 from config.settings import Settings
 from sla.calendar import Calendar
 from triage.store import db
+from triage.store.intake import Parser
 from workers.channels.twilio_sms import SmsChannel, sms_channel
 from workers.enqueue import wire_scheduling
 
@@ -31,6 +32,10 @@ class WorkerContext:
     sessions: sessionmaker[Session]
     channel: SmsChannel
     clock: Callable[[], datetime] = _utc_now
+    #: Inbox channel -> parser, for re-ingesting payloads a dead request left behind. The
+    #: parsers live with the web app (``web.inbound_payloads``); ``triage sweeper`` hands
+    #: them in, since workers never import the web package.
+    parsers: Mapping[str, Parser] = field(default_factory=dict)
 
     @property
     def provider(self) -> str:
@@ -76,10 +81,10 @@ def build(settings: Settings, **overrides: object) -> WorkerContext:
     return ctx
 
 
-def context() -> WorkerContext:
+def context(**overrides: object) -> WorkerContext:
     global _current  # noqa: PLW0603 - one context per process, made on first use
     if _current is None:
-        _current = build(Settings.from_env())
+        _current = build(Settings.from_env(), **overrides)
     return _current
 
 

@@ -13,7 +13,8 @@ pass, from the database alone:
    and records it, or queues it again — never blindly resends;
 5. sends queued SMS whose attempt is due;
 6. polls the support mailbox, when one is configured;
-7. once a day (the first pass of each day, and at start), empties raw inbound payloads
+7. ingests payloads a dead request stored but never ingested (``inbox_recovery``);
+8. once a day (the first pass of each day, and at start), empties raw inbound payloads
    older than ``TRIAGE_RETENTION_DAYS`` (``triage retention purge`` does the same by hand).
 """
 
@@ -27,6 +28,7 @@ from datetime import datetime, timedelta
 from triage.phone import mask_phone
 from triage.store import sms_outbox
 from triage.store.escalations import due_points, pending_points
+from triage.store.inbox_recovery import recover_stuck
 from triage.store.personal_data import purge_raw_payloads
 from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError
@@ -46,6 +48,7 @@ class SweepResult:
     sent: int
     reconciled: int
     released: int
+    recovered: int = 0
 
 
 def sweep(ctx: WorkerContext) -> SweepResult:
@@ -65,7 +68,16 @@ def sweep(ctx: WorkerContext) -> SweepResult:
     sent = sum(1 for outbox_id in queued if send(ctx, outbox_id) == "sent")
     if ctx.redis_url and ctx.settings.imap_url:
         enqueue.poll_mailbox(ctx.redis_url)
-    result = SweepResult(fired, len(upcoming), composed, sent, reconciled, released)
+    recovered = recover_stuck(ctx.sessions, ctx.catalog, ctx.parsers, now - STUCK_AFTER, now)
+    result = SweepResult(
+        fired,
+        len(upcoming),
+        composed,
+        sent,
+        reconciled,
+        released,
+        recovered.ingested + recovered.quarantined,
+    )
     if any(vars(result).values()):
         log.info("sweep: %s", result)
     return result

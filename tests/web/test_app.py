@@ -117,3 +117,53 @@ def test_logs_carry_no_personal_data_even_when_intake_fails(
     assert logged
     for value in private:
         assert value not in logged
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql+psycopg://nobody@127.0.0.1:1/none", "sqlite:////nonexistent-dir/x/triage.db"],
+    ids=["postgresql-refused", "sqlite-unopenable"],
+)
+def test_webhooks_answer_503_with_retry_after_while_the_database_is_unreachable(
+    url: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    client = create_app(make_settings(url, tmp_path), catalog=catalog).test_client()
+
+    response = post_chat(client, chat_payload())
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert response.json["error"]["code"] == "database_unavailable"
+
+
+def test_the_desk_shows_a_503_page_while_the_database_is_unreachable(
+    tmp_path: Path, catalog: Catalog
+) -> None:
+    from tests.web.ui_support import browser, csrf_token
+
+    settings = make_settings("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path)
+    client = browser(create_app(settings, catalog=catalog))
+
+    response = client.post(
+        "/login",
+        data={"username": "kari", "password": "x", "csrf_token": csrf_token(client)},
+        base_url="https://localhost",
+    )
+
+    assert response.status_code == 503
+    assert response.mimetype == "text/html"
+    assert response.headers["Retry-After"] == "5"
+    assert "Databasen svarer ikke" in response.get_data(as_text=True)
+
+
+def test_a_broken_statement_is_still_a_500_not_a_503() -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from web.app import database_unreachable
+
+    class Orig(Exception):
+        pass
+
+    assert database_unreachable(OperationalError("SELECT 1", {}, Orig()))
+    assert not database_unreachable(IntegrityError("INSERT", {}, Orig()))
+    assert database_unreachable(IntegrityError("INSERT", {}, Orig(), connection_invalidated=True))
