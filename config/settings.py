@@ -38,6 +38,11 @@ class Settings:
     # The web desk.
     secure_cookies: bool = True  # session cookie only over HTTPS (triage up: plain loopback)
     retention_days: int = 90  # raw inbound payloads older than this are purged
+    # Rate limits per client address (web/security.py), "N per second|minute|hour" joined
+    # by ";", or "off". Counted in Redis when REDIS_URL is set, so every web worker shares.
+    rate_limit_login: str = "20 per minute"  # POSTs to /login (besides the per-user lock)
+    rate_limit_auth_failures: str = "30 per minute"  # bad webhook signatures / API tokens
+    rate_limit_webhooks: str = "300 per second"  # signed webhooks: a runaway sender's loop
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -77,6 +82,17 @@ class Settings:
             secure_cookies=(get("TRIAGE_SECURE_COOKIES") or "1").lower()
             not in ("0", "false", "no"),
             retention_days=_whole(get("TRIAGE_RETENTION_DAYS"), "TRIAGE_RETENTION_DAYS", 90),
+            rate_limit_login=_rate(
+                get("TRIAGE_RATE_LIMIT_LOGIN"), "TRIAGE_RATE_LIMIT_LOGIN", "20 per minute"
+            ),
+            rate_limit_auth_failures=_rate(
+                get("TRIAGE_RATE_LIMIT_AUTH_FAILURES"),
+                "TRIAGE_RATE_LIMIT_AUTH_FAILURES",
+                "30 per minute",
+            ),
+            rate_limit_webhooks=_rate(
+                get("TRIAGE_RATE_LIMIT_WEBHOOKS"), "TRIAGE_RATE_LIMIT_WEBHOOKS", "300 per second"
+            ),
         )
 
     @property
@@ -91,3 +107,20 @@ def _whole(value: str | None, name: str, default: int) -> int:
     if not value.isdigit():
         raise ValueError(f"{name}: {value!r} is not a whole number of 0 or more")
     return int(value)
+
+
+def _rate(value: str | None, name: str, default: str) -> str:
+    """A rate-limit setting, checked at start so a typo is not a limit silently missing."""
+    if value is None:
+        return default
+    if value.lower() == "off":
+        return "off"
+    from limits import parse_many  # noqa: PLC0415 - only when the setting is given
+
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError(
+            f"{name}: {value!r} is not a rate limit like '20 per minute' (or 'off')"
+        ) from None
+    return value

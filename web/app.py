@@ -116,6 +116,7 @@ def create_app(
     from web.auth import csrf, init_auth, secret_key  # noqa: PLC0415
     from web.inbound import bp as inbound  # noqa: PLC0415
     from web.inbound_payloads import parsers  # noqa: PLC0415
+    from web.security import apply_limits, init_security  # noqa: PLC0415
     from web.ui import register_ui  # noqa: PLC0415
 
     settings = settings or Settings.from_env()
@@ -125,7 +126,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config["SECRET_KEY"] = secret_key(settings.secret_key, settings.data_dir)
     if settings.trust_proxy:  # only behind our own proxy: the headers are client-settable
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.extensions["triage"] = Desk(
         settings=settings,
         catalog=catalog if catalog is not None else load_catalog(settings.catalog_path),
@@ -134,6 +135,7 @@ def create_app(
         parsers=parsers(settings),
     )
     wire_scheduling(app.extensions["triage"].sessions, settings.redis_url)
+    limiter = init_security(app, settings)  # first hook: it counts before anyone answers
     _register_errors(app)
     app.register_blueprint(health)
     app.register_blueprint(inbound)
@@ -144,6 +146,7 @@ def create_app(
         if (blueprint.url_prefix or "").startswith("/api/"):
             csrf.exempt(blueprint)  # bearer tokens, not cookies
     register_ui(app)
+    apply_limits(limiter, app, settings)
     return app
 
 
