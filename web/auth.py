@@ -73,6 +73,7 @@ def role_required(role: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper.required_role = role  # type: ignore[attr-defined]  # read by the route audit
         return cast(F, wrapper)
 
     return decorate
