@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo examples lint bench clean
+.PHONY: test test-services test-browser demo examples lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,16 @@ $(STAMP): pyproject.toml
 ## test: the whole test suite (the README's test command)
 test: $(STAMP)
 	$(PY) -m pytest -q -p no:cacheprovider -n auto
+
+## test-services: the suite again on the PostgreSQL and Redis servers (CI's second pass)
+REDIS_SERVER_URL ?= redis://127.0.0.1:6379
+test-services: $(STAMP)
+	TRIAGE_TEST_DATABASES=postgresql TRIAGE_TEST_REDIS_URL=$(REDIS_SERVER_URL) \
+		$(PY) -m pytest -q -p no:cacheprovider -n auto -m "not browser"
+
+## test-browser: the end-to-end test in Debian's chromium, on its own
+test-browser: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m browser tests/e2e
 
 ## demo: the whole desk on the embedded default with demo data (Ctrl-C stops it)
 demo: $(STAMP)

@@ -1,7 +1,9 @@
 """Shared fixtures: real databases (SQLite always; PostgreSQL where one answers).
 
 PostgreSQL: ``TRIAGE_TEST_POSTGRES_URL`` (an admin URL), default the local server with
-trust auth. Each test session creates its own database and drops it afterwards. In CI
+trust auth. ``TRIAGE_TEST_DATABASES`` (default ``sqlite,postgresql``) picks the kinds; CI's
+second pass, against the PostgreSQL and Redis servers, runs ``postgresql`` alone. Each
+test session creates its own database and drops it afterwards. In CI
 (``CI=true``) an unreachable PostgreSQL fails the run instead of skipping, so a green CI
 always means both databases were exercised.
 """
@@ -49,7 +51,15 @@ def _postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+DATABASE_KINDS = [
+    kind.strip()
+    for kind in os.environ.get("TRIAGE_TEST_DATABASES", "sqlite,postgresql").split(",")
+    if kind.strip()
+]
+assert set(DATABASE_KINDS) <= {"sqlite", "postgresql"}, f"TRIAGE_TEST_DATABASES: {DATABASE_KINDS}"
+
+
+@pytest.fixture(scope="session", params=DATABASE_KINDS)
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
