@@ -505,6 +505,43 @@ def test_the_same_message_sid_twice_gets_the_same_answer_and_acts_once(
     assert [item.channel for item in inbox_items(sessions)] == ["sms", "sms"]  # raw kept
 
 
+@pytest.mark.parametrize(
+    ("claimed_ago", "redone"),
+    [(timedelta(seconds=20), False), (timedelta(minutes=3), True)],
+    ids=["still-handled", "died-half-way"],
+)
+def test_a_claimed_sid_is_redone_only_when_its_first_delivery_died(
+    client: FlaskClient,
+    sessions: sessionmaker[Session],
+    paged: Paged,
+    clock: Clock,
+    claimed_ago: timedelta,
+    redone: bool,
+) -> None:
+    [ticket_id] = paged.ticket_ids
+    params = sms_params(f"ACK {ticket_id}")
+    with sessions() as session:  # the first delivery claimed the SID, then nothing more
+        session.add(
+            SmsInbound(
+                provider_sid=params["MessageSid"],
+                sender=KARI,
+                body=params["Body"],
+                outcome="handling",
+                received_at=clock.now - claimed_ago,
+            )
+        )
+        session.commit()
+
+    answer = twiml_messages(post_sms(client, params))
+    again = twiml_messages(post_sms(client, params))
+
+    assert answer == ([f"Kvittert: #{ticket_id}"] if redone else [])
+    assert again == answer  # a later copy: the recorded answer, or still nothing
+    assert len(events(sessions, ticket_id, "acknowledged")) == (1 if redone else 0)
+    [row] = inbound_rows(sessions)
+    assert row.outcome == ("ack" if redone else "handling")
+
+
 def test_a_repeated_start_sid_is_not_refused_the_second_time(
     client: FlaskClient, sessions: sessionmaker[Session], paged: Paged
 ) -> None:

@@ -8,9 +8,9 @@ answer (the webhook logs it, masked). Every SMS from staff that names a ticket i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -99,36 +99,67 @@ def _levels(session: Session, ticket_id: int, staff: Staff) -> set[int]:
     return levels or {1}
 
 
+#: A delivery still "handling" after this long died half-way (the request is long over):
+#: the next delivery of the same SID redoes it. A younger one is still running.
+STALE_AFTER = timedelta(minutes=2)
+IN_HAND = ("received", "handling")  # "received": rows written before the claim existed
+
+
 def take_inbound(
     session: Session, catalog: Catalog, sid: str, sender: str, text: str, now: datetime
 ) -> Answer:
     """One inbound SMS, once per provider SID: a webhook Twilio delivers again gets the
-    same answer and changes nothing twice. A delivery that died half-way is redone
-    (ACK and START are safe to repeat)."""
+    same answer and changes nothing twice.
+
+    The first delivery claims the SID by inserting its row as "handling". A copy that
+    arrives while it is handled answers nothing (the first one answers); a copy that
+    finds a claim older than ``STALE_AFTER`` redoes the reply (ACK and START are safe
+    to repeat), after winning a conditional UPDATE so only one copy redoes it.
+    """
     known = session.scalars(select(SmsInbound).where(SmsInbound.provider_sid == sid)).first()
-    if known is not None and known.outcome != "received":
-        return Answer(known.reply, "duplicate")
     staff = staff_by_phone(session, sender)
-    if known is None:
-        known = SmsInbound(
+    if known is not None:
+        if known.outcome not in IN_HAND:
+            return Answer(known.reply, "duplicate")
+        if not _reclaim(session, known.id, known.outcome, now):
+            return Answer(None, "duplicate")  # the first delivery is still on it
+        known_id = known.id
+    else:
+        row = SmsInbound(
             provider_sid=sid,
             sender=sender,
             body=text,
             staff_id=staff.id if staff else None,
-            outcome="received",
+            outcome="handling",
             received_at=now,
         )
         try:
             with session.begin_nested():
-                session.add(known)
+                session.add(row)
         except IntegrityError:  # the same SID at the same moment: the other one answers
             session.rollback()
             return Answer(None, "duplicate")
         session.commit()
-    known_id = known.id
+        known_id = row.id
     answer = handle_reply(session, catalog, staff, text, now)
-    row = session.get(SmsInbound, known_id)
-    assert row is not None
-    row.outcome, row.reply = answer.outcome, answer.reply
+    done = session.get(SmsInbound, known_id)
+    assert done is not None
+    done.outcome, done.reply = answer.outcome, answer.reply
     session.commit()
     return answer
+
+
+def _reclaim(session: Session, row_id: int, outcome: str, now: datetime) -> bool:
+    """Take over a claim left by a delivery that died; False while it may still run."""
+    claimed = session.execute(
+        update(SmsInbound)
+        .where(
+            SmsInbound.id == row_id,
+            SmsInbound.outcome == outcome,
+            SmsInbound.received_at < now - STALE_AFTER,
+        )
+        .values(outcome="handling", received_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
