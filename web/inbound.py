@@ -26,7 +26,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from triage.intake.message import IncomingMessage, RejectedPayload
-from triage.phone import mask_any
+from triage.phone import mask_any, normalise_phone
 from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
 from triage.store.models import InboxItem
 from triage.store.sms_outbox import record_delivery
@@ -148,10 +148,24 @@ def twilio_sms_status() -> Response:
     code_text = request.form.get("ErrorCode", "")
     code = int(code_text) if code_text.isdigit() else None
     with app.sessions() as session:
-        known = record_delivery(session, sid[:64], status[:20], code, app.clock())
+        known = record_delivery(
+            session,
+            sid[:64],
+            status[:20],
+            code,
+            app.clock(),
+            recipient=_phone_or_none(request.form.get("To", "")),
+        )
     if not known:
         log.warning("sms status for an unknown message ignored")
     return Response(status=204)
+
+
+def _phone_or_none(text: str) -> str | None:
+    try:
+        return normalise_phone(text)
+    except ValueError:  # InvalidPhone: not a number we could have sent to
+        return None
 
 
 # ------------------------------------------------------------------ the common path

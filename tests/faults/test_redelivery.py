@@ -31,7 +31,6 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from werkzeug.test import TestResponse
 
 from config.catalog import Catalog
-from tests.conftest import DATABASE_KINDS
 from tests.faults.invariants import Accepted, assert_nothing_lost
 from tests.faults.support import wait_for
 from tests.web.conftest import Clock, make_settings
@@ -403,16 +402,6 @@ def test_an_email_reply_before_its_original_is_one_ticket(
     assert len(_tickets(sessions)) == 1  # ... but one conversation should be one ticket
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product bug: Twilio's delivery report for an SMS whose create answer the desk has "
-        "not recorded yet (a timeout, a dropped answer, a killed worker: reconciled minutes "
-        "later) is answered 204 and dropped (record_delivery: unknown SID); when the SID "
-        "is recorded the row says 'sent' for ever, so an undelivered page is never known "
-        "(web/inbound.py twilio_sms_status, triage/store/sms_outbox.py record_delivery)"
-    ),
-)
 def test_a_delivery_report_that_overtakes_the_send_answer_is_not_lost(
     app: Flask, sessions: sessionmaker[Session], catalog: Catalog, clock: Clock
 ) -> None:

@@ -185,9 +185,16 @@ def _tickets_of(session: Session, sms: SmsOutbox) -> list[Ticket]:
 
 
 def mark_sent(session: Session, outbox_id: int, provider: str, sid: str, now: datetime) -> None:
-    """The provider accepted it: an ``sms_sent`` event on every ticket it is about."""
+    """The provider accepted it: an ``sms_sent`` event on every ticket it is about.
+
+    Idempotent for the same SID: a delivery report can get here first (see
+    ``record_delivery``), and its outcome must survive the sender's own late answer.
+    """
     sms = session.get(SmsOutbox, outbox_id, populate_existing=True)
     assert sms is not None
+    if sms.provider_sid == sid and sms.status in (SENT, DELIVERED, UNDELIVERED):
+        session.commit()
+        return
     sms.status, sms.provider, sms.provider_sid = SENT, provider, sid
     sms.sent_at = sms.updated_at = now
     sms.error = sms.error_code = None
@@ -266,11 +273,27 @@ _DELIVERY = {
 
 
 def record_delivery(
-    session: Session, sid: str, status: str, error_code: int | None, now: datetime
+    session: Session,
+    sid: str,
+    status: str,
+    error_code: int | None,
+    now: datetime,
+    recipient: str | None = None,
+    provider: str = "twilio",
 ) -> bool:
     """A delivery status callback. Returns False for an unknown SID. Idempotent, and a
-    late "sent" never overwrites "delivered"."""
+    late "sent" never overwrites "delivered".
+
+    A report can overtake the answer to the send itself (a timeout, a dropped answer, a
+    worker killed mid-request: the sender learns the SID minutes later by reconciling).
+    The report proves the provider took the SMS, so when exactly one SMS to
+    ``recipient`` awaits its SID, the report's SID is recorded on it here.
+    """
     sms = session.scalars(select(SmsOutbox).where(SmsOutbox.provider_sid == sid)).one_or_none()
+    if sms is None and recipient:
+        sms = _awaiting_sid(session, recipient)
+        if sms is not None:
+            mark_sent(session, sms.id, provider, sid, now)
     if sms is None:
         return False
     ours = _DELIVERY.get(status.lower())
@@ -294,6 +317,22 @@ def record_delivery(
         )
     session.commit()
     return True
+
+
+def _awaiting_sid(session: Session, recipient: str) -> SmsOutbox | None:
+    """The one SMS to ``recipient`` that was handed to the provider without its answer
+    being recorded; None when there is none, or more than one (no guessing)."""
+    found = session.scalars(
+        select(SmsOutbox)
+        .where(
+            SmsOutbox.recipient == recipient,
+            SmsOutbox.provider_sid.is_(None),
+            SmsOutbox.status.in_((SENDING, QUEUED)),
+            SmsOutbox.attempts >= 1,
+        )
+        .limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None
 
 
 # ------------------------------------------------------------------ the sweeper's view
