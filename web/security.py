@@ -61,7 +61,7 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
         app=app,
         storage_uri=limits_storage(settings.redis_url),
         key_prefix="triage-limits",
-        strategy="moving-window",
+        strategy="fixed-window",  # one Redis round trip a check; moving-window takes three
         swallow_errors=True,
         in_memory_fallback_enabled=True,
         headers_enabled=False,  # it would stamp Retry-After on every response, our 503s too
