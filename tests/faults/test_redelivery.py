@@ -367,14 +367,6 @@ def test_call_callbacks_before_the_call_and_again_are_one_ticket(
     assert CALL_SID in json.dumps([e.data for e in ticket.events])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "product gap: an e-mail reply that arrives before its original opens its own "
-        "ticket, and the original arriving later opens a second one (In-Reply-To keys are "
-        "looked up, never registered; triage/store/intake.py _ingest/_thread_target)"
-    ),
-)
 def test_an_email_reply_before_its_original_is_one_ticket(
     app: Flask, sessions: sessionmaker[Session], clock: Clock
 ) -> None:

@@ -226,6 +226,38 @@ def test_people_answering_one_unknown_mail_get_separate_tickets(
         assert response.status_code == 201
     assert len(tickets(sessions)) == 2
 
+    announcement = email_bytes(
+        message_id="<announcement@desk.example.no>",
+        subject="Planlagt vedlikehold i kveld",
+        text="Vi oppgraderer i kveld.",
+        sender="helpdesk@desk.example.no",
+    )
+    assert post_email(client, announcement).status_code == 201  # its own ticket: no guess
+    assert len(tickets(sessions)) == 3
+
+
+def test_a_reply_that_overtakes_its_original_is_one_ticket_with_it(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    reply = email_bytes(
+        message_id="<reply@kunde.no>",
+        subject="Re: Sentralbordet er nede",
+        text="Fortsatt nede!",
+        in_reply_to="<first@kunde.no>",
+    )
+    original = email_bytes(
+        message_id="<first@kunde.no>", subject="Sentralbordet er nede", text="MBN er nede."
+    )
+
+    first = post_email(client, reply)
+    second = post_email(client, original)
+    again = post_email(client, original)
+
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert first.json["ticket"] == second.json["ticket"] == again.json["ticket"]
+    assert again.json["duplicate"] is True
+    assert len(tickets(sessions)) == 1
+
 
 def test_a_message_id_longer_than_the_key_column_still_dedups(
     client: FlaskClient, sessions: sessionmaker[Session]

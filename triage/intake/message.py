@@ -8,7 +8,8 @@ ticket? who sent it? what does it say?). Channel adapters build an ``IncomingMes
 Keys, unique per ``source`` (the adapter) so a chat message id never collides with a
 CallSid: ``dedup_key`` identifies this delivery (Message-ID, chat message id, a Twilio
 callback, a CTI event); ``thread_keys`` are keys of earlier messages it answers
-(In-Reply-To, References), looked up only; ``conversation_key`` names the conversation
+(In-Reply-To, References), looked up, and remembered as "answered by" this ticket while
+the desk has not seen them (``triage.store.intake._parent_marks``); ``conversation_key`` names the conversation
 itself (chat conversation, call), looked up and registered with the ticket, so every later
 message of the conversation finds it. E-mail has no conversation key on purpose: two
 people answering one announcement must not land in one ticket through a parent id nobody

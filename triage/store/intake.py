@@ -53,6 +53,11 @@ EMAIL_CONTENT_TYPE = "message/rfc822"
 #: Titles for tickets whose channel has no subject line.
 CHANNEL_TITLES = {"phone": "Phone call", "chat": "Chat"}
 
+#: Key prefixes for parents a message answers that the desk has not seen (yet): answered
+#: from one ticket, and answered from more than one (see ``_parent_marks``).
+REFERENCED = "answered-by:"
+REFERENCED_OFTEN = "answered-by-several:"
+
 Parser = Callable[[bytes, str], IncomingMessage]
 """Raw payload and its content type to a message; raises ValueError saying what is wrong."""
 
@@ -183,12 +188,16 @@ def _ingest(
     received = item.received_at if item is not None else now
     dedup = storage_key(message.dedup_key)
     lookup = [storage_key(k) for k in _lookup_keys(message)]
-    known = _known(session, message.source, [dedup, *lookup])
+    parents = [storage_key(REFERENCED + k) for k in message.thread_keys]
+    answered_by = [storage_key(p + message.dedup_key) for p in (REFERENCED, REFERENCED_OFTEN)]
+    known = _known(session, message.source, [dedup, *lookup, *parents, *answered_by])
     if dedup in known:
         _settle(item, known[dedup])
         return IntakeResult(known[dedup], created=False, duplicate=True)
 
-    ticket = _thread_target(session, message, lookup, known)
+    ticket = _thread_target(session, message, lookup, known) or _answered_by(
+        session, answered_by, known
+    )
     if ticket is None:
         ticket = _open(session, catalog, message, item_id, received, now)
         session.flush()  # the ticket id, for the key rows below
@@ -197,6 +206,7 @@ def _ingest(
         _continue(session, catalog, ticket, message, item_id, received, now)
         created = False
     own = [dedup] + ([storage_key(message.conversation_key)] if message.conversation_key else [])
+    own += _parent_marks(message, ticket.id, known)
     for key in dict.fromkeys(own):
         if key not in known:
             session.add(
@@ -205,6 +215,36 @@ def _ingest(
     _settle(item, ticket.id)
     session.flush()  # a lost race surfaces here as IntegrityError
     return IntakeResult(ticket.id, created=created, duplicate=False)
+
+
+def _parent_marks(message: IncomingMessage, ticket_id: int, known: Mapping[str, int]) -> list[str]:
+    """Keys recording that this ticket answers parents the desk has not seen.
+
+    A reply can arrive before its original (mail servers, retries); the original, when
+    it comes, continues the reply's ticket instead of opening a second one. A parent
+    answered from two tickets (a desk announcement with replies from many people) is
+    marked as such, and its original then opens a ticket of its own, as before.
+    """
+    marks = []
+    for parent in message.thread_keys:
+        if storage_key(parent) in known:
+            continue  # a message the desk has: threading found (or will find) it
+        first = storage_key(REFERENCED + parent)
+        if first not in known:
+            marks.append(first)
+        elif known[first] != ticket_id:
+            marks.append(storage_key(REFERENCED_OFTEN + parent))
+    return marks
+
+
+def _answered_by(
+    session: Session, answered_by: list[str], known: Mapping[str, int]
+) -> Ticket | None:
+    """The one ticket whose messages answered this one before it arrived, if exactly one."""
+    once, often = answered_by
+    if once not in known or often in known:
+        return None
+    return session.get(Ticket, known[once], with_for_update=True)
 
 
 def storage_key(key: str) -> str:
