@@ -11,7 +11,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sla.instants import parse_instant
@@ -30,6 +30,11 @@ COLUMNS = (
 )
 CHANNELS = ("email", "chat", "phone", "import")
 MAX_FIELD = 1_000_000
+MAX_EXTERNAL_ID = 200  # tickets.external_id is VARCHAR(200)
+#: Instants every time zone can show and the SLA engine can take: 0001-01-01T00:00+14:00
+#: parses, but is no UTC datetime Python can hold.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,13 @@ def parse_csv(
         yield _row(start, record, index, known_contracts, classify, zone)
 
 
+def _instant(text: str, zone: ZoneInfo) -> datetime:
+    instant = parse_instant(text, zone)
+    if not EARLIEST <= instant <= LATEST:
+        raise ValueError(f"{text!r} is out of range (years 1 to 9999 in every time zone)")
+    return instant
+
+
 def _row(
     line: int,
     record: list[str],
@@ -118,19 +130,23 @@ def _row(
         return RowError(line, f"has {len(record)} fields, the header has {width}")
     if any("\udc80" <= ch <= "\udcff" for cell in record for ch in cell):
         return RowError(line, "is not valid UTF-8")
+    if any("\x00" in cell for cell in record):
+        return RowError(line, "contains a NUL character, which cannot be stored")
     cell = {name: record[i].strip() for name, i in index.items()}
     if not cell["external_id"]:
         return RowError(line, "external_id is empty")
+    if len(cell["external_id"]) > MAX_EXTERNAL_ID:
+        return RowError(line, f"external_id is longer than {MAX_EXTERNAL_ID} characters")
     if cell["contract"] not in known_contracts:
         return RowError(line, f"contract {cell['contract']!r} is not in the catalog")
     try:
-        received = parse_instant(cell["received_at"], zone)
+        received = _instant(cell["received_at"], zone)
     except ValueError as exc:
         return RowError(line, f"received_at: {exc}")
     responded = None
     if cell["responded_at"]:
         try:
-            responded = parse_instant(cell["responded_at"], zone)
+            responded = _instant(cell["responded_at"], zone)
         except ValueError as exc:
             return RowError(line, f"responded_at: {exc}")
         if responded < received:
@@ -138,7 +154,9 @@ def _row(
     channel = cell["channel"].lower() or "import"
     if channel not in CHANNELS:
         return RowError(line, f"channel {cell['channel']!r} is not one of {', '.join(CHANNELS)}")
-    subject, body = record[index["subject"]], record[index["body"]]
+    # A subject is a title, one line as the other channels' are (it heads pages, SMS pages
+    # and e-mail subjects; a leading tab or CR would also slip past spreadsheet guards).
+    subject, body = " ".join(record[index["subject"]].split()), record[index["body"]]
     if cell["severity"]:
         try:
             severity = Severity.parse(cell["severity"])

@@ -43,6 +43,8 @@ from workers.enqueue import wire_scheduling
 #: The largest request body accepted at all: a raw e-mail with attachments. Views that take
 #: small bodies lower it per request (``web.inbound``).
 MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+#: The desk's own forms (login, notes, outages): nothing near a megabyte.
+FORM_MAX_CONTENT_LENGTH = 1024 * 1024
 READY_RETRY_AFTER_SECONDS = 5
 #: How long a client should wait before sending again when the database is unreachable:
 #: long enough for a restart or fail-over, short enough that chat feels live.
@@ -136,6 +138,11 @@ def create_app(
     )
     wire_scheduling(app.extensions["triage"].sessions, settings.redis_url)
     limiter = init_security(app, settings)  # first hook: it counts before anyone answers
+
+    @app.before_request
+    def _small_forms() -> None:  # before CSRF reads the form
+        if request.blueprint in ("ui", "auth"):
+            request.max_content_length = FORM_MAX_CONTENT_LENGTH
     _register_errors(app)
     app.register_blueprint(health)
     app.register_blueprint(inbound)
@@ -147,6 +154,7 @@ def create_app(
             csrf.exempt(blueprint)  # bearer tokens, not cookies
     register_ui(app)
     apply_limits(limiter, app, settings)
+
     return app
 
 

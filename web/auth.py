@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
@@ -95,16 +96,28 @@ def login() -> Any:
             )
             if result.user is not None:
                 login_user(DeskUser(result.user))
-                target = request.args.get("next", "")
-                if not target.startswith("/") or target.startswith("//"):
-                    target = url_for("ui.queue")
-                return redirect(target)
+                return redirect(own_path(request.args.get("next", "")) or url_for("ui.queue"))
         if result.reason == "locked":
             flash("For mange mislykkede forsøk. Prøv igjen om et kvarter.", "error")
         else:
             flash("Feil brukernavn eller passord.", "error")
     status = 200 if request.method == "GET" else 400 if form.errors else 401
     return render_template("login.html", form=form), status
+
+
+def own_path(target: str) -> str | None:
+    """``target`` if it is a path on this site, else None: no other host, however spelt.
+
+    Browsers drop tabs and line breaks from URLs and read a backslash as "/", so "/", tab,
+    "/evil" and "/", backslash, "evil" are "//evil" to them: another host. Control
+    characters and backslashes are refused outright.
+    """
+    if not target.startswith("/") or "\\" in target or not target.isprintable():
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
 
 
 @bp.post("/logout")

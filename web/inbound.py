@@ -19,11 +19,13 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 
 from flask import Blueprint, Response, request, url_for
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from triage.intake.message import IncomingMessage, RejectedPayload
 from triage.phone import mask_any, normalise_phone
@@ -57,6 +59,12 @@ def _limit_body() -> None:
     limit = _LIMITS.get(request.endpoint or "")
     if limit is not None:
         request.max_content_length = limit
+    if request.content_length is None and request.method == "POST":
+        # A streamed body (no Content-Length) is read only up to the limit; one that
+        # reaches it was longer, and must be refused as too large, not as badly signed.
+        limit = request.max_content_length
+        if limit is not None and len(request.get_data(cache=True)) >= limit:
+            raise RequestEntityTooLarge()
 
 
 # ------------------------------------------------------------------ views
@@ -105,9 +113,9 @@ def twilio_sms() -> Response:
     _require_twilio_signature()
     app = desk()
     now = app.clock()
-    sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
-    sender = request.form.get("From", "")
-    text = request.form.get("Body", "")
+    sid = _field("MessageSid") or _field("SmsSid")
+    sender = _field("From")
+    text = request.form.get("Body", "").replace("\x00", "")
     with app.sessions() as session:
         item = store_raw(session, "sms", request.content_type or "", body, now)
         if not sid or not sender:
@@ -141,12 +149,17 @@ def twilio_sms_status() -> Response:
     """Twilio's delivery status callback for an SMS the desk sent."""
     _require_twilio_signature()
     app = desk()
-    sid = request.form.get("MessageSid", "")
-    status = request.form.get("MessageStatus", "")
+    sid = _field("MessageSid")
+    status = _field("MessageStatus")
     if not sid or not status:
         raise ApiError(400, "invalid_status", "MessageSid and MessageStatus are required")
-    code_text = request.form.get("ErrorCode", "")
-    code = int(code_text) if code_text.isdigit() else None
+    code_text = _field("ErrorCode")
+    # Twilio's codes are five digits; anything else (a "²", thirty digits) is not one
+    code = (
+        int(code_text)
+        if code_text.isascii() and code_text.isdigit() and len(code_text) <= 9
+        else None
+    )
     with app.sessions() as session:
         known = record_delivery(
             session,
@@ -159,6 +172,15 @@ def twilio_sms_status() -> Response:
     if not known:
         log.warning("sms status for an unknown message ignored")
     return Response(status=204)
+
+
+def _field(name: str) -> str:
+    """A one-line form field (a SID, a number, a status): control characters, which
+    no real one contains and PostgreSQL's text refuses (NUL), are dropped."""
+    return _CONTROL.sub("", request.form.get(name, "")).strip()
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _phone_or_none(text: str) -> str | None:

@@ -60,6 +60,10 @@ def _json_object(payload: bytes) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise RejectedPayload("body is JSON nested too deeply", code="invalid_json") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts (4300 digits)
+        raise RejectedPayload(
+            f"body is not usable JSON: {str(exc)[:200]}", code="invalid_json"
+        ) from None
     if not isinstance(data, dict):
         raise RejectedPayload("body must be a JSON object", code="invalid_json")
     return data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,15 @@ CTI_EVENTS = ("new_call", "answered", "hung_up", "missed")
 #: Caller ids for a withheld number, as telephone systems spell them.
 WITHHELD = frozenset({"anonymous", "unknown", "restricted", "private", "unavailable"})
 
+#: Instants every time zone can show: the desk renders sender-claimed times in Oslo time,
+#: and 0001-01-01T00:00+14:00 is a valid ISO 8601 time that no zone west of it can hold.
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Some non-space character anywhere ("Regexp" matches at the start: r"\S" alone refused
+#: every text that begins with a space or a line break).
+NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-.]{2,30}$")
 
@@ -38,6 +47,15 @@ class Text(fields.String):
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+class Name(Text):
+    """A person's name: one line (line breaks, tabs and runs of spaces become one space),
+    so it can go wherever a header or a title goes, as the e-mail parser's names do."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return " ".join(_CONTROL.sub(" ", text).split())  # split() knows U+2028 and U+2029
+
+
 class Identifier(fields.String):
     """An id chosen by the other system: 1 to 200 characters, no control characters."""
 
@@ -48,6 +66,32 @@ class Identifier(fields.String):
         if _CONTROL.search(text) or _SURROGATE.search(text):
             raise ValidationError("Must not contain control characters.")
         return text
+
+
+class Param(fields.String):
+    """A parameter another system fills in (a Twilio SID, status or number): no control
+    characters, which such systems never send and the databases may refuse (NUL)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _CONTROL.search(text) or _SURROGATE.search(text):
+            raise ValidationError("Must not contain control characters.")
+        return text
+
+
+class Instant(fields.AwareDateTime):
+    """An ISO 8601 time (without an offset: Oslo time) that every time zone can show."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "iso")
+        kwargs.setdefault("default_timezone", OSLO)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        instant: datetime = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST <= instant <= LATEST:
+            raise ValidationError("Not a usable time: too far in the past or the future.")
+        return instant
 
 
 class EmailAddress(fields.String):
@@ -85,7 +129,13 @@ class _Strict(Schema):
 
 
 class ChatSenderSchema(_Strict):
-    name = Text(required=True, validate=validate.Length(min=1, max=200))
+    name = Name(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=200),
+            NOT_BLANK,
+        ],
+    )
     email = EmailAddress()
     phone = PhoneNumber()
 
@@ -105,10 +155,10 @@ class ChatMessageSchema(_Strict):
         required=True,
         validate=[
             validate.Length(min=1, max=MAX_TEXT),
-            validate.Regexp(r"\S", error="Must not be blank."),
+            NOT_BLANK,
         ],
     )
-    sent_at = fields.AwareDateTime(required=True, format="iso", default_timezone=OSLO)
+    sent_at = Instant(required=True)
 
 
 class CtiEventSchema(_Strict):
@@ -118,7 +168,7 @@ class CtiEventSchema(_Strict):
     call_id = Identifier(required=True)
     from_ = PhoneNumber(required=True, data_key="from", withheld_ok=True)
     to = PhoneNumber(required=True)
-    at = fields.AwareDateTime(required=True, format="iso", default_timezone=OSLO)
+    at = Instant(required=True)
 
 
 class TwilioVoiceSchema(Schema):
@@ -128,18 +178,18 @@ class TwilioVoiceSchema(Schema):
         unknown = EXCLUDE
 
     CallSid = fields.String(
-        required=True, validate=validate.Regexp(r"^CA[0-9a-fA-F]{32}$", error="Not a CallSid.")
+        required=True, validate=validate.Regexp(r"^CA[0-9a-fA-F]{32}\Z", error="Not a CallSid.")
     )
-    From = fields.String(load_default="", validate=validate.Length(max=64))
-    To = fields.String(load_default="", validate=validate.Length(max=64))
-    CallStatus = fields.String(load_default="", validate=validate.Length(max=40))
-    Direction = fields.String(load_default="", validate=validate.Length(max=40))
-    RecordingSid = fields.String(load_default="", validate=validate.Length(max=64))
-    RecordingUrl = fields.String(load_default="", validate=validate.Length(max=1000))
-    RecordingDuration = fields.String(load_default="", validate=validate.Length(max=20))
-    RecordingStatus = fields.String(load_default="", validate=validate.Length(max=40))
-    TranscriptionSid = fields.String(load_default="", validate=validate.Length(max=64))
-    TranscriptionStatus = fields.String(load_default="", validate=validate.Length(max=40))
+    From = Param(load_default="", validate=validate.Length(max=64))
+    To = Param(load_default="", validate=validate.Length(max=64))
+    CallStatus = Param(load_default="", validate=validate.Length(max=40))
+    Direction = Param(load_default="", validate=validate.Length(max=40))
+    RecordingSid = Param(load_default="", validate=validate.Length(max=64))
+    RecordingUrl = Param(load_default="", validate=validate.Length(max=1000))
+    RecordingDuration = Param(load_default="", validate=validate.Length(max=20))
+    RecordingStatus = Param(load_default="", validate=validate.Length(max=40))
+    TranscriptionSid = Param(load_default="", validate=validate.Length(max=64))
+    TranscriptionStatus = Param(load_default="", validate=validate.Length(max=40))
     TranscriptionText = Text(load_default="", validate=validate.Length(max=MAX_TEXT))
 
 

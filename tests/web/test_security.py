@@ -175,3 +175,10 @@ def test_limits_storage_speaks_the_limits_library_s_dialect() -> None:
     assert limits_storage(None) == "memory://"
     assert limits_storage("redis://127.0.0.1:6379/3") == "redis://127.0.0.1:6379/3"
     assert limits_storage("unix:///data/redis.sock") == "redis+unix:///data/redis.sock"
+
+
+def test_the_desk_s_forms_take_a_megabyte_at_most(app: Flask) -> None:
+    client = browser(app)
+    big = {"username": "x" * (2 * 1024 * 1024), "password": "x", "csrf_token": csrf_token(client)}
+
+    assert client.post("/login", data=big, base_url=HTTPS).status_code == 413

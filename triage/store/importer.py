@@ -52,17 +52,24 @@ def import_csv(
                 with session.begin_nested():
                     created = _store_row(session, catalog, item, now)
                 session.commit()
-            except (SQLAlchemyError, ValueError) as exc:
+            except (SQLAlchemyError, ValueError, ArithmeticError) as exc:
                 session.rollback()
-                result.rejected.append(
-                    {"line": item.line, "error": f"could not be stored: {type(exc).__name__}"}
-                )
+                result.rejected.append({"line": item.line, "error": _not_stored(exc)})
                 continue
             if created:
                 result.imported += 1
             else:
                 result.updated += 1
     return result
+
+
+def _not_stored(exc: Exception) -> str:
+    """Why a parsed row could not be stored. The SLA engine's reasons ("no terms in force
+    on 1999-03-10") are said; a database error is only named, its message quotes the row."""
+    if isinstance(exc, ValueError):
+        detail = " ".join(str(exc).split())[:300]
+        return f"could not be stored: {detail or type(exc).__name__}"
+    return f"could not be stored: {type(exc).__name__}"
 
 
 def _store_row(session: Session, catalog: Catalog, row: ImportRow, now: datetime) -> bool:

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from flask_smorest.pagination import PaginationMetadataSchema
 from webargs.flaskparser import FlaskParser, abort
 
 from triage.store.ticket_actions import ActionError, Conflict, Invalid, NotFound, Unavailable
@@ -100,6 +101,26 @@ class ApiBlueprint(SmorestBlueprint):  # type: ignore[misc]
             return requires(role)(view)
 
         return decorate
+
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
+        """The paging headers as sent. X-Pagination is JSON, which OpenAPI 3 describes with
+        ``content`` (a header ``schema`` means the "simple" style: ``total,8,page,1``)."""
+        resp_doc.setdefault("headers", {}).update(
+            {
+                self.PAGINATION_HEADER_NAME: {
+                    "description": "Pagination metadata, as JSON.",
+                    "content": {"application/json": {"schema": PaginationMetadataSchema}},
+                },
+                "X-Total-Count": {
+                    "description": "The number of items on all pages.",
+                    "schema": {"type": "integer", "minimum": 0},
+                },
+                "Link": {
+                    "description": "RFC 8288 links to the first, prev, next and last pages.",
+                    "schema": {"type": "string"},
+                },
+            }
+        )
 
     def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> Any:
         result, headers = super()._set_pagination_metadata(page_params, result, headers)

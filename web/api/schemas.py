@@ -15,14 +15,14 @@ from marshmallow import Schema, fields, validate
 from sla.severity import Severity
 from triage.intake.message import CHANNELS
 from triage.store.ticket_actions import SORTS, STATUSES
-from web.schemas import OSLO, Identifier, Text
+from web.schemas import NOT_BLANK, OSLO, Identifier, Instant, Text
 
 SEVERITIES = tuple(s.value for s in Severity)
 OUTCOMES = ("met", "breached", "open", "no-target")
 MAX_REASON = 2000
 MAX_NOTE = 20_000
 
-_not_blank = validate.Regexp(r"\S", error="Must not be blank.")
+_not_blank = NOT_BLANK
 
 
 class OsloDateTime(fields.DateTime):
@@ -71,9 +71,7 @@ class TicketQuerySchema(Schema):
 
 
 class ResponseArgsSchema(Schema):
-    at = fields.AwareDateTime(
-        format="iso",
-        default_timezone=OSLO,
+    at = Instant(
         metadata={"description": "When response started (default: now); not before receipt."},
     )
 

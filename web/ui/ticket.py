@@ -165,7 +165,7 @@ def _value(key: str, value: Any) -> str:
     if key in TIME_DATA and isinstance(value, str):
         try:
             return local(datetime.fromisoformat(value), "%d.%m.%Y %H:%M:%S")
-        except ValueError:
+        except (ValueError, OverflowError):  # not a time, or one no zone can show
             return value
     if key in ("severity", "before", "after") and isinstance(value, str):
         return SEVERITY_LABELS.get(value, value)
