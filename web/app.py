@@ -143,6 +143,7 @@ def create_app(
     def _small_forms() -> None:  # before CSRF reads the form
         if request.blueprint in ("ui", "auth"):
             request.max_content_length = FORM_MAX_CONTENT_LENGTH
+
     _register_errors(app)
     app.register_blueprint(health)
     app.register_blueprint(inbound)
