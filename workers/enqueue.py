@@ -31,6 +31,12 @@ RESULT_TTL = 300  # seconds a finished job's result is kept (nobody reads it)
 # A job that fails (the database restarting, a lock conflict) runs again soon rather than
 # waiting for the sweeper's next minute.
 RETRY = Retry(max=3, interval=[1, 3, 10])
+#: Points due further ahead than this are left to the sweeper, which schedules every
+#: point due before its next pass (``workers.sweeper``). A new ticket's ladder mostly
+#: lies hours ahead: building and storing those RQ jobs was 7 % of an intake request, and
+#: an import or recompute of thousands of tickets would fill Redis with them. A job left
+#: from an earlier, nearer plan is harmless: a fire job never fires a point early.
+SCHEDULE_AHEAD = timedelta(minutes=10)
 
 
 def wire_scheduling(sessions: sessionmaker[Session], redis_url: str | None) -> None:
@@ -47,7 +53,8 @@ def _when(at: datetime) -> datetime:
 
 
 def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
-    """Schedule each pending point at its instant (at once if due), cancel the others.
+    """Schedule each pending point due within ``SCHEDULE_AHEAD`` at its instant (at once
+    if due), cancel the points no longer pending.
 
     One pipeline for the lot: an import or a recompute re-plans thousands of points.
     """
@@ -72,6 +79,8 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
                     "pipeline": pipe,
                 }
                 args = (change.ticket_id, change.point)
+                if change.fire_at > now + SCHEDULE_AHEAD:
+                    continue  # the sweeper's turn
                 if change.fire_at <= now:
                     sla.enqueue(func, *args, **kwargs)
                 else:

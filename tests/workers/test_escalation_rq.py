@@ -36,16 +36,16 @@ from tests.workers.escalation_support import (
 )
 from triage.sms_text import septets
 from triage.store import sms_outbox
-from triage.store.escalations import due_points, fire_due
+from triage.store.escalations import Planned, due_points, fire_due
 from triage.store.models import EscalationPoint, SmsOutbox, TicketEvent
 from triage.store.roster import load_roster
 from triage.store.ticket_actions import reclassify, record_response
 from workers import enqueue
 from workers.channels.twilio_sms import TwilioSms
-from workers.enqueue import wire_scheduling
+from workers.enqueue import SCHEDULE_AHEAD, wire_scheduling
 from workers.jobs.escalation import EARLY, fire_escalation, send, send_sms
 from workers.queues import NOTIFY, SLA, connection, queue
-from workers.sweeper import sweep
+from workers.sweeper import INTERVAL, sweep
 
 VPS = "nettsoft-vps-terminal"
 MBN = "nettsoft-mbn"
@@ -193,8 +193,9 @@ def test_due_point_pages_once_through_rq_and_twilio(
 
 
 def test_future_points_are_scheduled_moved_and_cancelled(
-    sessions: Sessions, redis_url: str, catalog: Catalog
+    sessions: Sessions, redis_url: str, catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("workers.enqueue.SCHEDULE_AHEAD", timedelta(days=7))  # all in RQ
     now = _now()
     wired = _wired(sessions, redis_url)
     ticket_id = new_ticket(wired, catalog, VPS, now - timedelta(minutes=1), now)
@@ -233,6 +234,19 @@ def test_future_points_are_scheduled_moved_and_cancelled(
     assert {p.status for p in _points(sessions, ticket_id).values()} == {"cancelled"}
     assert registry.get_job_ids() == []
     assert queue(SLA, redis_url).fetch_job(due_job) is None
+
+
+def test_points_beyond_the_horizon_are_left_to_the_sweeper(redis_url: str) -> None:
+    """The sweeper schedules them once they are due before its next pass
+    (``test_sweeper_pages_once_after_redis_flush`` shows that path)."""
+    now = datetime.now(UTC)
+    near = Planned(1, "due", now + SCHEDULE_AHEAD - timedelta(seconds=30), pending=True)
+    far = Planned(1, "overdue", now + SCHEDULE_AHEAD + timedelta(seconds=30), pending=True)
+
+    enqueue.schedule_escalations(redis_url, [near, far])
+
+    assert _scheduled(redis_url, SLA).get_job_ids() == [near.job_id]
+    assert INTERVAL < SCHEDULE_AHEAD
 
 
 def test_cancelling_points_whose_jobs_redis_lost_keeps_the_commit(
