@@ -21,6 +21,13 @@ p95 <= 150 ms and the managers' quarter report with p95 <= 1 s. This bench
 4. drops the scratch database at the end unless ``--keep``.
 
     python bench/web_bench.py [--tickets 1000000] [--open 50000] [--keep]
+    python bench/web_bench.py --reuse web_bench_<hex> [--only reports] [--drop]
+
+Loading a million tickets takes minutes: ``--keep`` leaves the loaded database in place
+and ``--reuse NAME`` measures it again without loading (migrating it to head first, so a
+new migration's indexes are built on the loaded data; it is kept unless ``--drop``). The
+data was generated relative to the time of loading, so open tickets keep passing their
+deadlines in a reused database (~0.6 % of the open ones per hour).
 
 The data (seeded, reproducible): received over 3 years before now with growing volume,
 weekday office hours mostly; the catalog's contracts with weights; 12 % critical; e-mail,
@@ -71,12 +78,19 @@ from triage.store import db
 from triage.store.tickets import report_facts
 from web.app import create_app
 
+try:  # the report page's aggregation in SQL (absent in trees before it)
+    from triage.report_period import RESPONSE_BUCKETS, chart_buckets, report_period
+    from triage.store.report_figures import aggregate_report, breach_facts
+except ImportError:  # pragma: no cover
+    aggregate_report = None  # type: ignore[assignment]
+
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 OSLO = ZoneInfo("Europe/Oslo")
 HTTPS = "https://localhost"
 QUEUE_GOAL_MS = 150.0
 REPORT_GOAL_MS = 1000.0
-SEARCH_WORD = "skriver"
+SEARCH_WORD = "skriver"  # in ~3 % of the tickets
+RARE_WORD = "Sigrid Moe"  # a requester's name: ~1 % (in the body's greeting)
 
 # ------------------------------------------------------------------ the data
 
@@ -614,17 +628,26 @@ def describe(result: Result) -> str:
 
 
 def _label(sql: str) -> str:
-    """A short name for a statement: its top-level table, and "count" for a count."""
+    """A short name for a statement: its top-level table (the first table of a subquery
+    it reads from), "count" for a count, and whether it groups or has a window."""
     head = " ".join(sql.split())
     depth, table = 0, ""
-    tokens = head.replace("(", " ( ").replace(")", " ) ").split(" ")
+    tokens = [t for t in head.replace("(", " ( ").replace(")", " ) ").split(" ") if t]
     for i, token in enumerate(tokens):
         depth += (token == "(") - (token == ")")
         if depth == 0 and token == "FROM" and i + 1 < len(tokens):
             table = tokens[i + 1]
             break
+    if table == "(":
+        inner = [tokens[i + 1] for i, t in enumerate(tokens[:-1]) if t == "FROM"]
+        table = next((t for t in inner if t != "("), "")
     kind = "count" if head.startswith("SELECT count(*)") else head.split(" ", 1)[0].lower()
-    return f"{kind} {table or head[:30]}"
+    extra = "".join(
+        f" ({what})"
+        for what, mark in (("window", " OVER ("), ("group", " GROUP BY "))
+        if mark in head
+    )
+    return f"{kind} {table or head[:30]}{extra}"
 
 
 def breakdown(result: Result) -> str:
@@ -689,10 +712,17 @@ def _quarter_label(day: date) -> str:
 def run(args: argparse.Namespace) -> None:
     run_started = time.perf_counter()
     deadline = run_started + args.budget
-    name = f"web_bench_{uuid.uuid4().hex[:10]}"
+    name = args.reuse or f"web_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if args.reuse:
+            found = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if found is None:
+                raise SystemExit(f"--reuse {name}: no such database")
+        else:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
         settings_rows = conn.execute(
             text(
                 "SELECT name, setting, unit FROM pg_settings WHERE name IN "
@@ -702,25 +732,62 @@ def run(args: argparse.Namespace) -> None:
         ).all()
         version = conn.execute(text("SHOW server_version")).scalar()
     url = args.admin_url.rsplit("/", 1)[0] + f"/{name}"
-    print(f"scratch database {name}; PostgreSQL {version}; CPUs {os.cpu_count()}; "
-          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    print(f"{'reused' if args.reuse else 'scratch'} database {name}; PostgreSQL {version}; "
+          f"CPUs {os.cpu_count()}; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     print("settings: " + ", ".join(f"{n}={s}{u or ''}" for n, s, u in settings_rows))
+    keep = args.keep or (args.reuse is not None and not args.drop)
     try:
-        db.upgrade(url)
         catalog = load_catalog(None)
-        now = datetime.now(UTC)
-        load(url, catalog, args.tickets, args.open, now, args.seed)
+        if args.reuse:
+            migrate_reused(url)
+        else:
+            db.upgrade(url)
+            load(url, catalog, args.tickets, args.open, datetime.now(UTC), args.seed)
+        print_indexes(url)
         measure_all(url, catalog, args, deadline)
     finally:
         db.engine_for(url).dispose()
-        if args.keep:
-            print(f"kept: {url}")
+        if keep:
+            print(f"kept: {url} (measure it again with --reuse {name}; drop it with --drop)")
         else:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             print(f"dropped {name}")
         admin.dispose()
         print(f"total run time {time.perf_counter() - run_started:.0f} s")
+
+
+def migrate_reused(url: str) -> None:
+    """Bring a kept database to head (timing any migration that runs on the loaded data)
+    and say what it holds."""
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        before = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    started = time.perf_counter()
+    db.upgrade(url)
+    took = time.perf_counter() - started
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        after = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        counts = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status IN ('open', 'paused')), "
+            "max(received_at) FROM tickets"
+        ).fetchone()
+        if before != after:  # new indexes: give them statistics, as after a load
+            conn.execute("VACUUM (ANALYZE) tickets")
+    assert counts is not None
+    revisions = f"{before and before[0]} -> {after and after[0]}" if before != after else "none"
+    print(f"reusing {counts[0]:,} tickets ({counts[1]:,} open or paused; latest receipt "
+          f"{counts[2]:%Y-%m-%d %H:%M} UTC); migrations run: {revisions} in {took:.1f} s")  # fmt: skip
+
+
+def print_indexes(url: str) -> None:
+    """The size of every index on tickets (a new one's cost in space)."""
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT c.relname, pg_size_pretty(pg_relation_size(c.oid)) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = 'tickets'::regclass ORDER BY c.relname"
+        ).fetchall()
+    print("indexes on tickets: " + ", ".join(f"{n} {s}" for n, s in rows))
 
 
 def baseline(client: Any, url: str, log: SqlLog, requests: int, label: str) -> list[Result]:
@@ -783,8 +850,9 @@ class Bench:
         self.app = create_app(settings, catalog=catalog)
         self.log = SqlLog()
         self.log.attach(db.engine_for(url))
-        self.agent = logged_in(self.app, "agent")
-        self.manager = logged_in(self.app, "manager")
+        run = uuid.uuid4().hex[:6]  # a reused database keeps the users of earlier runs
+        self.agent = logged_in(self.app, "agent", f"bench-agent-{run}")
+        self.manager = logged_in(self.app, "manager", f"bench-manager-{run}")
         self.results: list[Result] = []
         self.steps: dict[str, Callable[[], Any]] = {}
 
@@ -838,6 +906,38 @@ class Bench:
                          requests=self.args.requests, warmup=1, budget_s=budget / 2)  # fmt: skip
         self.keep(result)
 
+    def report_aggregate(self, quarter: str) -> None:
+        """What the report page asks of the database: ``aggregate_report`` (counts, ranked
+        response times, chart buckets) and the latest breaches it lists."""
+        sessions = db.session_factory(self.url)
+        period = report_period(date.today(), quarter=quarter)
+        start, end = day_bounds(period.first, period.last, OSLO)
+        starts = [day_bounds(b.first, b.last, OSLO)[0] for b in chart_buckets(period)]
+        vendors = {c.id: c.vendor for c in self.catalog.contracts.values()}
+        found: list[Any] = []
+
+        def step() -> tuple[int, int]:
+            now = datetime.now(UTC)
+            with sessions() as session:
+                found[:] = [
+                    aggregate_report(session, start, end, now, percentiles=(90,),
+                                     group_of=lambda c: vendors.get(c, "?"),
+                                     bucket_starts=starts, response_bounds=RESPONSE_BUCKETS),
+                    breach_facts(session, start, end, now, latest=200),
+                ]  # fmt: skip
+            return 200, 0
+
+        budget = min(60.0, max(5.0, self.remaining() / 8))
+        result = measure(f"core {quarter}: aggregate_report", step, self.log, goal_ms=None,
+                         requests=self.args.requests, warmup=1, budget_s=budget)  # fmt: skip
+        aggregate = found[0]
+        result.note = (
+            f"{sum(c.tickets for c in aggregate.contracts.values()):,} tickets, "
+            f"{aggregate.breaches:,} breaches"
+        )
+        self.keep(result)
+        print(f"{'':>40}SQL p50 by statement (ms): {breakdown(result)}", flush=True)
+
     def summary(self) -> None:
         print("\n== summary vs goals ==")
         for r in self.results:
@@ -871,6 +971,69 @@ class Bench:
             print(f"EXPLAIN failed: {exc}")
 
 
+def write_cost(url: str, catalog: Catalog, args: argparse.Namespace) -> None:
+    """What the queue's search index costs an intake: single-row INSERTs of an open ticket
+    (one transaction each, as intake commits a ticket), in alternating blocks with the
+    index present and dropped (then built again from its own definition). The rows are
+    deleted afterwards. Only the ticket row: intake writes the inbox item, events and
+    message keys too, so its relative cost is smaller than the ratio here."""
+    index = "ix_tickets_active_text"
+    rounds = 4
+    per_block = max(50, args.write_rows // (2 * rounds))
+    gen = Generator(catalog, datetime.now(UTC), args.seed + 1)
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        found = conn.execute(
+            "SELECT indexdef, pg_relation_size(indexname::regclass) FROM pg_indexes "
+            "WHERE indexname = %s",
+            (index,),
+        ).fetchone()
+        if found is None:
+            print(f"writes: no {index} in this database; nothing to compare")
+            return
+        definition, size_before = found
+        first_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()
+        assert first_id is not None
+        next_id = int(first_id[0])
+        columns = ", ".join(c.strip() for c in TICKET_COLUMNS.split(","))
+        insert = f"INSERT INTO tickets ({columns}) VALUES ({', '.join(['%s'] * 22)})"
+        times: dict[bool, list[float]] = {True: [], False: []}
+        try:
+            for round_ in range(rounds):
+                for with_index in (True, False) if round_ % 2 == 0 else (False, True):
+                    present = conn.execute(
+                        "SELECT 1 FROM pg_indexes WHERE indexname = %s", (index,)
+                    ).fetchone()
+                    if with_index and not present:
+                        conn.execute(definition)
+                    elif not with_index and present:
+                        conn.execute(f"DROP INDEX {index}")
+                    for _ in range(per_block):
+                        row, _, _ = gen.open(next_id)
+                        next_id += 1
+                        t0 = time.perf_counter()
+                        conn.execute(insert, row)
+                        times[with_index].append(time.perf_counter() - t0)
+        finally:
+            if not conn.execute(
+                "SELECT 1 FROM pg_indexes WHERE indexname = %s", (index,)
+            ).fetchone():
+                conn.execute(definition)
+            conn.execute("DELETE FROM tickets WHERE id >= %s", (int(first_id[0]),))
+            conn.execute("VACUUM (ANALYZE) tickets")
+    for with_index in (False, True):
+        t = times[with_index]
+        print(
+            f"writes: INSERT open ticket {'with' if with_index else 'without'} {index}: "
+            f"n={len(t)} mean {statistics.fmean(t) * 1000:.2f}  p50 {percentile(t, 50) * 1000:.2f}  "
+            f"p95 {percentile(t, 95) * 1000:.2f}  p99 {percentile(t, 99) * 1000:.2f}  "
+            f"max {max(t) * 1000:.1f} ms"
+        )
+    added = statistics.fmean(times[True]) - statistics.fmean(times[False])
+    print(f"writes: the index adds {added * 1000:.2f} ms per insert on average "
+          f"(its size before: {size_before / 2**20:.1f} MiB; GIN's pending list is merged "
+          f"by the insert that fills it, hence the max)")  # fmt: skip
+
+
 def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: float) -> None:
     bench = Bench(url, catalog, args, deadline)
     today = datetime.now(UTC).astimezone(OSLO).date()
@@ -892,10 +1055,12 @@ def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: 
         ("GET /?severity=critical", "/?severity=critical"),
         (f"GET /?contract={contract}", f"/?contract={contract}"),
         (f"GET /?q={SEARCH_WORD}", f"/?q={SEARCH_WORD}"),
+        (f"GET /?q={RARE_WORD}", f"/?q={RARE_WORD.replace(' ', '+')}"),
         ("GET /?page=50", "/?page=50"),
         ("GET /queue/rows", "/queue/rows"),
     ]
-    bench.pages(queue, bench.agent, QUEUE_GOAL_MS, 40.0, 1 / 8, args.warmup)
+    if "queue" in args.only:
+        bench.pages(queue, bench.agent, QUEUE_GOAL_MS, 40.0, 1 / 8, args.warmup)
     if "reports" in args.only:
         if "ui.reports" in bench.app.view_functions:
             reports = [
@@ -907,12 +1072,16 @@ def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: 
             print("GET /reports: not registered in this tree (web/ui/reports.py missing)")
         for quarter in (previous_q, current_q):
             bench.report_core(quarter)
+            if aggregate_report is not None:
+                bench.report_aggregate(quarter)
     if "extra" in args.only and bench.remaining() > 60:
         extra = [  # beyond the brief: every status, the whole table
             ("GET /?status=alle", "/?status=alle"),
             ("GET /?status=alle&sort=-received_at", "/?status=alle&sort=-received_at"),
         ]
         bench.pages(extra, bench.agent, QUEUE_GOAL_MS, 25.0, 1 / 6, 1)
+    if "writes" in args.only:
+        write_cost(url, catalog, args)
     bench.baseline("after")
     print(f"load average {os.getloadavg()[0]:.2f}")
     bench.summary()
@@ -930,13 +1099,22 @@ def main() -> None:
         "--admin-url", default=os.environ.get("TRIAGE_BENCH_POSTGRES_URL", ADMIN_URL)
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", metavar="NAME",
+                        help="measure a database kept by --keep again, without loading")  # fmt: skip
+    parser.add_argument("--drop", action="store_true",
+                        help="with --reuse: drop the database at the end")  # fmt: skip
     parser.add_argument("--explain-all", action="store_true",
                         help="also EXPLAIN the slowest statement of variants within their goal")  # fmt: skip
     parser.add_argument("--only", default="queue,reports,extra",
-                        help="what to measure besides the queue: reports, extra (status=alle)")  # fmt: skip
+                        help="what to measure: queue, reports, extra (status=alle), writes "
+                             "(what the search index costs an insert; not by default)")  # fmt: skip
+    parser.add_argument("--write-rows", type=int, default=4000,
+                        help="with --only writes: inserts in all, half with the index")  # fmt: skip
     args = parser.parse_args()
     if not 0 < args.open <= args.tickets:
         parser.error("--open must be between 1 and --tickets")
+    if args.drop and not args.reuse:
+        parser.error("--drop goes with --reuse (a scratch database is dropped unless --keep)")
     run(args)
 
 

@@ -6,12 +6,17 @@ Pure: the store hands in one ``TicketFacts`` per ticket and the current time; th
 decides met/breached/open with ``sla.targets.judge``, the rule every view shares. The
 ``triage report`` command and the managers' pages (``web.ui.reports``) both build on
 ``tally`` and ``penalty_periods``, so a figure on a page is the figure the command prints.
+
+Each figure has one definition, ``report_figures``: over a ``Tally`` (a ticket at a time,
+the reference) or over ``GroupCounts``, the counts and the few ranked response times a
+database aggregates for a large period (``triage.store.report_figures``; the managers'
+report page at a million tickets). The outcome rule the aggregation writes in SQL is
+``judge``'s, and a test holds the two to identical figures on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -74,19 +79,88 @@ def day_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datet
     )
 
 
+def _percentile_ranks(count: int, pct: float) -> tuple[int, int, float]:
+    """(low, high, fraction): the ``pct``-th percentile of ``count`` ordered values lies
+    ``fraction`` of the way from the value at 0-based rank ``low`` to the one at ``high``."""
+    if count < 1:
+        raise ValueError("percentile of no values")
+    if not 0 <= pct <= 100:
+        raise ValueError(f"percentile {pct} is not between 0 and 100")
+    position = (count - 1) * pct / 100
+    low = math.floor(position)
+    return low, min(low + 1, count - 1), position - low
+
+
+def percentile_ranked(count: int, pct: float, at: Callable[[int], float]) -> float:
+    """The ``pct``-th percentile of ``count`` values, ``at(rank)`` being the value at
+    0-based rank ``rank`` in ascending order (see ``percentile``)."""
+    low, high, fraction = _percentile_ranks(count, pct)
+    return at(low) + (at(high) - at(low)) * fraction
+
+
+def median_ranked(count: int, at: Callable[[int], float]) -> float:
+    """The median of ``count`` values given by rank, exactly as ``statistics.median``
+    computes it: the middle value, or the mean of the two middle ones."""
+    if count < 1:
+        raise ValueError("median of no values")
+    if count % 2:
+        return at(count // 2)
+    return (at(count // 2 - 1) + at(count // 2)) / 2
+
+
+def figure_ranks(count: int, percentiles: Sequence[float] = ()) -> frozenset[int]:
+    """The 0-based ranks of ``count`` ordered values that the median and ``percentiles``
+    read: all a database has to hand back for them (``triage.store.report_figures``)."""
+    if count < 1:
+        return frozenset()
+    ranks = {(count - 1) // 2, count // 2}
+    for pct in percentiles:
+        low, high, _ = _percentile_ranks(count, pct)
+        ranks.update((low, high))
+    return frozenset(ranks)
+
+
 def percentile(values: Sequence[float], pct: float) -> float:
     """The ``pct``-th percentile, interpolating linearly between the closest ranks
     (numpy's default, Excel's PERCENTILE.INC): ``percentile(v, 50)`` is the median
     ``statistics.median`` gives, and p90 of (30, 75, 90) is 75 + 0.8 × 15 = 87."""
     if not values:
         raise ValueError("percentile of no values")
-    if not 0 <= pct <= 100:
-        raise ValueError(f"percentile {pct} is not between 0 and 100")
     ordered = sorted(values)
-    position = (len(ordered) - 1) * pct / 100
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return percentile_ranked(len(ordered), pct, ordered.__getitem__)
+
+
+def report_figures(
+    tickets: int,
+    met: int,
+    breached: int,
+    open_: int,
+    responses: int,
+    minutes_at: Callable[[int], float],
+    percentiles: Sequence[int] = (),
+) -> dict[str, Any]:
+    """The report's figures of one group (a contract, a vendor): the one definition of
+    each, whether the counts and response times come from ``Tally`` (a ticket at a time)
+    or from the database's aggregation (``GroupCounts``). ``minutes_at(rank)`` is the
+    ``rank``-th smallest of the ``responses`` response times in business minutes.
+    ``percentiles`` adds ``p<n>_response_business_minutes`` after the median (the fixed
+    JSON of ``triage report`` asks for none)."""
+    judged = met + breached
+    out: dict[str, Any] = {
+        "tickets": tickets,
+        "met": met,
+        "breached": breached,
+        "open": open_,
+        "breach_rate": round(breached / judged, 4) if judged else None,
+        "median_response_business_minutes": round(median_ranked(responses, minutes_at), 1)
+        if responses
+        else None,
+    }
+    for pct in percentiles:
+        out[f"p{pct}_response_business_minutes"] = (
+            round(percentile_ranked(responses, pct, minutes_at), 1) if responses else None
+        )
+    return out
 
 
 @dataclass
@@ -113,26 +187,73 @@ class Tally:
         if facts.response_minutes is not None:
             self.response_minutes.append(facts.response_minutes)
 
+    def counts(self, percentiles: Sequence[float] = ()) -> GroupCounts:
+        """These counts, with the response times at the ranks the figures read."""
+        ordered = sorted(self.response_minutes)
+        ranks = figure_ranks(len(ordered), percentiles)
+        return GroupCounts(
+            self.tickets,
+            self.met,
+            self.breached,
+            self.open,
+            len(ordered),
+            {rank: ordered[rank] for rank in ranks},
+        )
+
     def figures(self, percentiles: Sequence[int] = ()) -> dict[str, Any]:
-        """The report's figures; ``percentiles`` adds ``p<n>_response_business_minutes``
-        after the median (the fixed JSON of ``triage report`` asks for none)."""
-        judged = self.met + self.breached
-        minutes = self.response_minutes
-        out: dict[str, Any] = {
-            "tickets": self.tickets,
-            "met": self.met,
-            "breached": self.breached,
-            "open": self.open,
-            "breach_rate": round(self.breached / judged, 4) if judged else None,
-            "median_response_business_minutes": round(statistics.median(minutes), 1)
-            if minutes
-            else None,
-        }
-        for pct in percentiles:
-            out[f"p{pct}_response_business_minutes"] = (
-                round(percentile(minutes, pct), 1) if minutes else None
-            )
-        return out
+        """The report's figures (``report_figures``)."""
+        ordered = sorted(self.response_minutes)
+        return report_figures(
+            self.tickets,
+            self.met,
+            self.breached,
+            self.open,
+            len(ordered),
+            ordered.__getitem__,
+            percentiles,
+        )
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """The counts of one group of tickets and its response times (business minutes) at
+    the ranks the median and percentiles read (``figure_ranks``): what a database
+    aggregates instead of handing over every ticket (``triage.store.report_figures``).
+    Gives exactly the figures ``Tally`` gives for the same tickets."""
+
+    tickets: int = 0
+    met: int = 0
+    breached: int = 0
+    open: int = 0
+    responses: int = 0
+    minutes_by_rank: Mapping[int, float] = field(default_factory=dict)
+
+    def median(self) -> float | None:
+        """The median response time, unrounded."""
+        return (
+            median_ranked(self.responses, self.minutes_by_rank.__getitem__)
+            if self.responses
+            else None
+        )
+
+    def percentile(self, pct: float) -> float | None:
+        """The ``pct``-th percentile of the response times, unrounded."""
+        if not self.responses:
+            return None
+        return percentile_ranked(self.responses, pct, self.minutes_by_rank.__getitem__)
+
+    def figures(self, percentiles: Sequence[int] = ()) -> dict[str, Any]:
+        """The report's figures (``report_figures``); a rank the percentiles need and the
+        aggregation did not fetch is a ``KeyError``, never a guess."""
+        return report_figures(
+            self.tickets,
+            self.met,
+            self.breached,
+            self.open,
+            self.responses,
+            self.minutes_by_rank.__getitem__,
+            percentiles,
+        )
 
 
 def tally(
@@ -216,16 +337,36 @@ def build_report(
     caller); penalties are computed per billing period of each contract's fee.
     ``percentiles`` adds response-time percentiles to each row (none in the fixed JSON)."""
     tallies = tally(tickets, now)
+    return assemble_report(
+        first,
+        last,
+        {contract_id: counted.figures(percentiles) for contract_id, counted in tallies.items()},
+        {contract_id: counted.breaches for contract_id, counted in tallies.items()},
+        contracts,
+    )
+
+
+def assemble_report(
+    first: date,
+    last: date,
+    figures: Mapping[str, Mapping[str, Any]],
+    breaches: Mapping[str, Sequence[TicketFacts]],
+    contracts: Mapping[str, Contract],
+) -> dict[str, Any]:
+    """The report from each contract's figures (``report_figures``) and its breaches (for
+    the penalties): ``build_report`` over a ticket at a time, or the managers' summary over
+    the database's aggregation, give the same."""
     rows = []
-    for contract_id in sorted(tallies):
-        counted = tallies[contract_id]
+    for contract_id in sorted(figures):
         rows.append(
             {
                 "contract": contract_id,
-                **counted.figures(percentiles),
+                **figures[contract_id],
                 "penalties": [
                     p.as_json()
-                    for p in penalty_periods(contracts.get(contract_id), counted.breaches)
+                    for p in penalty_periods(
+                        contracts.get(contract_id), breaches.get(contract_id, ())
+                    )
                 ],
             }
         )

@@ -197,6 +197,31 @@ def test_filters_search_and_paging(
     assert row_ids(rows) == [t["late_critical"], t["critical"]]  # one page only
 
 
+def test_the_count_is_left_out_when_the_first_page_holds_every_match(
+    agent: FlaskClient, queue_tickets: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A search's matches are read once, not counted and then read again, when they fit
+    on the first page; the total shown is the same either way."""
+    counted: list[ticket_actions.QueueFilter] = []
+    count_queue = ticket_actions.count_queue
+
+    def counting(session, filters, now):  # type: ignore[no-untyped-def]
+        counted.append(filters)
+        return count_queue(session, filters, now)
+
+    monkeypatch.setattr(ticket_actions, "count_queue", counting)
+    html = page(agent, "/", q="skriver")
+    assert row_ids(html) == [queue_tickets["unrouted"]]
+    assert "(1 sak)" in html and "Side 1 av 1" in html
+    assert "(0 saker)" in page(agent, "/", q="nothing like this")
+    assert counted == []
+    monkeypatch.setattr(queue_view, "PAGE_SIZE", 2)  # a full first page: counted
+    html = page(agent, "/")
+    assert "(6 saker)" in html and "Side 1 av 3" in html
+    assert "Side 2 av 3" in page(agent, "/", page="2")
+    assert len(counted) == 2
+
+
 def test_the_rows_fragment_is_only_rows_with_the_same_filters(
     agent: FlaskClient, queue_tickets: dict[str, int]
 ) -> None:

@@ -48,7 +48,7 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,19 +57,21 @@ from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from markupsafe import escape
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from config.catalog import Catalog, load_catalog
 from sla.severity import Severity
 from tests.web.conftest import Clock
 from tests.web.ui_support import csrf_token, logged_in
 from triage.classify import classify
-from triage.report import TicketFacts, build_report, percentile
+from triage.report import TicketFacts, build_report, day_bounds, percentile, report_csv_rows
 from triage.report_period import PeriodError, billing_period, chart_buckets, report_period
 from triage.store.importer import import_csv
-from triage.store.models import Outage
+from triage.store.models import Outage, Ticket
+from triage.store.tickets import report_facts
 from web.app import desk
 from web.cli import cli
+from web.ui.reports import BREACHES_SHOWN, SUMMARY_COLUMNS
 
 OSLO = ZoneInfo("Europe/Oslo")
 HTTPS = "https://localhost"
@@ -667,3 +669,63 @@ def test_report_period_parsing() -> None:
     assert billing_period("2026Q1", 3).first_day == date(2026, 1, 1)
     with pytest.raises(ValueError):
         billing_period("2026-03", 3)
+
+
+# ------------------------------------------------------------------ the database's aggregation
+
+
+def test_summary_csv_is_the_python_report_of_the_same_tickets(manager: FlaskClient) -> None:
+    """The summary CSV comes from the database's aggregation; it is the report
+    ``build_report`` makes a ticket at a time (the reference), penalties included."""
+    start, end = day_bounds(date(2025, 10, 1), date(2026, 3, 31), OSLO)
+    with manager.application.app_context(), desk().sessions() as session:
+        facts = list(report_facts(session, start, end))
+    expected = report_csv_rows(
+        build_report(
+            date(2025, 10, 1), date(2026, 3, 31), facts, load_catalog().contracts, NOW, (90,)
+        )
+    )
+    rows = _csv(manager.get("/reports/summary.csv?from=2025-10-01&to=2026-03-31", base_url=HTTPS))
+    assert [{k: v for k, v in row.items() if k != "vendor"} for row in rows] == [
+        {k: "" if row.get(k) is None else str(row.get(k)) for k in SUMMARY_COLUMNS[1:]}
+        for row in expected
+    ]
+
+
+def test_the_page_lists_the_latest_breaches_and_counts_them_all(manager: FlaskClient) -> None:
+    received = datetime(2026, 1, 12, 9, 0, tzinfo=OSLO)  # a Monday
+    rows = [
+        {
+            "channel": "email",
+            "subject": f"brudd {n}",
+            "body": "",
+            "contract_id": "nettsoft-mbn",
+            "severity": "non-critical",
+            "severity_reasons": [],
+            "status": "resolved",
+            "received_at": received + timedelta(minutes=n),
+            "due_at": received + timedelta(minutes=n + 60),
+            "responded_at": received + timedelta(minutes=n + 90),
+            "response_seconds": 90.0 * 60,
+            "created_at": received,
+            "updated_at": received,
+        }
+        for n in range(BREACHES_SHOWN + 5)
+    ]
+    with manager.application.app_context(), desk().sessions() as session:
+        session.execute(insert(Ticket), rows)
+        session.commit()
+    page = _page(manager, "/reports?quarter=2026Q1")
+    total = BREACHES_SHOWN + 5 + 4  # and m2, m3, m4, b1
+    assert f"Brudd i perioden ({total})" in page
+    assert f"De {BREACHES_SHOWN} siste vises her" in page
+    listed = re.findall(r'<tr data-ticket="\d+">.*?</tr>', page, re.S)
+    assert len(listed) == BREACHES_SHOWN
+    # newest first: m4 (31.03), b1 (02.03), m3 (03.02), then these (from 12.01)
+    assert ["31.03.2026 15:30" in listed[0], "02.03.2026 08:00" in listed[1]] == [True, True]
+    assert "03.02.2026 10:00" in listed[2]
+    assert f">brudd {BREACHES_SHOWN + 4}</td>" in listed[3]
+    assert ">brudd 8</td>" in listed[-1]
+    assert ">brudd 7</td>" not in page and "09.01.2026 15:30" not in page  # older: left out
+    mbn = _row(page, "data-contract", "nettsoft-mbn")
+    assert (mbn["tickets"], mbn["breached"]) == (str(4 + BREACHES_SHOWN + 5), str(3 + 205))

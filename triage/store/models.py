@@ -75,6 +75,13 @@ class Ticket(Base):
     )
 
 
+POSTGRESQL_ONLY_INDEXES = frozenset({"ix_tickets_active_text"})
+"""Indexes the migrations create on PostgreSQL only, and only where they can (0006: the
+queue's trigram search index over the active tickets, which needs pg_trgm): not declared
+on the tables here, and left out of the comparison of the migrated schema with these
+models."""
+
+
 class TicketEvent(Base):
     """Append-only: every change to a ticket, with who did it and why."""
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from sla.targets import Pause
@@ -35,22 +35,27 @@ def by_external_id(session: Session, external_id: str) -> Ticket | None:
 
 def report_facts(session: Session, start: datetime, end: datetime) -> Iterator[TicketFacts]:
     """Routed tickets received in [start, end), as the pure report wants them."""
-    query = (
-        select(
-            Ticket.contract_id,
-            Ticket.received_at,
-            Ticket.due_at,
-            Ticket.responded_at,
-            Ticket.response_seconds,
-            Ticket.id,
-            Ticket.severity,
-            Ticket.subject,
-        )
-        .where(
-            Ticket.contract_id.is_not(None), Ticket.received_at >= start, Ticket.received_at < end
-        )
-        .order_by(Ticket.received_at, Ticket.id)
-    )
+    return facts_of(session, facts_query(start, end).order_by(Ticket.received_at, Ticket.id))
+
+
+def facts_query(start: datetime, end: datetime) -> Select[*tuple[Any, ...]]:
+    """The ``TicketFacts`` columns of routed tickets received in [start, end), unordered:
+    ``report_facts``, and the report's breaches (``triage.store.report_figures``) narrow
+    and order it."""
+    return select(
+        Ticket.contract_id,
+        Ticket.received_at,
+        Ticket.due_at,
+        Ticket.responded_at,
+        Ticket.response_seconds,
+        Ticket.id,
+        Ticket.severity,
+        Ticket.subject,
+    ).where(Ticket.contract_id.is_not(None), Ticket.received_at >= start, Ticket.received_at < end)
+
+
+def facts_of(session: Session, query: Select[*tuple[Any, ...]]) -> Iterator[TicketFacts]:
+    """The rows of a ``facts_query`` as ``TicketFacts``, in the query's order."""
     rows: Iterable[Any]
     if session.get_bind().dialect.name == "postgresql":
         # A quarter is ~100,000 rows: straight from psycopg's cursor, which already hands

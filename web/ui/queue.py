@@ -247,17 +247,26 @@ def _queue_context() -> dict[str, Any]:
     now = app.clock()
     args = _queue_args(request.args)
     with app.sessions() as session:
-        total = actions.count_queue(session, args.filters, now)
+
+        def rows_of(page: int) -> list[actions.QueueItem]:
+            offset = (page - 1) * PAGE_SIZE
+            return actions.queue(
+                session, args.filters, now, sort=args.sort, offset=offset, limit=PAGE_SIZE
+            )
+
+        items: list[actions.QueueItem] | None = None
+        if args.page == 1:
+            # The first page first: when it is not full it holds every match, and the
+            # count (a second pass over the same tickets, e.g. a search's) is not needed.
+            items = rows_of(1)
+        if items is not None and len(items) < PAGE_SIZE:
+            total = len(items)
+        else:
+            total = actions.count_queue(session, args.filters, now)
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(args.page, pages)
-        items = actions.queue(
-            session,
-            args.filters,
-            now,
-            sort=args.sort,
-            offset=(page - 1) * PAGE_SIZE,
-            limit=PAGE_SIZE,
-        )
+        if items is None:
+            items = rows_of(page)
         states = escalation_states(session, (item.ticket.id for item in items))
     rows = [_row(app.catalog, item, states[item.ticket.id]) for item in items]
     vendors: dict[str, list[str]] = {}

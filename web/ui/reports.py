@@ -2,10 +2,16 @@
 availability with the outage register, and the contract catalog.
 
 Adapters only. The figures come from the domain every other interface uses:
-``triage.report`` (``build_report``, ``tally``, ``penalty_periods``: the same numbers
+``triage.report`` (``report_figures``, ``tally``, ``penalty_periods``: the same numbers
 ``triage report`` prints), ``triage.availability_register`` over
 ``sla.availability.month_availability`` (the same numbers ``triage sla uptime`` prints) and
 the catalog. Times are read and written in Europe/Oslo; "now" is the app's clock.
+
+The report page and its summary CSV have the database count and rank
+(``triage.store.report_figures``: a quarter at a million tickets is ~100,000 of them)
+and fetch whole tickets only for the breaches they list; ``tests/store`` holds that to
+the figures ``tally`` and ``build_report`` give a ticket at a time. The ticket CSV, the
+penalties and the claim letters go a ticket at a time (``report_facts``).
 """
 
 from __future__ import annotations
@@ -33,31 +39,31 @@ from sla.contract import Contract
 from sla.instants import parse_instant
 from sla.periods import Period
 from sla.severity import Severity
-from sla.targets import Outcome
 from triage.availability_register import MonthFigures, RecordedOutage, month_figures
 from triage.report import (
     REPORT_CSV_COLUMNS,
     PeriodPenalty,
     TicketFacts,
-    build_report,
+    assemble_report,
     day_bounds,
     penalty_periods,
     report_csv_rows,
     tally,
 )
 from triage.report_period import (
+    RESPONSE_BUCKETS,
     WEEKLY_UP_TO_DAYS,
     PeriodError,
     ReportPeriod,
     billing_period,
     chart_buckets,
     claim_lookback_start,
-    count_per_bucket,
     report_period,
     response_distribution,
 )
 from triage.store import outages as register
 from triage.store.fees import FeeError, effective_catalog, fee_changes, record_fee_change
+from triage.store.report_figures import ReportAggregate, aggregate_report, breach_facts
 from triage.store.tickets import report_facts
 from web.app import desk
 from web.auth import role_required
@@ -206,31 +212,33 @@ def _count_axis(chart: pygal.Graph, series: Sequence[Sequence[int]]) -> None:
     chart.y_labels = list(range(0, top + step, step))
 
 
-def _breach_chart(period: ReportPeriod, breaches: Sequence[TicketFacts]) -> Markup:
+def _breach_chart(period: ReportPeriod, per_contract: Mapping[str, Sequence[int]]) -> Markup:
+    """Breaches per contract and week (month), as ``count_per_bucket`` counts them by the
+    local date of receipt (``ReportAggregate.breaches_per_bucket``)."""
     buckets = chart_buckets(period)
     unit = "uke" if period.days <= WEEKLY_UP_TO_DAYS else "måned"
     chart = _chart(pygal.StackedBar, f"Brudd per {unit}", [b.label for b in buckets])
-    days_by_contract: dict[str, list[date]] = {}
-    for f in breaches:
-        days_by_contract.setdefault(f.contract_id, []).append(f.received_at.astimezone(OSLO).date())
     series = []
-    for contract_id in sorted(days_by_contract):
-        series.append(count_per_bucket(days_by_contract[contract_id], buckets))
+    for contract_id in sorted(per_contract):
+        series.append(list(per_contract[contract_id]))
         chart.add(contract_id, series[-1])
     _count_axis(chart, series)
     return _svg(chart)
 
 
-def _response_chart(facts: Sequence[TicketFacts], catalog: Catalog) -> Markup:
-    by_vendor: dict[str, list[float]] = {}
-    for f in facts:
-        if f.response_minutes is not None:
-            by_vendor.setdefault(_vendor(catalog, f.contract_id), []).append(f.response_minutes)
+def _response_chart(per_contract: Mapping[str, Sequence[int]], catalog: Catalog) -> Markup:
+    """Response times per vendor in ``response_distribution``'s buckets
+    (``ReportAggregate.responses_per_bucket``, summed over each vendor's contracts)."""
+    by_vendor: dict[str, list[int]] = {}
+    for contract_id, counts in per_contract.items():
+        total = by_vendor.setdefault(_vendor(catalog, contract_id), [0] * len(counts))
+        for i, count in enumerate(counts):
+            total[i] += count
     labels = [label for label, _ in response_distribution([])]
     chart = _chart(pygal.StackedBar, "Responstid (forretningsminutter)", labels)
     series = []
     for vendor in sorted(by_vendor):
-        series.append([count for _, count in response_distribution(by_vendor[vendor])])
+        series.append(by_vendor[vendor])
         chart.add(vendor, series[-1])
     _count_axis(chart, series)
     return _svg(chart)
@@ -246,23 +254,40 @@ class VendorGroup:
     contracts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _report(
-    catalog: Catalog, period: ReportPeriod, facts: Sequence[TicketFacts], now: datetime
-) -> tuple[dict[str, Any], list[VendorGroup]]:
-    result = build_report(
-        period.first, period.last, facts, catalog.contracts, now, percentiles=PERCENTILES
+def _aggregate(
+    session: Session, catalog: Catalog, period: ReportPeriod, now: datetime, page: bool = True
+) -> ReportAggregate:
+    """The period's figures per contract as the database aggregates them; for the
+    ``page``, per vendor too and the charts' buckets."""
+    buckets = chart_buckets(period) if page else []
+    return aggregate_report(
+        session,
+        *day_bounds(period.first, period.last, OSLO),
+        now,
+        percentiles=PERCENTILES,
+        group_of=(lambda contract_id: _vendor(catalog, contract_id)) if page else None,
+        bucket_starts=[day_bounds(b.first, b.last, OSLO)[0] for b in buckets],
+        response_bounds=RESPONSE_BUCKETS if page else (),
     )
-    totals = tally(facts, now, key=lambda f: _vendor(catalog, f.contract_id))
+
+
+def _groups(catalog: Catalog, aggregate: ReportAggregate) -> list[VendorGroup]:
+    """Contracts by vendor, with the vendor's own figures (not sums of the contracts':
+    the median of a vendor is over all its tickets)."""
     groups: dict[str, VendorGroup] = {}
-    for row in result["contracts"]:
-        vendor = _vendor(catalog, row["contract"])
+    for contract_id, counts in aggregate.contracts.items():
+        vendor = _vendor(catalog, contract_id)
         if vendor not in groups:
-            groups[vendor] = VendorGroup(vendor, totals[vendor].figures(PERCENTILES))
-        contract = catalog.contracts.get(row["contract"])
+            groups[vendor] = VendorGroup(vendor, aggregate.groups[vendor].figures(PERCENTILES))
+        contract = catalog.contracts.get(contract_id)
         groups[vendor].contracts.append(
-            {**row, "service": contract.service if contract is not None else ""}
+            {
+                "contract": contract_id,
+                **counts.figures(PERCENTILES),
+                "service": contract.service if contract is not None else "",
+            }
         )
-    return result, [groups[v] for v in sorted(groups)]
+    return [groups[v] for v in sorted(groups)]
 
 
 @bp.get("/reports")
@@ -273,19 +298,28 @@ def reports() -> Any:
         period = _period(now)
     except PeriodError as exc:
         return _render("reports/reports.html", 400, error=str(exc), args=request.args)
+    catalog = _catalog()
     with app.sessions() as session:
-        facts = _facts(session, period.first, period.last)
-    _, groups = _report(_catalog(), period, facts, now)
-    breaches = [f for f in facts if f.outcome(now) is Outcome.BREACHED]
+        aggregate = _aggregate(session, catalog, period, now)
+        latest = (
+            breach_facts(
+                session, *day_bounds(period.first, period.last, OSLO), now, latest=BREACHES_SHOWN
+            )
+            if aggregate.breaches
+            else []
+        )
     return _render(
         "reports/reports.html",
         period=period,
-        groups=groups,
-        breaches=breaches,
+        groups=_groups(catalog, aggregate),
+        breach_count=aggregate.breaches,
+        breaches=latest,  # newest first
         breaches_shown=BREACHES_SHOWN,
-        breach_chart=_breach_chart(period, breaches) if breaches else None,
-        response_chart=_response_chart(facts, _catalog())
-        if any(f.response_minutes is not None for f in facts)
+        breach_chart=_breach_chart(period, aggregate.breaches_per_bucket)
+        if aggregate.breaches
+        else None,
+        response_chart=_response_chart(aggregate.responses_per_bucket, catalog)
+        if aggregate.responses_per_bucket
         else None,
         args=request.args,
         query=dict(period.params),
@@ -327,12 +361,20 @@ def _csv_period() -> tuple[ReportPeriod, datetime]:
 def reports_summary_csv() -> Response:
     app = desk()
     period, now = _csv_period()
+    catalog = _catalog()
     with app.sessions() as session:
-        facts = _facts(session, period.first, period.last)
-    result, _ = _report(_catalog(), period, facts, now)
-    rows = [
-        {"vendor": _vendor(_catalog(), row["contract"]), **row} for row in report_csv_rows(result)
-    ]
+        aggregate = _aggregate(session, catalog, period, now, page=False)
+        breaches: dict[str, list[TicketFacts]] = {}
+        for facts in breach_facts(session, *day_bounds(period.first, period.last, OSLO), now):
+            breaches.setdefault(facts.contract_id, []).append(facts)
+    result = assemble_report(
+        period.first,
+        period.last,
+        {c: counts.figures(PERCENTILES) for c, counts in aggregate.contracts.items()},
+        breaches,
+        catalog.contracts,
+    )
+    rows = [{"vendor": _vendor(catalog, row["contract"]), **row} for row in report_csv_rows(result)]
     return _csv(rows, SUMMARY_COLUMNS, f"sammendrag-{period.first}-{period.last}.csv")
 
 
