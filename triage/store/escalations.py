@@ -68,20 +68,28 @@ def plan_escalations(
     ticket: Ticket,
     now: datetime,
     lookback: timedelta = DEFAULT_LOOKBACK,
+    *,
+    new: bool = False,
 ) -> None:
     """Bring the ticket's escalation rows in line with its current deadline.
 
     Fired and acknowledged rows are history and stay as they are: a point already paged is
-    not paged again because the deadline moved.
+    not paged again because the deadline moved. ``new``: the ticket is being inserted in
+    this transaction, so it has no rows yet (one query fewer per intake).
     """
+    new = new or ticket.id is None
     session.flush()  # a new ticket gets its id
     schedule = _schedule(catalog, ticket, now)
-    rows = {
-        row.point: row
-        for row in session.scalars(
-            select(EscalationPoint).where(EscalationPoint.ticket_id == ticket.id)
-        )
-    }
+    rows = (
+        {}
+        if new
+        else {
+            row.point: row
+            for row in session.scalars(
+                select(EscalationPoint).where(EscalationPoint.ticket_id == ticket.id)
+            )
+        }
+    )
     changes: list[Planned] = []
     for point_name, level, at in schedule:
         status = PENDING if at >= now - lookback else SKIPPED

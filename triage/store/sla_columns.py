@@ -21,6 +21,7 @@ from triage.store.tickets import add_event, apply_sla_state, pauses_from_events
 
 def rederive_sla(session: Session, catalog: Catalog, ticket: Ticket, now: datetime) -> None:
     """The SLA columns again from the ticket's facts, contract and pauses; then its ladder."""
+    new = ticket.id is None
     session.flush()  # new events get their ids: pauses are ordered by (at, id)
     contract = catalog.contracts.get(ticket.contract_id) if ticket.contract_id else None
     state = None
@@ -36,4 +37,4 @@ def rederive_sla(session: Session, catalog: Catalog, ticket: Ticket, now: dateti
         except ValueError as exc:  # e.g. no terms in force on the receipt date
             add_event(session, ticket, "sla_unavailable", now, reason=str(exc))
     apply_sla_state(ticket, state)
-    plan_escalations(session, catalog, ticket, now)
+    plan_escalations(session, catalog, ticket, now, new=new)
