@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, defer, sessionmaker
 
 from config.catalog import Catalog
 from triage.classify import classify
@@ -184,7 +184,12 @@ def _ingest(
     message: IncomingMessage,
     now: datetime,
 ) -> IntakeResult:
-    item = session.get(InboxItem, item_id) if item_id is not None else None
+    # Not the payload: up to 25 MB of e-mail, and parsed already.
+    item = (
+        session.get(InboxItem, item_id, options=[defer(InboxItem.payload)])
+        if item_id is not None
+        else None
+    )
     received = item.received_at if item is not None else now
     dedup = storage_key(message.dedup_key)
     lookup = [storage_key(k) for k in _lookup_keys(message)]

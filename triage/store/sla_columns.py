@@ -22,7 +22,6 @@ from triage.store.tickets import add_event, apply_sla_state, pauses_from_events
 def rederive_sla(session: Session, catalog: Catalog, ticket: Ticket, now: datetime) -> None:
     """The SLA columns again from the ticket's facts, contract and pauses; then its ladder."""
     new = ticket.id is None
-    session.flush()  # new events get their ids: pauses are ordered by (at, id)
     contract = catalog.contracts.get(ticket.contract_id) if ticket.contract_id else None
     state = None
     if contract is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -75,10 +76,14 @@ def facts_of(session: Session, query: Select[*tuple[Any, ...]]) -> Iterator[Tick
 
 
 def pauses_from_events(events: Sequence[TicketEvent], now: datetime) -> tuple[Pause, ...]:
-    """Paused/resumed pairs; a pause still running ends "now" for the purpose of the sum."""
+    """Paused/resumed pairs; a pause still running ends "now" for the purpose of the sum.
+
+    Events at the same instant keep the order they were recorded in: by id, and events
+    not yet flushed (no id) after those, in the order they were added.
+    """
     pauses: list[Pause] = []
     started: datetime | None = None
-    for event in sorted(events, key=lambda e: (e.at, e.id)):
+    for event in sorted(events, key=lambda e: (e.at, math.inf if e.id is None else e.id)):
         if event.kind == "paused" and started is None:
             started = event.at
         elif event.kind == "resumed" and started is not None:
