@@ -208,7 +208,7 @@ def _take(source: str, body: bytes) -> tuple[IncomingMessage, IntakeResult]:
             quarantine(session, item, detail)
             log.info("inbound %s: inbox item %d quarantined (%s)", source, item_id, exc.code)
             raise ApiError(exc.status, exc.code, exc.message, exc.fields) from None
-    result = ingest(app.sessions, app.catalog, item_id, message, now)
+    result = ingest(app.sessions, app.catalog, item_id, message, now, received_at=now)
     log.info(
         "inbound %s: inbox item %d -> ticket %d (%s)",
         source,

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
 from triage.classify import classify
@@ -116,6 +116,7 @@ def reprocess(
         item = session.get(InboxItem, item_id)
         if item is None:
             raise LookupError(f"inbox item {item_id} does not exist")
+        received_at = item.received_at
         parser = parsers.get(item.channel)
         if parser is None:
             quarantine(session, item, f"no parser for channel {item.channel!r}")
@@ -125,7 +126,7 @@ def reprocess(
         except ValueError as exc:
             quarantine(session, item, str(exc) or type(exc).__name__)
             return None
-    return ingest(sessions, catalog, item_id, message, now)
+    return ingest(sessions, catalog, item_id, message, now, received_at)
 
 
 def ingest_raw_email(
@@ -145,7 +146,7 @@ def ingest_raw_email(
         except MalformedEmail as exc:
             quarantine(session, item, str(exc))
             return None
-    return ingest(sessions, catalog, item_id, message, now)
+    return ingest(sessions, catalog, item_id, message, now, received_at=now)
 
 
 # ------------------------------------------------------------------ ingest
@@ -157,16 +158,19 @@ def ingest(
     item_id: int | None,
     message: IncomingMessage,
     now: datetime,
+    received_at: datetime | None = None,
 ) -> IntakeResult:
     """Make ``message`` (parsed from inbox item ``item_id``) part of exactly one ticket.
 
     Idempotent: the same message delivered again returns the same ticket with
     ``duplicate=True``, also when both deliveries race (see the module docstring).
+    ``received_at``: the item's receipt time, when the caller has it at hand (it stored
+    or loaded the item); else it is read from the item (else ``now``, without an item).
     """
     for attempt in range(1, MAX_ATTEMPTS + 1):
         with sessions() as session:
             try:
-                result = _ingest(session, catalog, item_id, message, now)
+                result = _ingest(session, catalog, item_id, message, now, received_at)
                 session.commit()
             except IntegrityError:
                 session.rollback()
@@ -183,21 +187,19 @@ def _ingest(
     item_id: int | None,
     message: IncomingMessage,
     now: datetime,
+    received_at: datetime | None,
 ) -> IntakeResult:
-    # Not the payload: up to 25 MB of e-mail, and parsed already.
-    item = (
-        session.get(InboxItem, item_id, options=[defer(InboxItem.payload)])
-        if item_id is not None
-        else None
-    )
-    received = item.received_at if item is not None else now
+    received = received_at or now
+    if received_at is None and item_id is not None:
+        stored = session.scalar(select(InboxItem.received_at).where(InboxItem.id == item_id))
+        received = stored or now
     dedup = storage_key(message.dedup_key)
     lookup = [storage_key(k) for k in _lookup_keys(message)]
     parents = [storage_key(REFERENCED + k) for k in message.thread_keys]
     answered_by = [storage_key(p + message.dedup_key) for p in (REFERENCED, REFERENCED_OFTEN)]
     known = _known(session, message.source, [dedup, *lookup, *parents, *answered_by])
     if dedup in known:
-        _settle(item, known[dedup])
+        _settle(session, item_id, known[dedup])
         return IntakeResult(known[dedup], created=False, duplicate=True)
 
     ticket = _thread_target(session, message, lookup, known) or _answered_by(
@@ -217,7 +219,7 @@ def _ingest(
             session.add(
                 ChannelMessage(channel=message.source, key=key, ticket_id=ticket.id, created_at=now)
             )
-    _settle(item, ticket.id)
+    _settle(session, item_id, ticket.id)
     session.flush()  # a lost race surfaces here as IntegrityError
     return IntakeResult(ticket.id, created=created, duplicate=False)
 
@@ -290,11 +292,16 @@ def _thread_target(
     return None
 
 
-def _settle(item: InboxItem | None, ticket_id: int) -> None:
-    if item is not None:
-        item.status = "processed"
-        item.ticket_id = ticket_id
-        item.error = None
+def _settle(session: Session, item_id: int | None, ticket_id: int) -> None:
+    """The inbox item is processed into ``ticket_id`` (one statement; the row, payload
+    and all, is never loaded here)."""
+    if item_id is not None:
+        session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == item_id)
+            .values(status="processed", ticket_id=ticket_id, error=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # ------------------------------------------------------------------ a new ticket
