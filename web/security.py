@@ -8,7 +8,10 @@ process rather than refusing requests (a limiter must not become an outage of it
 * login: every POST to ``/login`` counts, on top of the per-user lock-out (which an
   attacker spraying many user names never trips);
 * authentication failures: a bad or missing webhook signature or API token counts, so a
-  client guessing secrets is cut off, while correctly signed traffic never pays for it;
+  client guessing secrets is cut off: past the limit its failures are answered 429, not
+  401/403. Counted after the answer, and only for failures (``FailureCounter``), so
+  correctly signed traffic never pays for it - flask-limiter's conditional limits read
+  the count before every request, a sixth of an intake request's CPU;
 * signed webhooks: a generous ceiling on volume, against a sender stuck in a loop.
 
 Headers: every response says nosniff, no framing, same-origin referrers and opener; HTML
@@ -26,8 +29,12 @@ import time
 from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse_many
+from limits.storage import MemoryStorage, storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 from config.settings import Settings
+from web.app import error_response
 
 CSP = "; ".join(
     (
@@ -91,21 +98,61 @@ def apply_limits(limiter: Limiter, app: Flask, settings: Settings) -> None:
     """The limits, on the blueprints they guard (by name, so they must exist by now)."""
     if settings.rate_limit_login != "off":
         limiter.limit(settings.rate_limit_login, methods=["POST"])(app.blueprints["auth"])
-    for name, blueprint in app.blueprints.items():
-        if name == "inbound":
-            if settings.rate_limit_webhooks != "off":
-                limiter.limit(settings.rate_limit_webhooks)(blueprint)
-            failed = (401, 403)  # Twilio's failures are 403, ours 401
-        elif (blueprint.url_prefix or "").startswith("/api/"):
-            failed = (401,)  # 403 is a valid token with too low a role
+    if settings.rate_limit_webhooks != "off":
+        limiter.limit(settings.rate_limit_webhooks)(app.blueprints["inbound"])
+    if settings.rate_limit_auth_failures == "off":
+        return
+    failures = FailureCounter(settings.rate_limit_auth_failures, limits_storage(settings.redis_url))
+    api = tuple(
+        name for name, bp in app.blueprints.items() if (bp.url_prefix or "").startswith("/api/")
+    )
+
+    @app.after_request
+    def _count_failures(response: Response) -> Response:
+        if request.blueprint == "inbound":
+            failed = response.status_code in (401, 403)  # Twilio's failures are 403
+        elif request.blueprint in api:
+            failed = response.status_code == 401  # 403 is a valid token, too low a role
         else:
-            continue
-        if settings.rate_limit_auth_failures != "off":
-            limiter.limit(
-                settings.rate_limit_auth_failures,
-                scope="auth-failures",
-                deduct_when=lambda response, failed=failed: response.status_code in failed,
-            )(blueprint)
+            return response
+        if not failed:
+            return response
+        wait = failures.hit(get_remote_address())
+        if wait is None:
+            return response
+        return error_response(
+            429,
+            "too_many_requests",
+            "too many failed authentications from this address; try again later",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+class FailureCounter:
+    """Failed authentications per client, in fixed windows (the ``limits`` library that
+    flask-limiter is built on), in Redis when there is one, else (or when it fails) in
+    this process's memory."""
+
+    def __init__(self, setting: str, storage_uri: str) -> None:
+        self.items = parse_many(setting)
+        self.counters = [FixedWindowRateLimiter(storage_from_string(storage_uri))]
+        if storage_uri != "memory://":
+            self.counters.append(FixedWindowRateLimiter(MemoryStorage()))
+
+    def hit(self, client: str) -> int | None:
+        """Count one failure; None while within the limit, else seconds to wait."""
+        for counter in self.counters:
+            try:
+                if all(counter.hit(item, "triage-auth-failures", client) for item in self.items):
+                    return None
+                reset = max(
+                    counter.get_window_stats(item, "triage-auth-failures", client).reset_time
+                    for item in self.items
+                )
+            except Exception:
+                continue
+            return max(1, math.ceil(reset - time.time()))
+        return None
 
 
 def limits_storage(redis_url: str | None) -> str:
