@@ -1066,19 +1066,27 @@ def main() -> None:
     if args.workers < 1 or args.burst < 1 or args.baseline < 1 or args.batch < 1:
         parser.error("--workers, --burst, --baseline and --batch must be positive")
 
+    run_cleanly(lambda tmp, stack: run(args, tmp, stack), "escbench-", "worker-*.log")
+
+
+def run_cleanly(body: Callable[[Path, contextlib.ExitStack], None], prefix: str, logs: str) -> None:
+    """Run a bench in a scratch directory: SIGTERM and Ctrl-C stop every child it started
+    (the ExitStack) and remove scratch data; a failure prints the tail of its children's
+    logs (``logs``, a glob in the scratch directory)."""
+
     def terminate(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, terminate)
-    with tempfile.TemporaryDirectory(prefix="escbench-") as tmp, contextlib.ExitStack() as stack:
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, contextlib.ExitStack() as stack:
         try:
-            run(args, Path(tmp), stack)
+            body(Path(tmp), stack)
         except KeyboardInterrupt:
-            log("interrupted: stopping workers, Redis and the fake, removing scratch data")
+            log("interrupted: stopping the children, removing scratch data")
             stack.close()
             sys.exit(130)
         except BaseException:
-            for path in sorted(Path(tmp).glob("worker-*.log")):
+            for path in sorted(Path(tmp).glob(logs)):
                 tail = path.read_text(errors="replace").splitlines()[-15:]
                 log(f"failed; {path.name} ends with:\n" + "\n".join(tail))
             raise

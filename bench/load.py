@@ -76,7 +76,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -103,6 +102,7 @@ from bench.escalation_bench import (
     log,
     pct,
     row,
+    run_cleanly,
     scratch_database,
     staff_roster,
     ts,
@@ -1291,22 +1291,7 @@ def main() -> None:
         serve_fake_twilio()
         return
 
-    def terminate(signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
-
-    signal.signal(signal.SIGTERM, terminate)
-    with tempfile.TemporaryDirectory(prefix="loadbench-") as tmp, contextlib.ExitStack() as stack:
-        try:
-            run(args, Path(tmp), stack)
-        except KeyboardInterrupt:
-            log("interrupted: stopping the desk, removing scratch data")
-            stack.close()
-            sys.exit(130)
-        except BaseException:
-            for path in sorted(Path(tmp).glob("*.log")):
-                tail = path.read_text(errors="replace").splitlines()[-15:]
-                log(f"failed; {path.name} ends with:\n" + "\n".join(tail))
-            raise
+    run_cleanly(lambda tmp, stack: run(args, tmp, stack), "loadbench-", "*.log")
 
 
 if __name__ == "__main__":
