@@ -305,6 +305,16 @@ def _check(
                 ]
                 if len(failed) != 1:
                     problems.append(f"{where}: ticket {ticket_id} has {len(failed)} failure events")
+        elif row.status == "withdrawn":  # not sent: its tickets were answered meanwhile
+            if twilio_messages is not None and sent_copies:
+                problems.append(f"{where} is withdrawn but Twilio has it {len(sent_copies)} times")
+            waiting = [
+                t
+                for t in row.ticket_ids or []
+                if t in tickets and tickets[t].responded_at is None and tickets[t].status == "open"
+            ]
+            if waiting:
+                problems.append(f"{where} is withdrawn while tickets {waiting} still wait")
         else:
             problems.append(f"{where} is not settled")
         if row.status in SENT_STATES:

@@ -379,6 +379,40 @@ def test_twilio_500_is_retried_with_backoff(
     assert _kinds(sessions, ticket_id).count("sms_sent") == 1
 
 
+def test_a_page_retried_after_its_ticket_was_answered_is_withdrawn(
+    sessions: Sessions,
+    database_url: str,
+    redis_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    tmp_path: Path,
+) -> None:
+    now = _now()
+    clock = Clock(now)
+    roster(sessions, now)
+    ticket_id = new_ticket(
+        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
+    )
+    fake_twilio.fail_next(503)  # Twilio is down when the page is first sent
+
+    settings = settings_for(database_url, tmp_path, redis_url, fake_twilio)
+    with installed(settings, catalog, clock) as ctx:
+        run_worker(redis_url)
+        row = _only_outbox(sessions)
+        assert (row.status, row.attempts) == ("queued", 1)
+        with _wired(sessions, redis_url)() as session:  # an agent answers meanwhile
+            record_response(session, catalog, ticket_id, "agent", clock.now)
+        clock.now = row.next_attempt_at + timedelta(seconds=1)
+        assert send(ctx, row.id) == "withdrawn"
+        assert send(ctx, row.id) == "skipped"
+
+    assert fake_twilio.sent() == []  # the lookup found no earlier copy; nothing went out
+    row = _only_outbox(sessions)
+    assert row.status == "withdrawn"
+    kinds = _kinds(sessions, ticket_id)
+    assert "sms_withdrawn" in kinds and "sms_sent" not in kinds
+
+
 def test_twilio_400_invalid_number_fails_without_retry(
     sessions: Sessions,
     database_url: str,

@@ -32,13 +32,14 @@ from triage.sms_text import Page, grouped_message, page_message
 from triage.store.models import EscalationPoint, SmsOutbox, SmsPage, SmsRecipient, Ticket
 from triage.store.tickets import add_event
 
-QUEUED, SENDING, SENT, DELIVERED, UNDELIVERED, FAILED = (
+QUEUED, SENDING, SENT, DELIVERED, UNDELIVERED, FAILED, WITHDRAWN = (
     "queued",
     "sending",
     "sent",
     "delivered",
     "undelivered",
     "failed",
+    "withdrawn",  # not sent: by then every ticket in it was answered or closed
 )
 MAX_ATTEMPTS = 8
 # Waits before attempt 2, 3, ...: quick at first (a blip), then patient (an outage).
@@ -210,6 +211,29 @@ def mark_sent(session: Session, outbox_id: int, provider: str, sid: str, now: da
             body=sms.body,
         )
     session.commit()
+
+
+def withdraw_if_answered(session: Session, outbox_id: int, now: datetime) -> bool:
+    """Withdraw an SMS about to be sent when none of its tickets still waits for a
+    response (answered, resolved or paused since it was composed): a page retried for half
+    an hour through a Twilio outage must not wake someone for a ticket long handled.
+
+    Call it only when the SMS has certainly not gone out (before the first attempt, or
+    after the provider said an earlier attempt did not arrive).
+    """
+    sms = session.get(SmsOutbox, outbox_id, populate_existing=True)
+    assert sms is not None
+    tickets = _tickets_of(session, sms)
+    if not tickets or any(t.responded_at is None and t.status == "open" for t in tickets):
+        session.commit()
+        return False
+    sms.status, sms.error, sms.updated_at = WITHDRAWN, "its tickets no longer wait", now
+    for ticket in tickets:
+        add_event(
+            session, ticket, "sms_withdrawn", now, outbox_id=sms.id, to=mask_phone(sms.recipient)
+        )
+    session.commit()
+    return True
 
 
 def mark_retry(session: Session, outbox_id: int, error: str, now: datetime) -> datetime | None:

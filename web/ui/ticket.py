@@ -73,6 +73,7 @@ SMS_STATUS_LABELS = {
     "delivered": "levert",
     "undelivered": "ikke levert",
     "failed": "feilet",
+    "withdrawn": "trukket (besvart før sending)",
 }
 EVENT_LABELS = {
     "received": "Mottatt",
@@ -85,6 +86,7 @@ EVENT_LABELS = {
     "sms_delivered": "SMS levert",
     "sms_undelivered": "SMS ikke levert",
     "sms_failed": "SMS feilet",
+    "sms_withdrawn": "SMS trukket (saken var besvart)",
     "sms_received": "SMS-svar mottatt",
     "acknowledged": "Kvittert",
     "forwarded": "Videresendt til leverandør",

@@ -77,7 +77,8 @@ def send_sms(outbox_id: int) -> str:
 
 
 def send(ctx: WorkerContext, outbox_id: int) -> str:
-    """One attempt at one SMS. Returns what happened: sent, retry, failed or skipped."""
+    """One attempt at one SMS. Returns what happened: sent, retry, failed, withdrawn or
+    skipped."""
     with ctx.sessions() as session:
         sms = sms_outbox.claim(session, outbox_id, ctx.clock(), EARLY)
         if sms is None:
@@ -85,7 +86,11 @@ def send(ctx: WorkerContext, outbox_id: int) -> str:
         to, body, attempts, created = sms.recipient, sms.body, sms.attempts, sms.created_at
     started = time.monotonic()
     result: SendResult | None = _earlier_attempt(ctx, to, body, created) if attempts > 1 else None
-    if result is None:
+    if result is None:  # it has certainly not gone out yet
+        with ctx.sessions() as session:
+            if sms_outbox.withdraw_if_answered(session, outbox_id, ctx.clock()):
+                log.info("sms %d to %s withdrawn: answered meanwhile", outbox_id, mask_phone(to))
+                return "withdrawn"
         result = ctx.channel.send(to, body, ctx.status_callback())
     now = ctx.clock()
     with ctx.sessions() as session:
