@@ -207,7 +207,8 @@ def _ingest(
     )
     if ticket is None:
         ticket = _open(session, catalog, message, item_id, received, now)
-        session.flush()  # the ticket id, for the key rows below
+        if ticket.id is None:  # planning the ladder has flushed it already, as a rule
+            session.flush()  # the ticket id, for the key rows below
         created = True
     else:
         _continue(session, catalog, ticket, message, item_id, received, now)
