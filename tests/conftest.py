@@ -132,3 +132,13 @@ def fake_twilio() -> Iterator[Any]:
 
     with FakeTwilio() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def _redis_breaker_closed() -> Iterator[None]:
+    """Each test starts with the enqueue module trusting Redis again (its pause after a
+    failure is per process, and xdist runs many tests in one process)."""
+    from workers import enqueue
+
+    enqueue._paused_until.clear()
+    yield

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -39,6 +40,26 @@ RETRY = Retry(max=3, interval=[1, 3, 10])
 SCHEDULE_AHEAD = timedelta(minutes=10)
 
 
+#: After Redis failed, this process leaves scheduling to the sweeper for this long
+#: instead of making every request wait for Redis's connect timeout again.
+REDIS_PAUSE_SECONDS = 15.0
+_paused_until: dict[str, float] = {}  # Redis URL -> monotonic time
+
+
+def _redis_paused(url: str) -> bool:
+    return time.monotonic() < _paused_until.get(url, 0.0)
+
+
+def _redis_failed(url: str, what: str, exc: RedisError) -> None:
+    _paused_until[url] = time.monotonic() + REDIS_PAUSE_SECONDS
+    log.warning(
+        "%s failed (%s); the sweeper will catch up; Redis left alone for %.0f s",
+        what,
+        type(exc).__name__,
+        REDIS_PAUSE_SECONDS,
+    )
+
+
 def wire_scheduling(sessions: sessionmaker[Session], redis_url: str | None) -> None:
     """Escalation plans committed through ``sessions`` are scheduled in RQ (if any Redis)."""
     if redis_url is not None:
@@ -58,6 +79,8 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
 
     One pipeline for the lot: an import or a recompute re-plans thousands of points.
     """
+    if _redis_paused(url):
+        return
     try:
         sla = queue(SLA, url)
         registry = ScheduledJobRegistry(queue=sla)  # type: ignore[no-untyped-call]
@@ -87,9 +110,7 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
                     sla.enqueue_at(_when(change.fire_at), func, *args, **kwargs)
             pipe.execute()
     except RedisError as exc:
-        log.warning(
-            "escalation scheduling failed (%s); the sweeper will catch up", type(exc).__name__
-        )
+        _redis_failed(url, "escalation scheduling", exc)
 
 
 def flush_pages(url: str, phone: str, at: datetime | None = None) -> None:
@@ -115,6 +136,8 @@ def _notify(
     at: datetime | None,
     description: str,
 ) -> None:
+    if _redis_paused(url):
+        return
     try:
         notify = queue(NOTIFY, url)
         kwargs = {
@@ -131,11 +154,7 @@ def _notify(
         else:
             notify.enqueue_at(_when(at), func, *args, **kwargs)
     except RedisError as exc:
-        log.warning(
-            "enqueue of %s failed (%s); the sweeper will catch up",
-            func.rsplit(".", 1)[-1],
-            type(exc).__name__,
-        )
+        _redis_failed(url, f"enqueue of {func.rsplit('.', 1)[-1]}", exc)
 
 
 def _waiting(job_id: str, url: str) -> bool:

@@ -629,3 +629,25 @@ def test_an_immediate_job_already_waiting_is_not_queued_twice(redis_url: str) ->
     enqueue.send_sms(redis_url, 7)
     enqueue.send_sms(redis_url, 7)
     assert queue(NOTIFY, redis_url).count == 2
+
+
+def test_after_a_redis_failure_requests_leave_scheduling_to_the_sweeper_for_a_while(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = f"unix://{tmp_path / 'no-redis.sock'}"
+    tried: list[str] = []
+    real_queue = enqueue.queue
+    monkeypatch.setattr(
+        enqueue, "queue", lambda name, url: tried.append(url) or real_queue(name, url)
+    )
+    point = Planned(1, "due", datetime.now(UTC) + timedelta(minutes=1), pending=True)
+
+    enqueue.schedule_escalations(dead, [point])  # fails, logged, swallowed
+    enqueue.schedule_escalations(dead, [point])  # not even tried: no second connect wait
+    enqueue.send_sms(dead, 7)
+
+    assert tried == [dead]
+    monkeypatch.setattr(enqueue, "REDIS_PAUSE_SECONDS", 0.0)
+    enqueue._paused_until.clear()
+    enqueue.schedule_escalations(dead, [point])
+    assert tried == [dead, dead]  # the pause is over: Redis is tried again
