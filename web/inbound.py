@@ -19,7 +19,6 @@ import hashlib
 import hmac
 import json
 import logging
-import re
 
 from flask import Blueprint, Response, request, url_for
 from twilio.request_validator import RequestValidator
@@ -35,6 +34,7 @@ from triage.store.sms_outbox import record_delivery
 from triage.store.sms_replies import take_inbound
 from web.app import ApiError, desk
 from web.inbound_payloads import media_type
+from web.schemas import CONTROL_CHARS
 
 JSON_MAX_BYTES = 1024 * 1024  # a chat text is at most 20 000 characters
 FORM_MAX_BYTES = 256 * 1024
@@ -177,10 +177,7 @@ def twilio_sms_status() -> Response:
 def _field(name: str) -> str:
     """A one-line form field (a SID, a number, a status): control characters, which
     no real one contains and PostgreSQL's text refuses (NUL), are dropped."""
-    return _CONTROL.sub("", request.form.get(name, "")).strip()
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+    return CONTROL_CHARS.sub("", request.form.get(name, "")).strip()
 
 
 def _phone_or_none(text: str) -> str | None:

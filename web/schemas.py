@@ -30,7 +30,9 @@ WITHHELD = frozenset({"anonymous", "unknown", "restricted", "private", "unavaila
 EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
 LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: C0 control characters and DEL: never in a name, an id or a parameter another system
+#: sends, and PostgreSQL's text refuses NUL.
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 #: Some non-space character anywhere ("Regexp" matches at the start: r"\S" alone refused
 #: every text that begins with a space or a line break).
 NOT_BLANK = validate.Regexp(r"\s*\S", error="Must not be blank.")
@@ -53,7 +55,7 @@ class Name(Text):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        return " ".join(_CONTROL.sub(" ", text).split())  # split() knows U+2028 and U+2029
+        return " ".join(CONTROL_CHARS.sub(" ", text).split())  # split() knows U+2028 and U+2029
 
 
 class Identifier(fields.String):
@@ -63,7 +65,7 @@ class Identifier(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not text.strip() or len(text) > 200:
             raise ValidationError("Must be 1 to 200 characters.")
-        if _CONTROL.search(text) or _SURROGATE.search(text):
+        if CONTROL_CHARS.search(text) or _SURROGATE.search(text):
             raise ValidationError("Must not contain control characters.")
         return text
 
@@ -74,7 +76,7 @@ class Param(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if _CONTROL.search(text) or _SURROGATE.search(text):
+        if CONTROL_CHARS.search(text) or _SURROGATE.search(text):
             raise ValidationError("Must not contain control characters.")
         return text
 
