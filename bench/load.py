@@ -498,14 +498,19 @@ class Service:
         self._log: IO[bytes] | None = None
 
     def start(self) -> None:
+        self._spawn(stdin=subprocess.DEVNULL, stdout=None)
+
+    def _spawn(self, *, stdin: int, stdout: int | None) -> None:
+        """The child in a process group of its own, dying with us; its output (or only
+        its stderr, when ``stdout`` is a pipe) goes to its log."""
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             self.argv,
             env=self.env,
             cwd=REPO,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
+            stdin=stdin,
+            stdout=self._log if stdout is None else stdout,
+            stderr=subprocess.STDOUT if stdout is None else self._log,
             start_new_session=True,
             preexec_fn=die_with_parent(signal.SIGTERM),  # noqa: PLW1509
         )
@@ -545,17 +550,7 @@ class FakeTwilioProcess(Service):
         self.info: dict[str, str] = {}
 
     def start(self) -> None:
-        self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            self.argv,
-            env=self.env,
-            cwd=REPO,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            start_new_session=True,
-            preexec_fn=die_with_parent(signal.SIGTERM),  # noqa: PLW1509
-        )
+        self._spawn(stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.info = self._read()
 
     def _read(self) -> dict[str, Any]:

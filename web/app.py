@@ -46,6 +46,8 @@ MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 #: The desk's own forms (login, notes, outages): nothing near a megabyte.
 FORM_MAX_CONTENT_LENGTH = 1024 * 1024
 READY_RETRY_AFTER_SECONDS = 5
+#: The blueprints people use in a browser: HTML errors, small forms, no caching.
+DESK_BLUEPRINTS = ("ui", "auth")
 #: How long a client should wait before sending again when the database is unreachable:
 #: long enough for a restart or fail-over, short enough that chat feels live.
 UNAVAILABLE_RETRY_AFTER_SECONDS = 5
@@ -141,7 +143,7 @@ def create_app(
 
     @app.before_request
     def _small_forms() -> None:  # before CSRF reads the form
-        if request.blueprint in ("ui", "auth"):
+        if request.blueprint in DESK_BLUEPRINTS:
             request.max_content_length = FORM_MAX_CONTENT_LENGTH
 
     _register_errors(app)
@@ -197,7 +199,7 @@ def _register_errors(app: Flask) -> None:
             raise exc  # a real bug: the 500 handler logs where it was raised
         log.warning("database unavailable in %s %s (%s)", request.method, request.path, _cause(exc))
         retry = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER_SECONDS)}
-        if request.blueprint in ("ui", "auth"):
+        if request.blueprint in DESK_BLUEPRINTS:
             page = _html_error(ServiceUnavailable("Databasen svarer ikke. Prøv igjen om litt."))
             page.headers.update(retry)
             return page
@@ -226,7 +228,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        if request.blueprint in ("ui", "auth"):  # people in a browser get a page
+        if request.blueprint in DESK_BLUEPRINTS:  # people in a browser get a page
             return _html_error(exc)
         response = exc.get_response()  # keeps Allow, Retry-After, WWW-Authenticate
         code, message, fields = _code(exc), exc.description or "", {}

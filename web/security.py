@@ -34,7 +34,7 @@ from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from config.settings import Settings
-from web.app import error_response
+from web.app import DESK_BLUEPRINTS, error_response
 
 CSP = "; ".join(
     (
@@ -56,12 +56,11 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 HSTS = "max-age=31536000"
-DESK_BLUEPRINTS = ("ui", "auth")
 
 
 def init_security(app: Flask, settings: Settings) -> Limiter:
     """The limiter and the headers; call before anything else registers a before_request
-    hook (the API's token check must not answer before the limiter has counted), then
+    hook (a login POST counts before CSRF or the password check answers it), then
     ``apply_limits`` once the blueprints are registered."""
     limiter = Limiter(
         get_remote_address,
@@ -86,9 +85,7 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         breached = limiter.current_limit
         if response.status_code == 429 and breached is not None:
-            response.headers["Retry-After"] = str(
-                max(1, math.ceil(breached.reset_at - time.time()))
-            )
+            response.headers["Retry-After"] = str(_seconds_until(breached.reset_at))
         return response
 
     return limiter
@@ -151,8 +148,13 @@ class FailureCounter:
                 )
             except Exception:
                 continue
-            return max(1, math.ceil(reset - time.time()))
+            return _seconds_until(reset)
         return None
+
+
+def _seconds_until(reset_at: float) -> int:
+    """Retry-After for a window that resets at ``reset_at`` (epoch seconds): at least 1."""
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def limits_storage(redis_url: str | None) -> str:

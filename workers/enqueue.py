@@ -3,8 +3,9 @@
 Job ids are deterministic: scheduling the same work again replaces the scheduled job,
 and an immediate job already waiting in its queue is not queued a second time (RQ itself
 would push the id again and run it twice). Every job re-checks the database when it runs
-anyway: Redis is a doorbell, not the record. Failures to reach Redis are logged and swallowed; the sweeper finds the work in
-the database within a minute.
+anyway: Redis is a doorbell, not the record. Failures to reach Redis are logged and
+swallowed (and Redis is left alone for a while); the sweeper finds the work in the
+database within a minute.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
         sla = queue(SLA, url)
         registry = ScheduledJobRegistry(queue=sla)  # type: ignore[no-untyped-call]
         now = datetime.now(UTC)
+        horizon = now + SCHEDULE_AHEAD
         func = "workers.jobs.escalation.fire_escalation"
         with connection(url).pipeline() as pipe:
             for change in changes:
@@ -93,6 +95,8 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
                     with contextlib.suppress(NoSuchJobError):
                         registry.remove(change.job_id, delete_job=True)
                     continue
+                if change.fire_at > horizon:
+                    continue  # the sweeper's turn
                 kwargs = {
                     "job_id": change.job_id,
                     "job_timeout": JOB_TIMEOUT,
@@ -102,8 +106,6 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
                     "pipeline": pipe,
                 }
                 args = (change.ticket_id, change.point)
-                if change.fire_at > now + SCHEDULE_AHEAD:
-                    continue  # the sweeper's turn
                 if change.fire_at <= now:
                     sla.enqueue(func, *args, **kwargs)
                 else:

@@ -68,16 +68,13 @@ def plan_escalations(
     ticket: Ticket,
     now: datetime,
     lookback: timedelta = DEFAULT_LOOKBACK,
-    *,
-    new: bool = False,
 ) -> None:
     """Bring the ticket's escalation rows in line with its current deadline.
 
     Fired and acknowledged rows are history and stay as they are: a point already paged is
-    not paged again because the deadline moved. ``new``: the ticket is being inserted in
-    this transaction, so it has no rows yet (one query fewer per intake).
+    not paged again because the deadline moved.
     """
-    new = new or ticket.id is None
+    new = ticket.id is None  # being inserted now: it has no rows yet (one query fewer)
     session.flush()  # a new ticket gets its id
     schedule = _schedule(catalog, ticket, now)
     rows = (

@@ -21,7 +21,6 @@ from triage.store.tickets import add_event, apply_sla_state, pauses_from_events
 
 def rederive_sla(session: Session, catalog: Catalog, ticket: Ticket, now: datetime) -> None:
     """The SLA columns again from the ticket's facts, contract and pauses; then its ladder."""
-    new = ticket.id is None
     contract = catalog.contracts.get(ticket.contract_id) if ticket.contract_id else None
     state = None
     if contract is not None:
@@ -36,4 +35,4 @@ def rederive_sla(session: Session, catalog: Catalog, ticket: Ticket, now: dateti
         except ValueError as exc:  # e.g. no terms in force on the receipt date
             add_event(session, ticket, "sla_unavailable", now, reason=str(exc))
     apply_sla_state(ticket, state)
-    plan_escalations(session, catalog, ticket, now, new=new)
+    plan_escalations(session, catalog, ticket, now)

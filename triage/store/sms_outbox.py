@@ -303,7 +303,6 @@ def record_delivery(
     error_code: int | None,
     now: datetime,
     recipient: str | None = None,
-    provider: str = "twilio",
 ) -> bool:
     """A delivery status callback. Returns False for an unknown SID. Idempotent, and a
     late "sent" never overwrites "delivered".
@@ -317,7 +316,7 @@ def record_delivery(
     if sms is None and recipient:
         sms = _awaiting_sid(session, recipient)
         if sms is not None:
-            mark_sent(session, sms.id, provider, sid, now)
+            mark_sent(session, sms.id, "twilio", sid, now)  # only Twilio calls back
     if sms is None:
         return False
     ours = _DELIVERY.get(status.lower())
