@@ -28,8 +28,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from triage.intake.message import IncomingMessage, RejectedPayload
 from triage.phone import mask_any, normalise_phone
-from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
-from triage.store.models import InboxItem
+from triage.store.intake import IntakeResult, ingest, quarantine, settle, store_raw
 from triage.store.sms_outbox import record_delivery
 from triage.store.sms_replies import take_inbound
 from web.app import ApiError, desk
@@ -117,9 +116,9 @@ def twilio_sms() -> Response:
     sender = _field("From")
     text = request.form.get("Body", "").replace("\x00", "")
     with app.sessions() as session:
-        item = store_raw(session, "sms", request.content_type or "", body, now)
+        item_id = store_raw(session, "sms", request.content_type or "", body, now)
         if not sid or not sender:
-            quarantine(session, item, "an SMS webhook needs MessageSid and From")
+            quarantine(session, item_id, "an SMS webhook needs MessageSid and From")
             raise ApiError(
                 400,
                 "invalid_sms",
@@ -131,8 +130,7 @@ def twilio_sms() -> Response:
                 },
             )
         answer = take_inbound(session, app.catalog, sid[:64], sender[:32], text, now)
-        item = session.get(InboxItem, item.id) or item
-        item.status = "processed"
+        settle(session, item_id, None)
         session.commit()
     if answer.outcome == "unknown sender":
         log.warning("inbound sms from unknown number %s ignored", mask_any(sender))
@@ -196,13 +194,12 @@ def _take(source: str, body: bytes) -> tuple[IncomingMessage, IntakeResult]:
     now = app.clock()
     content_type = request.content_type or ""
     with app.sessions() as session:
-        item = store_raw(session, source, content_type, body, now)
-        item_id = item.id
+        item_id = store_raw(session, source, content_type, body, now)
         try:
             message = app.parsers[source](body, content_type)
         except RejectedPayload as exc:
             detail = f"{exc.message}; {json.dumps(exc.fields)}" if exc.fields else exc.message
-            quarantine(session, item, detail)
+            quarantine(session, item_id, detail)
             log.info("inbound %s: inbox item %d quarantined (%s)", source, item_id, exc.code)
             raise ApiError(exc.status, exc.code, exc.message, exc.fields) from None
     result = ingest(app.sessions, app.catalog, item_id, message, now, received_at=now)

@@ -136,12 +136,11 @@ def arrive(
     """Store the raw payload, parse it as the webhook would, ingest or quarantine it."""
     parser = twilio_parser(None) if channel == "twilio" else PARSERS[channel]
     with sessions() as session:
-        item = store_raw(session, channel, content_type, payload, at)
-        item_id = item.id
+        item_id = store_raw(session, channel, content_type, payload, at)
         try:
             message = parser(payload, content_type)
         except ValueError as exc:
-            quarantine(session, item, str(exc))
+            quarantine(session, item_id, str(exc))
             return None
     return ingest(sessions, CATALOG, item_id, message, at)
 
@@ -587,10 +586,9 @@ def test_an_emptied_payload_cannot_be_reprocessed_through_any_door(sessions) -> 
     from triage.store.ticket_actions import Emptied, reprocess_item
 
     with sessions() as session:
-        item = _store_raw(
+        item_id = _store_raw(
             session, "chat", "application/json", b"", datetime(2026, 1, 1, tzinfo=UTC)
         )
-        _quarantine(session, item, "emptied by retention")
-        item_id = item.id
+        _quarantine(session, item_id, "emptied by retention")
     with _pytest.raises(Emptied):
         reprocess_item(sessions, _load_catalog(), item_id, {}, datetime(2026, 6, 1, tzinfo=UTC))

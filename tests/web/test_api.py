@@ -813,7 +813,7 @@ def test_quarantine_lists_items_without_their_payload_and_reprocesses(
         quarantine(session, good, "parser bug, since fixed")
         bad = store_raw(session, "chat", "application/json", b"{nope", oslo(2026, 3, 10, 9, 5))
         quarantine(session, bad, "body is not valid JSON")
-        good_id, bad_id = good.id, bad.id
+        good_id, bad_id = good, bad
 
     listed = admin.get("/quarantine")
     assert listed.status_code == 200 and listed.headers["X-Total-Count"] == "2"

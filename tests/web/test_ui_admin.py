@@ -16,7 +16,7 @@ from werkzeug.test import TestResponse
 from tests.web.conftest import Clock
 from tests.web.support import chat_payload, post_chat
 from tests.web.ui_support import PASSWORD, browser, csrf_token, desk_of, logged_in
-from triage.store.intake import store_raw
+from triage.store.intake import quarantine, store_raw
 from triage.store.models import ApiToken, InboxItem, SmsInbound, Staff, Ticket, User
 from triage.store.personal_data import ERASED
 from triage.store.roster import add_staff
@@ -196,12 +196,10 @@ def test_quarantine_list_and_reprocess(app: Flask, admin: FlaskClient, clock: Cl
     bad = post_chat(app.test_client(), b'{"conversation_id": "c"}')
     assert bad.status_code == 422
     with desk_of(app).sessions() as session:
-        good = store_raw(
+        good_id = store_raw(
             session, "chat", "application/json", json.dumps(chat_payload()).encode(), clock.now
         )
-        good.status, good.error = "quarantined", "parser bug, fixed since"
-        session.commit()
-        good_id = good.id
+        quarantine(session, good_id, "parser bug, fixed since")
         bad_id = session.scalars(select(InboxItem.id).where(InboxItem.id != good_id)).one()
     page = text(admin.get("/admin", base_url=HTTPS))
     assert "Karantene (2)" in page and "parser bug, fixed since" in page

@@ -39,7 +39,7 @@ def test_stuck_payloads_become_tickets_and_sms_replies_are_parked(
             b"Body=ACK+1",
             now - timedelta(hours=1),
         )
-        ids = stuck.id, fresh.id, broken.id, reply.id
+        ids = stuck, fresh, broken, reply
     settings = settings_for(database_url, tmp_path)
     with installed(settings, load_catalog(), Clock(now)) as ctx:
         ctx.parsers = parsers(settings)

@@ -22,10 +22,10 @@ def test_old_payloads_are_emptied_and_recent_ones_kept(
     with sessions() as session:
         old = store_raw(
             session, "chat", "application/json", b'{"text": "gammel"}', now - timedelta(days=91)
-        ).id
+        )
         new = store_raw(
             session, "chat", "application/json", b'{"text": "ny"}', now - timedelta(days=89)
-        ).id
+        )
     settings = settings_for(database_url, tmp_path)
     with installed(settings, load_catalog(), Clock(now)) as ctx:
         assert purge_old_payloads(ctx) == 1

@@ -23,14 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, event, select, update
+from sqlalchemy import CursorResult, event, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
 from sla.escalation import escalation_schedule
 from sla.severity import Severity
+from sla.targets import Pause
 from triage.oncall import Roster, recipients
-from triage.store.models import EscalationPoint, SmsPage, Ticket
+from triage.store.models import EscalationPoint, SmsPage, Ticket, table_of
 from triage.store.tickets import add_event, pauses_from_events
 
 PENDING, FIRED, ACKNOWLEDGED, CANCELLED, SKIPPED = (
@@ -42,6 +43,8 @@ PENDING, FIRED, ACKNOWLEDGED, CANCELLED, SKIPPED = (
 )
 DEFAULT_LOOKBACK = timedelta(hours=1)
 _PLANNED = "triage.escalations.planned"
+POINTS = table_of(EscalationPoint)
+_INSERT_POINTS = insert(POINTS).returning(POINTS.c.id)  # see tickets._INSERT_EVENTS
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,17 @@ def plan_escalations(
     """
     new = ticket.id is None  # being inserted now: it has no rows yet (one query fewer)
     session.flush()  # a new ticket gets its id
-    schedule = _schedule(catalog, ticket, now)
+    schedule = (
+        _schedule(
+            catalog,
+            ticket.contract_id,
+            ticket.severity,
+            ticket.received_at,
+            pauses_from_events(ticket.events, now),
+        )
+        if ticket.responded_at is None and ticket.status == "open" and ticket.due_at is not None
+        else []
+    )
     rows = (
         {}
         if new
@@ -88,47 +101,99 @@ def plan_escalations(
         }
     )
     changes: list[Planned] = []
+    missing = []
     for point_name, level, at in schedule:
-        status = PENDING if at >= now - lookback else SKIPPED
         row = rows.pop(point_name, None)
         if row is None:
-            row = EscalationPoint(
-                ticket_id=ticket.id,
-                point=point_name,
-                level=level,
-                fire_at=at,
-                status=status,
-                updated_at=now,
-            )
-            session.add(row)
-        elif row.status in (PENDING, CANCELLED, SKIPPED):
-            if (row.status, row.fire_at, row.level) == (status, at, level):
-                continue
-            row.status, row.fire_at, row.level, row.updated_at = status, at, level, now
-        else:
+            missing.append((point_name, level, at))
             continue
+        if row.status not in (PENDING, CANCELLED, SKIPPED):
+            continue
+        status = _status(at, now, lookback)
+        if (row.status, row.fire_at, row.level) == (status, at, level):
+            continue
+        row.status, row.fire_at, row.level, row.updated_at = status, at, level, now
         changes.append(Planned(ticket.id, point_name, at, status == PENDING))
     for row in rows.values():  # no longer on the ladder, or the ticket needs no paging
         if row.status == PENDING:
             row.status, row.updated_at = CANCELLED, now
             changes.append(Planned(ticket.id, row.point, row.fire_at, False))
+    changes += _insert_points(session, ticket.id, missing, now, lookback)
+    _record(session, changes)
+
+
+def plan_new_ladder(
+    session: Session,
+    catalog: Catalog,
+    ticket_id: int,
+    contract_id: str | None,
+    severity: str,
+    received_at: datetime,
+    now: datetime,
+    lookback: timedelta = DEFAULT_LOOKBACK,
+) -> None:
+    """The ladder of a ticket just inserted, open, unanswered, unpaused and with a
+    deadline (intake's ``insert_ticket``): ``plan_escalations`` without loading anything."""
+    schedule = _schedule(catalog, contract_id, severity, received_at, ())
+    _record(session, _insert_points(session, ticket_id, schedule, now, lookback))
+
+
+def _status(at: datetime, now: datetime, lookback: timedelta) -> str:
+    return PENDING if at >= now - lookback else SKIPPED
+
+
+def _insert_points(
+    session: Session,
+    ticket_id: int,
+    points: list[tuple[str, int, datetime]],
+    now: datetime,
+    lookback: timedelta,
+) -> list[Planned]:
+    """New rows for these (point, level, instant), in one statement (Core: no row of
+    them is read back in the transaction)."""
+    if not points:
+        return []
+    statuses = [_status(at, now, lookback) for _, _, at in points]
+    session.execute(
+        _INSERT_POINTS,
+        [
+            {
+                "ticket_id": ticket_id,
+                "point": name,
+                "level": level,
+                "fire_at": at,
+                "status": status,
+                "updated_at": now,
+            }
+            for (name, level, at), status in zip(points, statuses, strict=True)
+        ],
+    )
+    return [
+        Planned(ticket_id, name, at, status == PENDING)
+        for (name, _, at), status in zip(points, statuses, strict=True)
+    ]
+
+
+def _record(session: Session, changes: list[Planned]) -> None:
+    """Hand the changes to the RQ scheduler after the commit (``on_planned``)."""
     if changes:
         session.info.setdefault(_PLANNED, []).extend(changes)
 
 
-def _schedule(catalog: Catalog, ticket: Ticket, now: datetime) -> list[tuple[str, int, datetime]]:
-    """(point, level, instant) of the ticket's ladder; none unless it waits for a response."""
-    if ticket.responded_at is not None or ticket.status != "open" or ticket.due_at is None:
-        return []
-    contract = catalog.contracts.get(ticket.contract_id or "")
+def _schedule(
+    catalog: Catalog,
+    contract_id: str | None,
+    severity: str,
+    received_at: datetime,
+    pauses: tuple[Pause, ...],
+) -> list[tuple[str, int, datetime]]:
+    """(point, level, instant) of the ladder of a ticket that waits for a response."""
+    contract = catalog.contracts.get(contract_id or "")
     if contract is None:
         return []
-    severity = Severity(ticket.severity)
     try:
-        ladder = contract.terms_at(ticket.received_at).ladder_for(severity)
-        deadline = contract.deadline(
-            severity, ticket.received_at, pauses_from_events(ticket.events, now)
-        )
+        ladder = contract.terms_at(received_at).ladder_for(Severity(severity))
+        deadline = contract.deadline(Severity(severity), received_at, pauses)
     except ValueError:  # no terms in force: rederive_sla recorded it
         return []
     if ladder is None:

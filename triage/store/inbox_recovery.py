@@ -58,11 +58,11 @@ def recover_stuck(
     for item_id, channel in stuck:
         if channel not in parsers:
             with sessions() as session:
-                item = session.get(InboxItem, item_id)
-                if item is not None and item.status == "received":
+                status = session.scalar(select(InboxItem.status).where(InboxItem.id == item_id))
+                if status == "received":
                     quarantine(
                         session,
-                        item,
+                        item_id,
                         f"not processed when it arrived; {channel} payloads are not replayed",
                     )
             quarantined += 1

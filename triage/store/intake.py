@@ -14,6 +14,11 @@ The order of work, and why:
    transaction fails with IntegrityError, is rolled back and run again, and then sees the
    winner's rows: it is a duplicate, or it continues the winner's ticket.
 
+Writes: a new ticket (the common case, one per webhook) is inserted with Core statements,
+not through the ORM's unit of work, whose per-object bookkeeping cost more CPU than all the
+rest of the intake; nothing in the transaction reads those rows back. A message that
+continues a ticket changes a loaded ``Ticket`` through the ORM like every other use-case.
+
 Times: a ticket's ``received_at``, and a vendor response's time, is the server's receipt
 time stored on the inbox row, never what the client claims (that is kept in the event
 data); events are stamped with the processing time ``now``. Inbox ``status``: received ->
@@ -29,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,9 +43,10 @@ from triage.classify import classify
 from triage.intake.email_message import MalformedEmail, parse_email
 from triage.intake.message import IncomingMessage, from_email
 from triage.routing import route
-from triage.store.models import ChannelMessage, InboxItem, Ticket
-from triage.store.sla_columns import rederive_sla
-from triage.store.tickets import add_event
+from triage.store.escalations import plan_new_ladder
+from triage.store.models import ChannelMessage, InboxItem, Ticket, table_of
+from triage.store.sla_columns import rederive_sla, sla_state_or_why
+from triage.store.tickets import NewEvent, add_event, insert_ticket, sla_values
 
 #: A message is ingested at most this often when its transaction keeps losing races.
 MAX_ATTEMPTS = 3
@@ -72,31 +78,59 @@ class IntakeResult:
 # ------------------------------------------------------------------ the inbox
 
 
+INBOX = table_of(InboxItem)
+MESSAGE_KEYS = table_of(ChannelMessage)
+# Statements built once: every webhook runs them (see tickets._INSERT_EVENTS for RETURNING)
+_STORE = insert(INBOX).returning(INBOX.c.id)
+_QUARANTINE = (
+    update(INBOX)
+    .where(INBOX.c.id == bindparam("item"))
+    .values(status="quarantined", error=bindparam("why"), ticket_id=None)
+)
+_SETTLE = (
+    update(INBOX)
+    .where(INBOX.c.id == bindparam("item"))
+    .values(status="processed", ticket_id=bindparam("ticket"), error=None)
+)
+_KNOWN = select(MESSAGE_KEYS.c.key, MESSAGE_KEYS.c.ticket_id).where(
+    MESSAGE_KEYS.c.channel == bindparam("channel"),
+    MESSAGE_KEYS.c.key.in_(bindparam("keys", expanding=True)),
+)
+_INSERT_KEYS = insert(MESSAGE_KEYS).returning(MESSAGE_KEYS.c.id)
+
+
 def store_raw(
     session: Session, channel: str, content_type: str, payload: bytes, now: datetime
-) -> InboxItem:
-    """Keep the payload exactly as it arrived, committed before anyone parses it."""
-    item = InboxItem(
-        channel=channel,
-        content_type=content_type[:200],
-        payload=bytes(payload),
-        received_at=now,
-        status="received",
-    )
-    session.add(item)
-    session.commit()
-    return item
+) -> int:
+    """Keep the payload exactly as it arrived, committed before anyone parses it.
 
-
-def quarantine(session: Session, item: InboxItem, error: str) -> None:
-    """Park a payload that cannot become a message; ``error`` is shown to the admin.
-
-    ``item`` must belong to ``session``.
+    Returns the inbox item's id.
     """
-    item.status = "quarantined"
-    item.error = _clean(error)[:MAX_ERROR_CHARS]
-    item.ticket_id = None
+    item_id = session.execute(
+        _STORE,
+        {
+            "channel": channel,
+            "content_type": content_type[:200],
+            "payload": bytes(payload),
+            "received_at": now,
+            "status": "received",
+        },
+    ).scalar_one()
     session.commit()
+    return int(item_id)
+
+
+def quarantine(session: Session, item_id: int, error: str) -> None:
+    """Park a payload that cannot become a message; ``error`` is shown to the admin."""
+    session.execute(_QUARANTINE, {"item": item_id, "why": _clean(error)[:MAX_ERROR_CHARS]})
+    session.commit()
+
+
+def settle(session: Session, item_id: int | None, ticket_id: int | None) -> None:
+    """The inbox item is processed (into ``ticket_id``, when it made or continued one);
+    one statement, the row (payload and all) is never loaded."""
+    if item_id is not None:
+        session.execute(_SETTLE, {"item": item_id, "ticket": ticket_id})
 
 
 def reprocess(
@@ -119,12 +153,12 @@ def reprocess(
         received_at = item.received_at
         parser = parsers.get(item.channel)
         if parser is None:
-            quarantine(session, item, f"no parser for channel {item.channel!r}")
+            quarantine(session, item_id, f"no parser for channel {item.channel!r}")
             return None
         try:
             message = parser(item.payload, item.content_type)
         except ValueError as exc:
-            quarantine(session, item, str(exc) or type(exc).__name__)
+            quarantine(session, item_id, str(exc) or type(exc).__name__)
             return None
     return ingest(sessions, catalog, item_id, message, now, received_at)
 
@@ -139,12 +173,11 @@ def ingest_raw_email(
     payloads, so one message arriving both ways is one ticket and reprocesses alike.
     """
     with sessions() as session:
-        item = store_raw(session, "email", EMAIL_CONTENT_TYPE, raw, now)
-        item_id = item.id
+        item_id = store_raw(session, "email", EMAIL_CONTENT_TYPE, raw, now)
         try:
             message = from_email(parse_email(raw))
         except MalformedEmail as exc:
-            quarantine(session, item, str(exc))
+            quarantine(session, item_id, str(exc))
             return None
     return ingest(sessions, catalog, item_id, message, now, received_at=now)
 
@@ -199,30 +232,32 @@ def _ingest(
     answered_by = [storage_key(p + message.dedup_key) for p in (REFERENCED, REFERENCED_OFTEN)]
     known = _known(session, message.source, [dedup, *lookup, *parents, *answered_by])
     if dedup in known:
-        _settle(session, item_id, known[dedup])
+        settle(session, item_id, known[dedup])
         return IntakeResult(known[dedup], created=False, duplicate=True)
 
     ticket = _thread_target(session, message, lookup, known) or _answered_by(
         session, answered_by, known
     )
     if ticket is None:
-        ticket = _open(session, catalog, message, item_id, received, now)
-        if ticket.id is None:  # planning the ladder has flushed it already, as a rule
-            session.flush()  # the ticket id, for the key rows below
+        ticket_id = _open(session, catalog, message, item_id, received, now)
         created = True
     else:
         _continue(session, catalog, ticket, message, item_id, received, now)
-        created = False
+        session.flush()
+        ticket_id, created = ticket.id, False
     own = [dedup] + ([storage_key(message.conversation_key)] if message.conversation_key else [])
-    own += _parent_marks(message, ticket.id, known)
-    for key in dict.fromkeys(own):
-        if key not in known:
-            session.add(
-                ChannelMessage(channel=message.source, key=key, ticket_id=ticket.id, created_at=now)
-            )
-    _settle(session, item_id, ticket.id)
-    session.flush()  # a lost race surfaces here as IntegrityError
-    return IntakeResult(ticket.id, created=created, duplicate=False)
+    own += _parent_marks(message, ticket_id, known)
+    new_keys = [key for key in dict.fromkeys(own) if key not in known]
+    if new_keys:  # a lost race surfaces here as IntegrityError
+        session.execute(
+            _INSERT_KEYS,
+            [
+                {"channel": message.source, "key": key, "ticket_id": ticket_id, "created_at": now}
+                for key in new_keys
+            ],
+        )
+    settle(session, item_id, ticket_id)
+    return IntakeResult(ticket_id, created=created, duplicate=False)
 
 
 def _parent_marks(message: IncomingMessage, ticket_id: int, known: Mapping[str, int]) -> list[str]:
@@ -270,11 +305,7 @@ def _lookup_keys(message: IncomingMessage) -> list[str]:
 
 def _known(session: Session, source: str, keys: Iterable[str]) -> dict[str, int]:
     wanted = list(dict.fromkeys(keys))
-    rows = session.execute(
-        select(ChannelMessage.key, ChannelMessage.ticket_id).where(
-            ChannelMessage.channel == source, ChannelMessage.key.in_(wanted)
-        )
-    )
+    rows = session.execute(_KNOWN, {"channel": source, "keys": wanted})
     return {str(key): int(ticket_id) for key, ticket_id in rows}
 
 
@@ -293,18 +324,6 @@ def _thread_target(
     return None
 
 
-def _settle(session: Session, item_id: int | None, ticket_id: int) -> None:
-    """The inbox item is processed into ``ticket_id`` (one statement; the row, payload
-    and all, is never loaded here)."""
-    if item_id is not None:
-        session.execute(
-            update(InboxItem)
-            .where(InboxItem.id == item_id)
-            .values(status="processed", ticket_id=ticket_id, error=None)
-            .execution_options(synchronize_session=False)
-        )
-
-
 # ------------------------------------------------------------------ a new ticket
 
 
@@ -315,7 +334,9 @@ def _open(
     item_id: int | None,
     received: datetime,
     now: datetime,
-) -> Ticket:
+) -> int:
+    """Open a ticket for ``message``: received -> classified -> routed -> SLA clock and
+    ladder. Returns its id."""
     text = _clean(message.text)
     subject = _clean(message.subject)
     classification = classify(text, subject, message.channel, after_hours=message.after_hours)
@@ -326,52 +347,67 @@ def _open(
         recipients=message.recipients,
         sender=message.sender_email,
     )
-    ticket = Ticket(
-        channel=message.channel,
-        subject=subject or _title(message.channel, text),
-        body=text,
-        requester_name=_cut(message.sender_name, 200),
-        requester_email=_cut(message.sender_email, 320),
-        requester_phone=_cut(message.sender_phone, 32),
-        contract_id=routed.contract_id,
-        severity=classification.severity.value,
-        severity_reasons=list(classification.reasons),
-        status="open",
-        received_at=received,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(ticket)
+    severity = classification.severity.value
     received_data = _message_data(message, item_id, with_text=False)
     received_data.update(
         channel=message.channel,
         after_hours=message.after_hours,
         recipients=list(message.recipients),
     )
-    add_event(session, ticket, "received", received, actor=message.source, **received_data)
+    events = [NewEvent("received", received, message.source, received_data)]
     if message.kind not in ("message", "call"):  # e.g. a CTI "missed" before any new_call
-        add_event(session, ticket, message.kind, received, actor=message.source)
-    add_event(
-        session,
-        ticket,
-        "classified",
-        now,
-        severity=classification.severity.value,
-        reasons=list(classification.reasons),
-        score=classification.score,
+        events.append(NewEvent(message.kind, received, message.source))
+    events.append(
+        NewEvent(
+            "classified",
+            now,
+            data={
+                "severity": severity,
+                "reasons": list(classification.reasons),
+                "score": classification.score,
+            },
+        )
     )
-    _record_route(session, ticket, routed.contract_id, routed.reasons, now)
-    rederive_sla(session, catalog, ticket, now)
-    return ticket
+    events.append(_route_event(routed.contract_id, routed.reasons, now))
+    state, why_not = sla_state_or_why(catalog, routed.contract_id, severity, received, None, ())
+    if why_not is not None:
+        events.append(NewEvent("sla_unavailable", now, data={"reason": why_not}))
+    ticket_id = insert_ticket(
+        session,
+        {
+            "channel": message.channel,
+            "subject": subject or _title(message.channel, text),
+            "body": text,
+            "requester_name": _cut(message.sender_name, 200),
+            "requester_email": _cut(message.sender_email, 320),
+            "requester_phone": _cut(message.sender_phone, 32),
+            "contract_id": routed.contract_id,
+            "severity": severity,
+            "severity_reasons": list(classification.reasons),
+            "status": "open",
+            "received_at": received,
+            "created_at": now,
+            "updated_at": now,
+            **sla_values(state),
+        },
+        events,
+    )
+    if state is not None and state.due_at is not None:
+        plan_new_ladder(session, catalog, ticket_id, routed.contract_id, severity, received, now)
+    return ticket_id
+
+
+def _route_event(contract_id: str | None, reasons: Iterable[str], now: datetime) -> NewEvent:
+    if contract_id is None:
+        return NewEvent("unrouted", now, data={"reasons": list(reasons)})
+    return NewEvent("routed", now, data={"contract": contract_id, "reasons": list(reasons)})
 
 
 def _record_route(
     session: Session, ticket: Ticket, contract_id: str | None, reasons: Iterable[str], now: datetime
 ) -> None:
-    if contract_id is None:
-        add_event(session, ticket, "unrouted", now, reasons=list(reasons))
-    else:
-        add_event(session, ticket, "routed", now, contract=contract_id, reasons=list(reasons))
+    event = _route_event(contract_id, reasons, now)
+    add_event(session, ticket, event.kind, event.at, event.actor, **event.data)
 
 
 # ------------------------------------------------------------------ continuing a ticket
