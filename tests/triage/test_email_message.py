@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from triage.intake import email_message
 from triage.intake.email_message import (
     Attachment,
     MalformedEmail,
@@ -725,6 +726,7 @@ _SUBSTRING_CHECKS = {
 
 @pytest.mark.parametrize(("raw", "expected"), CASES)
 def test_real_world_messages(raw: bytes, expected: dict[str, Any]) -> None:
+    expected = dict(expected)  # the case's own dict is shared with other tests
     parsed = parse_email(raw, **expected.pop("kwargs", {}))
     for key, value in expected.items():
         if key in _SUBSTRING_CHECKS:
@@ -749,6 +751,33 @@ def test_real_world_messages(raw: bytes, expected: dict[str, Any]) -> None:
 
 
 # --------------------------------------------------------------------------- focused tests
+
+
+def test_remembered_headers_change_no_result() -> None:
+    """Header objects are remembered across messages (``_RememberingHeaders``): every
+    case parses the same with the memory cold, warm, and warmed in another order."""
+    cases = [(case.values[0], dict(case.values[1].get("kwargs", {}))) for case in CASES]
+
+    def parse_all(order: list[tuple[Any, dict[str, Any]]]) -> list[ParsedEmail]:
+        return sorted(
+            (parse_email(raw, **kwargs) for raw, kwargs in order), key=lambda p: p.message_id
+        )
+
+    email_message._HEADER_FACTORY._build.cache_clear()
+    cold = parse_all(cases)
+    assert email_message._HEADER_FACTORY._build.cache_info().hits > 0  # it is used at all
+    assert parse_all(cases) == cold
+    email_message._HEADER_FACTORY._build.cache_clear()
+    assert parse_all(cases[::-1]) == cold
+
+
+def test_long_header_values_are_not_remembered() -> None:
+    factory = email_message._HEADER_FACTORY
+    long_value = "text/plain; name=" + "x" * email_message.MEMO_HEADER_CHARS
+    before = factory._build.cache_info().currsize
+    assert factory("Content-Type", long_value).params["name"].startswith("xxx")
+    assert factory._build.cache_info().currsize == before
+    assert factory("Content-Type", "text/plain") is factory("Content-Type", "text/plain")
 
 
 def test_missing_message_id_gives_the_same_synthetic_id_for_the_same_bytes() -> None:
