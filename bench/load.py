@@ -1,14 +1,15 @@
 """End-to-end load test: signed chat and e-mail webhooks into a running desk, on loopback.
 
     python bench/load.py [--duration 60] [--rate 250] [--baseline-duration 10] [--drain 30]
-                         [--web-workers 2] [--workers 2] [--concurrency 64]
+                         [--web-workers N] [--workers 2] [--concurrency 64]
                          [--critical-share 0.04] [--email-share 0.5] [--duplicate-share 0.01]
                          [--database-url postgresql://postgres@127.0.0.1:5432/postgres | --sqlite]
 
 The desk runs as ``triage up`` and the Procfile run it: a scratch PostgreSQL database
 (created next to the one ``--database-url`` names, migrated, dropped at the end; ``--sqlite``
 uses a file in a temporary directory instead), the embedded Redis, gunicorn on 127.0.0.1
-with ``--web-workers`` sync workers serving ``web.app:create_app()``, ``--workers`` RQ
+with the desk's gunicorn settings (``config/gunicorn.py``; ``--web-workers`` sync workers,
+by default as many as the desk would start) serving ``web.app:create_app()``, ``--workers`` RQ
 workers with exactly ``worker_argv`` (SimpleWorker with the scheduler), and the minute
 sweeper. Twilio is the fake API (``tests/fakes/twilio_api.py``) in a child process of its
 own, so its arrival stamps do not wait for this process's GIL; the real ``twilio`` client
@@ -17,7 +18,7 @@ reaches it through ``TWILIO_API_BASE``. One person is on call at level 1 and one
 
 Phases (figures are printed, never asserted):
 
-1. Warm-up: a few intake requests, so both web workers have imported everything, and one
+1. Warm-up: a few intake requests, so the web workers have imported everything, and one
    job per RQ worker (``escalation_bench.Workers``).
 2. Baseline: ``GET /healthz`` for ``--baseline-duration`` seconds at ``--rate`` with the same
    client: the bare web stack (accept, WSGI, Flask) at the same offered load.
@@ -108,6 +109,7 @@ from bench.escalation_bench import (
     ts,
 )
 from config.catalog import Catalog, load_catalog
+from config.gunicorn import default_workers
 from config.settings import Settings
 from tests.fakes.twilio_api import FakeTwilio
 from triage.classify import classify
@@ -121,6 +123,7 @@ from triage.store.models import (
     SmsPage,
     Ticket,
 )
+from web.cli.desk_commands import GUNICORN_CONFIG
 from web.inbound import SIGNATURE_HEADER, signature
 from workers.embedded_redis import EmbeddedRedis
 from workers.processes import descendants, die_with_parent, kill_tree, signal_group
@@ -592,12 +595,11 @@ def gunicorn_argv(port: int, web_workers: int) -> list[str]:
         sys.executable,
         "-m",
         "gunicorn",
+        *GUNICORN_CONFIG,
         "--bind",
         f"{HOST}:{port}",
         "--workers",
         str(web_workers),
-        "--access-logfile",
-        "-",
         "--no-control-socket",
         "web.app:create_app()",
     ]
@@ -1255,7 +1257,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=250.0, help="requests per second offered")
     parser.add_argument("--baseline-duration", type=float, default=10.0)
     parser.add_argument("--drain", type=float, default=30.0, help="max seconds after intake")
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=default_workers(),
+        help="gunicorn sync workers (default: as the desk's, config/gunicorn.py)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="RQ workers (with scheduler)")
     parser.add_argument("--concurrency", type=int, default=64, help="client threads")
     parser.add_argument("--critical-share", type=float, default=0.04)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
-from web.cli.desk_commands import WORKER_CLASS, worker_argv
+from config.gunicorn import MAX_DEFAULT_WORKERS, default_workers
+from web.cli.desk_commands import GUNICORN_CONFIG, WORKER_CLASS, worker_argv
 
 PROCFILE = Path(__file__).resolve().parent.parent / "Procfile"
 
@@ -33,6 +37,40 @@ def test_the_worker_matches_triage_up() -> None:
 
 
 def test_web_serves_the_app_factory_and_release_migrates() -> None:
-    assert roles()["web"][-1] == "web.app:create_app()"
+    web = roles()["web"]
+    assert web[-1] == "web.app:create_app()"
+    assert web[web.index(GUNICORN_CONFIG[0]) + 1] == GUNICORN_CONFIG[1]
     assert roles()["release"] == ["triage", "db", "upgrade"]
     assert roles()["sweeper"] == ["triage", "sweeper"]
+
+
+def _gunicorn_settings(**env: str) -> dict[str, str]:
+    """What gunicorn makes of the desk's config file (``--print-config`` imports the
+    app factory, and runs nothing)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("WEB_CONCURRENCY", "PORT")}
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--print-config",
+            *GUNICORN_CONFIG,
+            "web.app:create_app",
+        ],
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    pairs = (line.split("=", 1) for line in printed.splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def test_web_workers_fill_the_cores_and_waits_unless_told() -> None:
+    assert [default_workers(cpus) for cpus in (1, 2, 3, 4, 16)] == [3, 5, 7, 8, 8]
+    defaults = _gunicorn_settings()
+    assert defaults["workers"] == str(min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS))
+    assert defaults["accesslog"] == "-" and defaults["bind"] == "['0.0.0.0:8000']"
+    told = _gunicorn_settings(WEB_CONCURRENCY="3", PORT="9001")
+    assert told["workers"] == "3" and told["bind"] == "['0.0.0.0:9001']"

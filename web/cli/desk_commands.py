@@ -35,6 +35,10 @@ def _logging() -> None:
     )
 
 
+#: The web process's settings (workers, access log): the Procfile's ``web`` uses them too.
+GUNICORN_CONFIG = ("--config", "python:config.gunicorn")
+
+
 def worker_argv(redis_url: str) -> list[str]:
     """The RQ worker command line, as the Procfile's ``worker`` runs it."""
     return [
@@ -133,12 +137,9 @@ def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
                     sys.executable,
                     "-m",
                     "gunicorn",
+                    *GUNICORN_CONFIG,
                     "--bind",
                     f"{host}:{port}",
-                    "--workers",
-                    "2",
-                    "--access-logfile",
-                    "-",
                     "--no-control-socket",  # its default is one path per user (~/.gunicorn)
                     "web.app:create_app()",
                 ],
