@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
@@ -40,6 +41,28 @@ def _message(key: str = "message:1", conversation: str = "conversation:1") -> In
 def _stored(sessions: sessionmaker[Session], payload: bytes = b"{}") -> int:
     with sessions() as session:
         return store_raw(session, "chat", "application/json", payload, NOW)
+
+
+def test_store_raw_commits_alone_and_leaves_the_session_transactional(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The payload is committed as a statement of its own; what the same session does
+    next is an ordinary transaction again, which a rollback undoes."""
+    with sessions() as session:
+        kept = store_raw(session, "chat", "application/json", b'{"a": 1}', NOW)
+        undone = store_raw(session, "chat", "application/json", b'{"a": 2}', NOW)
+        session.execute(
+            update(intake.InboxItem).where(intake.InboxItem.id == kept).values(error="x")
+        )
+        session.execute(delete(intake.InboxItem).where(intake.InboxItem.id == undone))
+        session.rollback()
+    assert {i.id: i.error for i in inbox(sessions)} == {kept: None, undone: None}
+
+    with sessions() as session:  # inside a transaction begun by its caller: part of it
+        session.execute(select(intake.InboxItem.id)).all()
+        later = store_raw(session, "chat", "application/json", b'{"a": 3}', NOW)
+    with sessions() as session:
+        assert session.get(intake.InboxItem, later) is not None
 
 
 def test_a_lost_race_on_the_unique_key_is_a_duplicate(

@@ -104,8 +104,12 @@ def store_raw(
 ) -> int:
     """Keep the payload exactly as it arrived, committed before anyone parses it.
 
-    Returns the inbox item's id.
+    Returns the inbox item's id. In a session with no transaction begun (every webhook's)
+    the insert is a statement of its own (autocommit), which spares PostgreSQL's BEGIN and
+    COMMIT round trips; the session's next transaction is an ordinary one again.
     """
+    if not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
     item_id = session.execute(
         _STORE,
         {
