@@ -154,7 +154,7 @@ def _insert_points(
     if not points:
         return []
     statuses = [_status(at, now, lookback) for _, _, at in points]
-    session.execute(
+    session.connection().execute(
         _INSERT_POINTS,
         [
             {

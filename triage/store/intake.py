@@ -80,7 +80,8 @@ class IntakeResult:
 
 INBOX = table_of(InboxItem)
 MESSAGE_KEYS = table_of(ChannelMessage)
-# Statements built once: every webhook runs them (see tickets._INSERT_EVENTS for RETURNING)
+# Statements built once, run on the session's connection (no ORM layer): every webhook
+# runs them. See tickets._INSERT_EVENTS for the RETURNING on the multi-row ones.
 _STORE = insert(INBOX).returning(INBOX.c.id)
 _QUARANTINE = (
     update(INBOX)
@@ -110,23 +111,29 @@ def store_raw(
     """
     if not session.in_transaction():
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    item_id = session.execute(
-        _STORE,
-        {
-            "channel": channel,
-            "content_type": content_type[:200],
-            "payload": bytes(payload),
-            "received_at": now,
-            "status": "received",
-        },
-    ).scalar_one()
+    item_id = (
+        session.connection()
+        .execute(
+            _STORE,
+            {
+                "channel": channel,
+                "content_type": content_type[:200],
+                "payload": bytes(payload),
+                "received_at": now,
+                "status": "received",
+            },
+        )
+        .scalar_one()
+    )
     session.commit()
     return int(item_id)
 
 
 def quarantine(session: Session, item_id: int, error: str) -> None:
     """Park a payload that cannot become a message; ``error`` is shown to the admin."""
-    session.execute(_QUARANTINE, {"item": item_id, "why": _clean(error)[:MAX_ERROR_CHARS]})
+    session.connection().execute(
+        _QUARANTINE, {"item": item_id, "why": _clean(error)[:MAX_ERROR_CHARS]}
+    )
     session.commit()
 
 
@@ -134,7 +141,7 @@ def settle(session: Session, item_id: int | None, ticket_id: int | None) -> None
     """The inbox item is processed (into ``ticket_id``, when it made or continued one);
     one statement, the row (payload and all) is never loaded."""
     if item_id is not None:
-        session.execute(_SETTLE, {"item": item_id, "ticket": ticket_id})
+        session.connection().execute(_SETTLE, {"item": item_id, "ticket": ticket_id})
 
 
 def reprocess(
@@ -253,7 +260,7 @@ def _ingest(
     own += _parent_marks(message, ticket_id, known)
     new_keys = [key for key in dict.fromkeys(own) if key not in known]
     if new_keys:  # a lost race surfaces here as IntegrityError
-        session.execute(
+        session.connection().execute(
             _INSERT_KEYS,
             [
                 {"channel": message.source, "key": key, "ticket_id": ticket_id, "created_at": now}
@@ -309,7 +316,7 @@ def _lookup_keys(message: IncomingMessage) -> list[str]:
 
 def _known(session: Session, source: str, keys: Iterable[str]) -> dict[str, int]:
     wanted = list(dict.fromkeys(keys))
-    rows = session.execute(_KNOWN, {"channel": source, "keys": wanted})
+    rows = session.connection().execute(_KNOWN, {"channel": source, "keys": wanted})
     return {str(key): int(ticket_id) for key, ticket_id in rows}
 
 

@@ -48,8 +48,9 @@ def insert_ticket(session: Session, columns: Mapping[str, Any], events: Sequence
     its bookkeeping for these rows than the rest of the request did, and nothing in the
     transaction reads them back. Events keep their order (ids ascend as listed).
     """
-    ticket_id = int(session.execute(_INSERT_TICKET, dict(columns)).scalar_one())
-    session.execute(
+    connection = session.connection()
+    ticket_id = int(connection.execute(_INSERT_TICKET, dict(columns)).scalar_one())
+    connection.execute(
         _INSERT_EVENTS,
         [
             {
