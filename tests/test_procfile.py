@@ -68,9 +68,9 @@ def _gunicorn_settings(**env: str) -> dict[str, str]:
 
 
 def test_web_workers_fill_the_cores_and_waits_unless_told() -> None:
-    assert [default_workers(cpus) for cpus in (1, 2, 3, 4, 16)] == [3, 5, 7, 8, 8]
+    assert [default_workers(cpus) for cpus in (1, 2, 3, 4, 16)] == [2, 3, 4, 5, 8]
     defaults = _gunicorn_settings()
-    assert defaults["workers"] == str(min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS))
+    assert defaults["workers"] == str(min((os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS))
     assert defaults["accesslog"] == "-" and defaults["bind"] == "['0.0.0.0:8000']"
     told = _gunicorn_settings(WEB_CONCURRENCY="3", PORT="9001")
     assert told["workers"] == "3" and told["bind"] == "['0.0.0.0:9001']"
