@@ -90,13 +90,16 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
         func = "workers.jobs.escalation.fire_escalation"
         with connection(url).pipeline() as pipe:
             for change in changes:
+                if change.fire_at > horizon:
+                    # Pending: the sweeper's turn. Cancelled: no job of this plan to remove
+                    # (a job of an earlier, nearer plan is harmless), so no round trip to
+                    # Redis for each rung of every ticket answered.
+                    continue
                 if not change.pending:
                     # no job: never scheduled, already run and expired, or lost with Redis
                     with contextlib.suppress(NoSuchJobError):
                         registry.remove(change.job_id, delete_job=True)
                     continue
-                if change.fire_at > horizon:
-                    continue  # the sweeper's turn
                 kwargs = {
                     "job_id": change.job_id,
                     "job_timeout": JOB_TIMEOUT,

@@ -249,6 +249,31 @@ def test_points_beyond_the_horizon_are_left_to_the_sweeper(redis_url: str) -> No
     assert INTERVAL < SCHEDULE_AHEAD
 
 
+def test_only_points_near_enough_to_have_a_job_are_removed_from_redis(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelling a ticket's far rungs (an answered ticket) costs Redis nothing."""
+    now = datetime.now(UTC)
+    near = Planned(1, "due", now + SCHEDULE_AHEAD - timedelta(seconds=30), pending=True)
+    far = Planned(1, "overdue", now + SCHEDULE_AHEAD + timedelta(seconds=30), pending=True)
+    enqueue.schedule_escalations(redis_url, [near, far])
+    removed: list[str] = []
+    real_remove = ScheduledJobRegistry.remove
+
+    def spy(self: ScheduledJobRegistry, job: Any, *args: Any, **kwargs: Any) -> Any:
+        removed.append(job if isinstance(job, str) else job.id)  # RQ passes Jobs, too
+        return real_remove(self, job, *args, **kwargs)
+
+    monkeypatch.setattr(ScheduledJobRegistry, "remove", spy)
+    enqueue.schedule_escalations(
+        redis_url,
+        [Planned(1, p.point, p.fire_at, pending=False) for p in (near, far)],
+    )
+
+    assert set(removed) == {near.job_id}
+    assert _scheduled(redis_url, SLA).get_job_ids() == []
+
+
 def test_cancelling_points_whose_jobs_redis_lost_keeps_the_commit(
     sessions: Sessions, redis_url: str, catalog: Catalog
 ) -> None:
