@@ -101,7 +101,7 @@ def login() -> Any:
             flash("For mange mislykkede forsøk. Prøv igjen om et kvarter.", "error")
         else:
             flash("Feil brukernavn eller passord.", "error")
-    status = 200 if request.method == "GET" else 400 if form.errors else 401
+    status = 200 if request.method in ("GET", "HEAD") else 400 if form.errors else 401
     return render_template("login.html", form=form), status
 
 

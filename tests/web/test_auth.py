@@ -93,3 +93,10 @@ def test_the_webhooks_and_the_api_need_no_csrf_token(app: Flask) -> None:
         == 401
     )
     assert client.post("/inbound/chat", data=b"{}", base_url=HTTPS).status_code == 401
+
+
+def test_the_login_page_answers_head_like_get(app: Flask) -> None:
+    """Uptime checks and proxies probe with HEAD; an empty form is not a failed login."""
+    client = app.test_client()
+    assert client.get("/login").status_code == 200
+    assert client.head("/login").status_code == 200
