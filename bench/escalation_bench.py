@@ -74,7 +74,7 @@ from sla.escalation import escalation_schedule
 from sla.severity import Severity
 from tests.fakes.twilio_api import FakeTwilio, _Handler
 from triage.store import db
-from triage.store.escalations import DEFAULT_LOOKBACK
+from triage.store.escalations import LOOKBACK
 from triage.store.models import EscalationPoint, SmsOutbox, SmsPage, Ticket
 from triage.store.roster import add_staff, set_rotation
 from triage.store.sla_columns import rederive_sla
@@ -433,7 +433,7 @@ def phase_load(
                     MEASURED_CONTRACT,
                     MEASURED_SEVERITY,
                     got,
-                    got + DEFAULT_LOOKBACK + timedelta(minutes=1),  # the "received" rung is stale
+                    got + LOOKBACK + timedelta(minutes=1),  # the "received" rung is stale
                     f"Bench measured #{n}",
                 )
             )

@@ -108,8 +108,8 @@ from bench.escalation_bench import (
     staff_roster,
     ts,
 )
+from config import gunicorn as web_settings
 from config.catalog import Catalog, load_catalog
-from config.gunicorn import default_workers
 from config.settings import Settings
 from tests.fakes.twilio_api import FakeTwilio
 from triage.classify import classify
@@ -123,7 +123,7 @@ from triage.store.models import (
     SmsPage,
     Ticket,
 )
-from web.cli.desk_commands import GUNICORN_CONFIG
+from web.cli.desk_commands import web_argv
 from web.inbound import SIGNATURE_HEADER, signature
 from workers.embedded_redis import EmbeddedRedis
 from workers.processes import descendants, die_with_parent, kill_tree, signal_group
@@ -589,22 +589,6 @@ def serve_fake_twilio() -> None:
                 print(json.dumps({"messages": fake.sent(), "requests": fake.requests}), flush=True)
 
 
-def gunicorn_argv(port: int, web_workers: int) -> list[str]:
-    """The web process as ``triage up`` runs it (the Procfile's, on loopback)."""
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        *GUNICORN_CONFIG,
-        "--bind",
-        f"{HOST}:{port}",
-        "--workers",
-        str(web_workers),
-        "--no-control-socket",
-        "web.app:create_app()",
-    ]
-
-
 def desk_env(url: str, redis_url: str, fake: Mapping[str, str], tmp: Path) -> dict[str, str]:
     env = {
         k: v
@@ -701,7 +685,7 @@ def start_desk(
     stack.callback(sweeper.stop)
     sweeper.start()
     port = free_port()
-    web = Service("web", gunicorn_argv(port, args.web_workers), env, tmp)
+    web = Service("web", web_argv(HOST, port, args.web_workers), env, tmp)
     stack.callback(web.stop)
     web.start()
     wait_ready(port, web)
@@ -1260,7 +1244,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--web-workers",
         type=int,
-        default=default_workers(),
+        default=web_settings.workers,
         help="gunicorn sync workers (default: as the desk's, config/gunicorn.py)",
     )
     parser.add_argument("--workers", type=int, default=2, help="RQ workers (with scheduler)")

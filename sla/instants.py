@@ -74,6 +74,14 @@ def _transition_us(before: int, after: int, zone: ZoneInfo) -> int:
     return after
 
 
+#: Instants every time zone can show and the SLA engine can take: the desk renders
+#: sender-claimed times in Oslo time, and 0001-01-01T00:00+14:00 is valid ISO 8601 that
+#: no zone west of it (and no UTC datetime Python can hold) can represent. Intake, the CSV
+#: import and the API refuse or drop times outside [EARLIEST, LATEST].
+EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+LATEST = datetime(9999, 12, 30, tzinfo=UTC)
+
+
 def parse_instant(text: str, default_zone: ZoneInfo) -> datetime:
     """An ISO 8601 timestamp; one without an offset is wall-clock time in ``default_zone``.
 

@@ -11,10 +11,10 @@ import csv
 import io
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sla.instants import parse_instant
+from sla.instants import EARLIEST, LATEST, parse_instant
 from sla.severity import Severity
 from triage.classify import classify
 
@@ -31,10 +31,6 @@ COLUMNS = (
 CHANNELS = ("email", "chat", "phone", "import")
 MAX_FIELD = 1_000_000
 MAX_EXTERNAL_ID = 200  # tickets.external_id is VARCHAR(200)
-#: Instants every time zone can show and the SLA engine can take: 0001-01-01T00:00+14:00
-#: parses, but is no UTC datetime Python can hold.
-EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from sla.instants import EARLIEST, LATEST
 from triage.intake.message import normalise_phone
 
 OSLO = ZoneInfo("Europe/Oslo")  # house rule: a time without an offset is Oslo time
@@ -24,11 +25,6 @@ MAX_TEXT = 20_000
 CTI_EVENTS = ("new_call", "answered", "hung_up", "missed")
 #: Caller ids for a withheld number, as telephone systems spell them.
 WITHHELD = frozenset({"anonymous", "unknown", "restricted", "private", "unavailable"})
-
-#: Instants every time zone can show: the desk renders sender-claimed times in Oslo time,
-#: and 0001-01-01T00:00+14:00 is a valid ISO 8601 time that no zone west of it can hold.
-EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
-LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 #: C0 control characters and DEL: never in a name, an id or a parameter another system
 #: sends, and PostgreSQL's text refuses NUL.
@@ -58,6 +54,12 @@ class Name(Text):
         return " ".join(CONTROL_CHARS.sub(" ", text).split())  # split() knows U+2028 and U+2029
 
 
+def _no_control(text: str) -> str:
+    if CONTROL_CHARS.search(text) or _SURROGATE.search(text):
+        raise ValidationError("Must not contain control characters.")
+    return text
+
+
 class Identifier(fields.String):
     """An id chosen by the other system: 1 to 200 characters, no control characters."""
 
@@ -65,9 +67,7 @@ class Identifier(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not text.strip() or len(text) > 200:
             raise ValidationError("Must be 1 to 200 characters.")
-        if CONTROL_CHARS.search(text) or _SURROGATE.search(text):
-            raise ValidationError("Must not contain control characters.")
-        return text
+        return _no_control(text)
 
 
 class Param(fields.String):
@@ -75,10 +75,7 @@ class Param(fields.String):
     characters, which such systems never send and the databases may refuse (NUL)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if CONTROL_CHARS.search(text) or _SURROGATE.search(text):
-            raise ValidationError("Must not contain control characters.")
-        return text
+        return _no_control(super()._deserialize(value, attr, data, **kwargs))
 
 
 class Instant(fields.AwareDateTime):

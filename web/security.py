@@ -30,7 +30,7 @@ from flask import Flask, Response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse_many
-from limits.storage import MemoryStorage, storage_from_string
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
 from config.settings import Settings
@@ -99,7 +99,7 @@ def apply_limits(limiter: Limiter, app: Flask, settings: Settings) -> None:
         limiter.limit(settings.rate_limit_webhooks)(app.blueprints["inbound"])
     if settings.rate_limit_auth_failures == "off":
         return
-    failures = FailureCounter(settings.rate_limit_auth_failures, limits_storage(settings.redis_url))
+    failures = FailureCounter(settings.rate_limit_auth_failures, limiter.storage)
     api = tuple(
         name for name, bp in app.blueprints.items() if (bp.url_prefix or "").startswith("/api/")
     )
@@ -130,10 +130,11 @@ class FailureCounter:
     flask-limiter is built on), in Redis when there is one, else (or when it fails) in
     this process's memory."""
 
-    def __init__(self, setting: str, storage_uri: str) -> None:
+    def __init__(self, setting: str, storage: Storage) -> None:
+        """``storage``: the limiter's own (one Redis connection pool for both)."""
         self.items = parse_many(setting)
-        self.counters = [FixedWindowRateLimiter(storage_from_string(storage_uri))]
-        if storage_uri != "memory://":
+        self.counters = [FixedWindowRateLimiter(storage)]
+        if not isinstance(storage, MemoryStorage):
             self.counters.append(FixedWindowRateLimiter(MemoryStorage()))
 
     def hit(self, client: str) -> int | None:

@@ -35,6 +35,8 @@ from typing import Any, TypeVar
 import nh3
 from email_validator import EmailNotValidError, validate_email
 
+from sla.instants import EARLIEST, LATEST
+
 __all__ = [
     "Attachment",
     "MalformedEmail",
@@ -186,9 +188,6 @@ def thread_keys(parsed: ParsedEmail) -> tuple[str, ...]:
 
 _T = TypeVar("_T")
 
-#: Dates every time zone can show (the desk renders the sent time in Oslo time).
-_EARLIEST_DATE = datetime(1, 1, 2, tzinfo=UTC)
-_LATEST_DATE = datetime(9999, 12, 30, tzinfo=UTC)
 _TICKET_TAG = re.compile(r"\[\s*(?:[^\W\d_]{1,20}\s*)?#\s*([0-9]{1,18})\s*\]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ESCAPED_BYTE = re.compile(r"[\udc80-\udcff]")
@@ -644,7 +643,7 @@ def _date(headers: _Headers, warnings: _Warnings) -> datetime | None:
         return None
     if parsed.tzinfo is None:  # "-0000": UTC, sender's local offset unknown (RFC 5322 3.3)
         parsed = parsed.replace(tzinfo=UTC)
-    if not _EARLIEST_DATE <= parsed <= _LATEST_DATE:
+    if not EARLIEST <= parsed <= LATEST:
         # e.g. "31 Dec 9999 23:59 -1400": a datetime, but not one every zone can show
         warnings.add(f"Date header {_truncate(text, 200)!r} is out of range")
         return None

@@ -41,7 +41,7 @@ PENDING, FIRED, ACKNOWLEDGED, CANCELLED, SKIPPED = (
     "cancelled",
     "skipped",
 )
-DEFAULT_LOOKBACK = timedelta(hours=1)
+LOOKBACK = timedelta(hours=1)
 _PLANNED = "triage.escalations.planned"
 POINTS = table_of(EscalationPoint)
 _INSERT_POINTS = insert(POINTS).returning(POINTS.c.id)  # see tickets._INSERT_EVENTS
@@ -70,7 +70,6 @@ def plan_escalations(
     catalog: Catalog,
     ticket: Ticket,
     now: datetime,
-    lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> None:
     """Bring the ticket's escalation rows in line with its current deadline.
 
@@ -109,7 +108,7 @@ def plan_escalations(
             continue
         if row.status not in (PENDING, CANCELLED, SKIPPED):
             continue
-        status = _status(at, now, lookback)
+        status = _status(at, now)
         if (row.status, row.fire_at, row.level) == (status, at, level):
             continue
         row.status, row.fire_at, row.level, row.updated_at = status, at, level, now
@@ -118,7 +117,7 @@ def plan_escalations(
         if row.status == PENDING:
             row.status, row.updated_at = CANCELLED, now
             changes.append(Planned(ticket.id, row.point, row.fire_at, False))
-    changes += _insert_points(session, ticket.id, missing, now, lookback)
+    changes += _insert_points(session, ticket.id, missing, now)
     _record(session, changes)
 
 
@@ -130,16 +129,16 @@ def plan_new_ladder(
     severity: str,
     received_at: datetime,
     now: datetime,
-    lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> None:
     """The ladder of a ticket just inserted, open, unanswered, unpaused and with a
     deadline (intake's ``insert_ticket``): ``plan_escalations`` without loading anything."""
     schedule = _schedule(catalog, contract_id, severity, received_at, ())
-    _record(session, _insert_points(session, ticket_id, schedule, now, lookback))
+    _record(session, _insert_points(session, ticket_id, schedule, now))
 
 
-def _status(at: datetime, now: datetime, lookback: timedelta) -> str:
-    return PENDING if at >= now - lookback else SKIPPED
+def _status(at: datetime, now: datetime) -> str:
+    """Pending, or skipped when already older than the lookback (module docstring)."""
+    return PENDING if at >= now - LOOKBACK else SKIPPED
 
 
 def _insert_points(
@@ -147,13 +146,12 @@ def _insert_points(
     ticket_id: int,
     points: list[tuple[str, int, datetime]],
     now: datetime,
-    lookback: timedelta,
 ) -> list[Planned]:
     """New rows for these (point, level, instant), in one statement (Core: no row of
     them is read back in the transaction)."""
     if not points:
         return []
-    statuses = [_status(at, now, lookback) for _, _, at in points]
+    statuses = [_status(at, now) for _, _, at in points]
     session.connection().execute(
         _INSERT_POINTS,
         [

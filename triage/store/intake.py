@@ -233,10 +233,10 @@ def _ingest(
     now: datetime,
     received_at: datetime | None,
 ) -> IntakeResult:
-    received = received_at or now
-    if received_at is None and item_id is not None:
-        stored = session.scalar(select(InboxItem.received_at).where(InboxItem.id == item_id))
-        received = stored or now
+    received = received_at
+    if received is None and item_id is not None:
+        received = session.scalar(select(InboxItem.received_at).where(InboxItem.id == item_id))
+    received = received or now
     dedup = storage_key(message.dedup_key)
     lookup = [storage_key(k) for k in _lookup_keys(message)]
     parents = [storage_key(REFERENCED + k) for k in message.thread_keys]

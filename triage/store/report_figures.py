@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from sla.targets import Outcome
 from triage.report import GroupCounts, TicketFacts, figure_ranks
 from triage.store.models import Ticket
-from triage.store.tickets import facts_of, facts_query
+from triage.store.tickets import facts_of, facts_query, routed_in
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,14 @@ class ReportAggregate:
 
     contracts: dict[str, GroupCounts]  # every contract with a ticket in the period
     groups: dict[str, GroupCounts]  # by the caller's grouping of contracts (the vendor)
-    breaches: int
     # contract -> breaches per receipt bucket (only contracts with a breach)
     breaches_per_bucket: dict[str, list[int]] = field(default_factory=dict)
     # contract -> response times per distribution bucket (only contracts with one)
     responses_per_bucket: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def breaches(self) -> int:
+        return sum(counts.breached for counts in self.contracts.values())
 
 
 OUTCOMES = (Outcome.MET, Outcome.BREACHED, Outcome.OPEN, Outcome.NO_TARGET)
@@ -146,11 +149,7 @@ def _aggregate(
     bucket_starts: Sequence[datetime],
     response_bounds: Sequence[float],
 ) -> ReportAggregate:
-    in_period = (
-        Ticket.contract_id.is_not(None),
-        Ticket.received_at >= start,
-        Ticket.received_at < end,
-    )
+    in_period = routed_in(start, end)
     outcome = _outcome(now)
     receipt = _receipt_bucket(bucket_starts) if bucket_starts else null()
     responded = (
@@ -181,14 +180,11 @@ def _aggregate(
     breaches_per_bucket: dict[str, list[int]] = {}
     responses_per_bucket: dict[str, list[int]] = {}
     field_of = {MET: 1, BREACHED: 2, OPEN: 3}
-    breaches = 0
     for contract_id, result, breach_bucket, response_bucket, count in counted:
         counts = tallies[str(contract_id)]
         counts[0] += count
         if result in field_of:
             counts[field_of[result]] += count
-        if result == BREACHED:
-            breaches += count
         if breach_bucket is not None:
             row = breaches_per_bucket.setdefault(str(contract_id), [0] * len(bucket_starts))
             row[int(breach_bucket)] += count
@@ -226,7 +222,6 @@ def _aggregate(
     return ReportAggregate(
         contracts={c: made(tallies[c], ranked[0].get(i, {})) for i, c in enumerate(contract_ids)},
         groups={g: made(group_tallies[g], ranked[1].get(i, {})) for i, g in enumerate(group_ids)},
-        breaches=breaches,
         breaches_per_bucket=breaches_per_bucket,
         responses_per_bucket=responses_per_bucket,
     )

@@ -117,10 +117,10 @@ def take_inbound(
     to repeat), after winning a conditional UPDATE so only one copy redoes it.
     """
     known = session.scalars(select(SmsInbound).where(SmsInbound.provider_sid == sid)).first()
+    if known is not None and known.outcome not in IN_HAND:
+        return Answer(known.reply, "duplicate")  # answered: no lookup, no change
     staff = staff_by_phone(session, sender)
     if known is not None:
-        if known.outcome not in IN_HAND:
-            return Answer(known.reply, "duplicate")
         if not _reclaim(session, known.id, known.outcome, now):
             return Answer(None, "duplicate")  # the first delivery is still on it
         known_id = known.id

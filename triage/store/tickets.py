@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import ColumnElement, Select, insert, select
 from sqlalchemy.orm import Session
 
 from sla.targets import Pause
@@ -104,7 +104,16 @@ def facts_query(start: datetime, end: datetime) -> Select[*tuple[Any, ...]]:
         Ticket.id,
         Ticket.severity,
         Ticket.subject,
-    ).where(Ticket.contract_id.is_not(None), Ticket.received_at >= start, Ticket.received_at < end)
+    ).where(*routed_in(start, end))
+
+
+def routed_in(start: datetime, end: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Routed tickets received in [start, end): the one definition of a report's period."""
+    return (
+        Ticket.contract_id.is_not(None),
+        Ticket.received_at >= start,
+        Ticket.received_at < end,
+    )
 
 
 def facts_of(session: Session, query: Select[*tuple[Any, ...]]) -> Iterator[TicketFacts]:

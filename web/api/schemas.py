@@ -22,8 +22,6 @@ OUTCOMES = ("met", "breached", "open", "no-target")
 MAX_REASON = 2000
 MAX_NOTE = 20_000
 
-_not_blank = NOT_BLANK
-
 
 class OsloDateTime(fields.DateTime):
     """An aware datetime, written in Europe/Oslo with its offset."""
@@ -37,7 +35,7 @@ class OsloDateTime(fields.DateTime):
 def _reason(*, required: bool = True) -> Text:
     return Text(
         required=required,
-        validate=[validate.Length(min=1, max=MAX_REASON), _not_blank],
+        validate=[validate.Length(min=1, max=MAX_REASON), NOT_BLANK],
         metadata={"description": "Why; recorded on the event."},
     )
 
@@ -104,7 +102,7 @@ class ResolveArgsSchema(Schema):
 
 
 class NoteArgsSchema(Schema):
-    text = Text(required=True, validate=[validate.Length(min=1, max=MAX_NOTE), _not_blank])
+    text = Text(required=True, validate=[validate.Length(min=1, max=MAX_NOTE), NOT_BLANK])
 
 
 # ------------------------------------------------------------------ answers

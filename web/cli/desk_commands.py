@@ -39,6 +39,22 @@ def _logging() -> None:
 GUNICORN_CONFIG = ("--config", "python:config.gunicorn")
 
 
+def web_argv(host: str, port: int, workers: int | None = None) -> list[str]:
+    """The web process's command line, as the Procfile's ``web`` runs it, on ``host``;
+    ``workers`` overrides the config's count (the load bench)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        *GUNICORN_CONFIG,
+        "--bind",
+        f"{host}:{port}",
+        *(["--workers", str(workers)] if workers is not None else []),
+        "--no-control-socket",  # its default is one path per user (~/.gunicorn)
+        "web.app:create_app()",
+    ]
+
+
 def worker_argv(redis_url: str) -> list[str]:
     """The RQ worker command line, as the Procfile's ``worker`` runs it."""
     return [
@@ -130,22 +146,7 @@ def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
             _load_demo(settings, catalog, server.url, f"http://{host}:{port}")
         supervisor.start(ChildSpec("worker", worker_argv(server.url), env))
         supervisor.start(ChildSpec("sweeper", [sys.executable, "-m", "web.cli", "sweeper"], env))
-        supervisor.start(
-            ChildSpec(
-                "web",
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    *GUNICORN_CONFIG,
-                    "--bind",
-                    f"{host}:{port}",
-                    "--no-control-socket",  # its default is one path per user (~/.gunicorn)
-                    "web.app:create_app()",
-                ],
-                env,
-            )
-        )
+        supervisor.start(ChildSpec("web", web_argv(host, port), env))
         click.echo(
             f"triage: desk running at http://{host}:{port}/ (data in {settings.data_dir}); "
             "Ctrl-C stops it",
