@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from tests.smtp_server import Collect, smtp_server
@@ -29,9 +29,9 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 
-def _postgres_database() -> Iterator[str]:
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"triage_test_{uuid.uuid4().hex[:10]}"
+def create_database(admin: Engine, name: str) -> str:
+    """CREATE DATABASE ``name`` through ``admin`` (an AUTOCOMMIT engine on
+    ``POSTGRES_ADMIN_URL``); its URL. No PostgreSQL: skip the test (fail it in CI)."""
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -40,7 +40,13 @@ def _postgres_database() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"PostgreSQL is required in CI and did not answer: {exc.orig}")
         pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_URL.split('@')[-1]}")
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _postgres_database() -> Iterator[str]:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"triage_test_{uuid.uuid4().hex[:10]}"
+    url = create_database(admin, name)
     try:
         yield url
     finally:

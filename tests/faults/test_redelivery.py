@@ -15,11 +15,10 @@ import json
 import re
 import threading
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,7 +32,10 @@ from werkzeug.test import TestResponse
 from config.catalog import Catalog
 from tests.faults.invariants import Accepted, assert_nothing_lost
 from tests.faults.support import wait_for
-from tests.web.conftest import Clock, make_settings
+from tests.web.conftest import Clock
+from tests.web.conftest import app as web_app
+from tests.web.conftest import app_env as web_app_env
+from tests.web.conftest import clock as web_clock
 from tests.web.support import (
     CALL_SID,
     email_bytes,
@@ -47,7 +49,6 @@ from triage.store.escalations import fire_due
 from triage.store.models import SmsInbound, SmsOutbox, Ticket
 from triage.store.roster import load_roster
 from triage.store.sms_outbox import claim, compose, mark_sent
-from web.app import create_app
 from web.inbound_payloads import parsers
 
 DELIVERIES = 6  # concurrent copies of one payload
@@ -60,21 +61,8 @@ RECORDING = {
 }
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(oslo(2026, 3, 10, 9, 15))
-
-
-@pytest.fixture
-def app(
-    sessions: sessionmaker[Session],
-    database_url: str,
-    tmp_path: Path,
-    catalog: Catalog,
-    clock: Clock,
-) -> Iterator[Flask]:
-    del sessions  # an emptied database
-    yield create_app(make_settings(database_url, tmp_path), catalog=catalog, clock=clock)
+# The web tests' app and clock, on this package's catalog (tests/faults/conftest.py).
+app, app_env, clock = web_app, web_app_env, web_clock
 
 
 # ------------------------------------------------------------------ one delivery

@@ -16,13 +16,12 @@ import pytest
 import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.orm import Session, sessionmaker
 
-from config.catalog import Catalog, load_catalog
+from config.catalog import load_catalog
 from tests.fuzz.conftest import NO_RATE_LIMITS
 from tests.fuzz.support import error_shape, fuzz, sessions_of
 from tests.smtp_server import Collect
-from tests.web.conftest import Clock, make_settings
+from tests.web.conftest import make_settings
 from tests.web.support import chat_payload, email_bytes, post_chat, post_email
 from web.api.tokens import create_token
 from web.app import create_app
@@ -37,19 +36,10 @@ CHECKS = [
 
 
 @pytest.fixture
-def app(
-    sessions: sessionmaker[Session],
-    database_url: str,
-    tmp_path: Path,
-    catalog: Catalog,
-    clock: Clock,
-    smtp: tuple[str, Collect],
-) -> Flask:
+def app_env(smtp: tuple[str, Collect]) -> dict[str, str]:
     """The fuzz app with a real SMTP server on loopback, so forwarding works (a 503 for
     a missing mail server would be a documented answer, but a 5xx all the same)."""
-    del sessions  # requested for its side effect: an emptied database
-    env = {**NO_RATE_LIMITS, "SMTP_URL": smtp[0]}
-    return create_app(make_settings(database_url, tmp_path, **env), catalog=catalog, clock=clock)
+    return {**NO_RATE_LIMITS, "SMTP_URL": smtp[0]}
 
 
 @pytest.fixture

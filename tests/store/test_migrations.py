@@ -5,7 +5,6 @@ and which are checked here on their own)."""
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,9 +15,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, inspect, make_url, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import ProgrammingError
 
-from tests.conftest import POSTGRES_ADMIN_URL
+from tests.conftest import POSTGRES_ADMIN_URL, create_database
 from triage.store import db
 from triage.store import ticket_actions as actions
 from triage.store.models import POSTGRESQL_ONLY_INDEXES, Base
@@ -122,15 +121,7 @@ def database_without_create_rights() -> Iterator[str]:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     suffix = uuid.uuid4().hex[:10]
     name, role = f"triage_test_{suffix}", f"triage_test_role_{suffix}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI and did not answer: {exc.orig}")
-        pytest.skip("no PostgreSQL")
-    database = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    database = create_database(admin, name)
     owner = create_engine(database, isolation_level="AUTOCOMMIT")
     password = uuid.uuid4().hex
     url = (

@@ -59,15 +59,23 @@ def make_settings(database_url: str, data_dir: Path, **env: str) -> Settings:
 
 
 @pytest.fixture
+def app_env() -> dict[str, str]:
+    """Settings the ``app`` fixture adds to ``make_settings``'s: override this, not ``app``."""
+    return {}
+
+
+@pytest.fixture
 def app(
     sessions: sessionmaker[Session],
     database_url: str,
     tmp_path: Path,
     catalog: Catalog,
     clock: Clock,
+    app_env: dict[str, str],
 ) -> Iterator[Flask]:
     del sessions  # requested for its side effect: an emptied database
-    yield create_app(make_settings(database_url, tmp_path), catalog=catalog, clock=clock)
+    settings = make_settings(database_url, tmp_path, **app_env)
+    yield create_app(settings, catalog=catalog, clock=clock)
 
 
 @pytest.fixture

@@ -124,6 +124,16 @@ def _wired(sessions: Sessions, redis_url: str) -> Sessions:
     return sessions
 
 
+def _received_ticket(
+    sessions: Sessions, catalog: Catalog, now: datetime, redis_url: str | None = None
+) -> int:
+    """Kari and Mette on the roster, then one VPS ticket received a minute before ``now``;
+    with ``redis_url`` its plans go to RQ (``_wired``)."""
+    roster(sessions, now)
+    target = _wired(sessions, redis_url) if redis_url is not None else sessions
+    return new_ticket(target, catalog, VPS, now - timedelta(minutes=1), now)
+
+
 def _short_timeout_channel(fake: FakeTwilio, timeout: float) -> TwilioSms:
     return TwilioSms(
         fake.account_sid, fake.auth_token, FROM, api_base=fake.base_url, timeout=timeout
@@ -154,10 +164,7 @@ def test_due_point_pages_once_through_rq_and_twilio(
     tmp_path: Path,
 ) -> None:
     now = _now()
-    roster(sessions, now)
-    ticket_id = new_ticket(
-        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
-    )
+    ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     # the "received" point is due: enqueued at once, not scheduled
     assert f"escalate-{ticket_id}-received" in queue(SLA, redis_url).get_job_ids()
 
@@ -303,10 +310,7 @@ def test_sweeper_pages_once_after_redis_flush(
     tmp_path: Path,
 ) -> None:
     now = _now()
-    roster(sessions, now)
-    ticket_id = new_ticket(
-        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
-    )
+    ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     assert queue(SLA, redis_url).count == 1
     connection(redis_url).flushdb()  # before any worker ran: the job is lost
 
@@ -373,10 +377,7 @@ def test_twilio_500_is_retried_with_backoff(
 ) -> None:
     now = _now()
     clock = Clock(now)
-    roster(sessions, now)
-    ticket_id = new_ticket(
-        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
-    )
+    ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     fake_twilio.fail_next(500)
 
     settings = settings_for(database_url, tmp_path, redis_url, fake_twilio)
@@ -414,10 +415,7 @@ def test_a_page_retried_after_its_ticket_was_answered_is_withdrawn(
 ) -> None:
     now = _now()
     clock = Clock(now)
-    roster(sessions, now)
-    ticket_id = new_ticket(
-        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
-    )
+    ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     fake_twilio.fail_next(503)  # Twilio is down when the page is first sent
 
     settings = settings_for(database_url, tmp_path, redis_url, fake_twilio)
@@ -447,10 +445,7 @@ def test_twilio_400_invalid_number_fails_without_retry(
     tmp_path: Path,
 ) -> None:
     now = _now()
-    roster(sessions, now)
-    ticket_id = new_ticket(
-        _wired(sessions, redis_url), catalog, VPS, now - timedelta(minutes=1), now
-    )
+    ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     fake_twilio.fail_next(400, code=21211)
 
     with installed(settings_for(database_url, tmp_path, redis_url, fake_twilio), catalog) as ctx:
@@ -475,8 +470,7 @@ def test_twilio_timeout_is_retried_and_not_sent_twice(
 ) -> None:
     now = _now()
     clock = Clock(now)
-    roster(sessions, now)
-    ticket_id = new_ticket(sessions, catalog, VPS, now - timedelta(minutes=1), now)
+    ticket_id = _received_ticket(sessions, catalog, now)
     fake_twilio.delay_next(0.9)
 
     settings = settings_for(database_url, tmp_path, None, fake_twilio)
@@ -512,8 +506,7 @@ def test_dropped_answer_is_retried_without_a_second_sms(
 ) -> None:
     now = _now()
     clock = Clock(now)
-    roster(sessions, now)
-    new_ticket(sessions, catalog, VPS, now - timedelta(minutes=1), now)
+    _received_ticket(sessions, catalog, now)
     fake_twilio.accept_then_drop()
 
     with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
@@ -539,8 +532,7 @@ def test_worker_killed_after_twilio_took_the_sms_is_reconciled_not_resent(
 ) -> None:
     now = _now()
     clock = Clock(now)
-    roster(sessions, now)
-    ticket_id = new_ticket(sessions, catalog, VPS, now - timedelta(minutes=1), now)
+    ticket_id = _received_ticket(sessions, catalog, now)
 
     with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
         outbox_id = _queue_one_sms(ctx, catalog, now)
@@ -574,8 +566,7 @@ def test_worker_killed_before_the_request_releases_and_sends_once(
 ) -> None:
     now = _now()
     clock = Clock(now)
-    roster(sessions, now)
-    ticket_id = new_ticket(sessions, catalog, VPS, now - timedelta(minutes=1), now)
+    ticket_id = _received_ticket(sessions, catalog, now)
 
     with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
         outbox_id = _queue_one_sms(ctx, catalog, now)
