@@ -41,6 +41,7 @@ from tests.web.support import (
     email_bytes,
     oslo,
     sign,
+    sms_params,
     twilio_params,
     twilio_signature,
 )
@@ -122,17 +123,7 @@ def voice(**overrides: str) -> Delivery:
 
 
 def sms(body: str, sid: str) -> Delivery:
-    params = {
-        "AccountSid": "AC" + "1" * 32,
-        "MessageSid": sid,
-        "SmsSid": sid,
-        "From": KARI,
-        "To": "+4759440000",
-        "Body": body,
-        "NumMedia": "0",
-        "ApiVersion": "2010-04-01",
-    }
-    return _form("sms", "/inbound/twilio/sms", params)
+    return _form("sms", "/inbound/twilio/sms", sms_params(body, sid=sid))
 
 
 class Desk:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
+from tests.workers.escalation_support import ONCALL
 from triage.store.models import InboxItem, Ticket
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -179,3 +180,31 @@ def event(ticket: Ticket, kind: str) -> dict[str, Any]:
     found = [e for e in ticket.events if e.kind == kind]
     assert found, f"no {kind!r} event in {kinds(ticket)}"
     return dict(found[-1].data)
+
+
+# ------------------------------------------------------------------ Twilio SMS webhooks
+
+DESK_NUMBER = "+4759440000"
+ACCOUNT = "AC" + "1" * 32
+
+
+def message_sid(n: int) -> str:
+    return f"SM{n:032x}"
+
+
+def sms_params(
+    body: str, sender: str = ONCALL[1], sid: str = message_sid(1), **extra: str
+) -> dict[str, str]:
+    """The form Twilio posts for an SMS to the desk's number (from Kari by default)."""
+    params = {
+        "AccountSid": ACCOUNT,
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "From": sender,
+        "To": DESK_NUMBER,
+        "Body": body,
+        "NumMedia": "0",
+        "ApiVersion": "2010-04-01",
+    }
+    params.update(extra)
+    return params

@@ -25,7 +25,14 @@ from werkzeug.test import TestResponse
 
 from config.catalog import Catalog
 from tests.web.conftest import Clock
-from tests.web.support import TWILIO_TOKEN, twilio_signature
+from tests.web.support import (
+    ACCOUNT,
+    DESK_NUMBER,
+    TWILIO_TOKEN,
+    message_sid,
+    sms_params,
+    twilio_signature,
+)
 from tests.workers.escalation_support import MANAGER, ONCALL, new_ticket, roster
 from triage.store.escalations import fire_due
 from triage.store.models import (
@@ -45,16 +52,10 @@ METTE = MANAGER[1]
 STRANGER = "+4799887766"
 SMS_URL = "http://localhost/inbound/twilio/sms"
 STATUS_URL = "http://localhost/inbound/twilio/sms-status"
-DESK_NUMBER = "+4759440000"
-ACCOUNT = "AC" + "1" * 32
 WINDOW = timedelta(seconds=60)
 
 
 # ------------------------------------------------------------------ set-up helpers
-
-
-def message_sid(n: int) -> str:
-    return f"SM{n:032x}"
 
 
 @dataclass
@@ -98,21 +99,6 @@ def paged(sessions: sessionmaker[Session], catalog: Catalog, clock: Clock) -> Pa
     paged = page_kari(sessions, catalog, clock.now)
     clock.now += timedelta(minutes=2)  # Kari answers two minutes later
     return paged
-
-
-def sms_params(body: str, sender: str = KARI, sid: str = message_sid(1), **extra: str) -> dict:
-    params = {
-        "AccountSid": ACCOUNT,
-        "MessageSid": sid,
-        "SmsSid": sid,
-        "From": sender,
-        "To": DESK_NUMBER,
-        "Body": body,
-        "NumMedia": "0",
-        "ApiVersion": "2010-04-01",
-    }
-    params.update(extra)
-    return params
 
 
 def post_form(
