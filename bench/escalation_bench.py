@@ -51,7 +51,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall_time
@@ -510,13 +510,7 @@ def wait_for_pages(
     last_report = 0.0
     while True:
         now = time.time()
-        with sessions() as session:
-            covered: set[int] = set()
-            for (ids,) in session.execute(
-                select(SmsOutbox.ticket_ids).where(SmsOutbox.status.in_(SENT_STATES))
-            ):
-                covered.update(ids or [])
-        done = len(covered & measured)
+        done = len(paged_tickets(sessions) & measured)
         if now - last_report >= 10:
             log(f"  {done}/{len(measured)} measured tickets paged")
             last_report = now
@@ -928,6 +922,43 @@ def report(
     )
 
 
+def desk_env(url: str, redis_url: str, fake: Mapping[str, str], tmp: Path) -> dict[str, str]:
+    """The environment of the desk's processes in a bench: ours, less what would reach real
+    services, with the scratch database, the bench's Redis and the fake Twilio
+    (``account_sid``, ``auth_token``, ``base_url``); SMS leave at once (no grouping)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("TRIAGE_PUBLIC_URL", "IMAP_URL", "SMTP_URL", "TRIAGE_LOG_LEVEL")
+    }
+    env.update(
+        {
+            "DATABASE_URL": url,
+            "REDIS_URL": redis_url,
+            "TRIAGE_DATA_DIR": str(tmp),
+            "TWILIO_ACCOUNT_SID": fake["account_sid"],
+            "TWILIO_AUTH_TOKEN": fake["auth_token"],
+            "TWILIO_FROM": TWILIO_FROM,
+            "TWILIO_API_BASE": fake["base_url"],
+            "TRIAGE_SMS_GROUP_SECONDS": "0",
+            "TRIAGE_ROSTER_CALENDAR": "office-hours",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        }
+    )
+    return env
+
+
+def paged_tickets(sessions: sessionmaker[Session]) -> set[int]:
+    """Tickets in an SMS that reached the provider."""
+    covered: set[int] = set()
+    with sessions() as session:
+        for (ids,) in session.execute(
+            select(SmsOutbox.ticket_ids).where(SmsOutbox.status.in_(SENT_STATES))
+        ):
+            covered.update(ids or [])
+    return covered
+
+
 def run(args: argparse.Namespace, tmp: Path, stack: contextlib.ExitStack) -> None:
     began = time.monotonic()
     load_at_start = os.getloadavg()[0]
@@ -940,24 +971,11 @@ def run(args: argparse.Namespace, tmp: Path, stack: contextlib.ExitStack) -> Non
     fake = stack.enter_context(FakeTwilio())
     if not args.fake_nagle:
         no_delay(fake)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("TRIAGE_PUBLIC_URL", "IMAP_URL", "SMTP_URL", "TRIAGE_LOG_LEVEL")
-    }
-    env.update(
-        {
-            "DATABASE_URL": url,
-            "REDIS_URL": redis_server.url,
-            "TWILIO_ACCOUNT_SID": fake.account_sid,
-            "TWILIO_AUTH_TOKEN": fake.auth_token,
-            "TWILIO_FROM": TWILIO_FROM,
-            "TWILIO_API_BASE": fake.base_url,
-            "TRIAGE_SMS_GROUP_SECONDS": "0",
-            "TRIAGE_DATA_DIR": str(tmp),
-            "TRIAGE_ROSTER_CALENDAR": "office-hours",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        }
+    env = desk_env(
+        url,
+        redis_server.url,
+        {"account_sid": fake.account_sid, "auth_token": fake.auth_token, "base_url": fake.base_url},
+        tmp,
     )
     workers = Workers(redis_server.url, env, tmp)
     workers.warm = not args.cold

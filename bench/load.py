@@ -95,12 +95,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.escalation_bench import (
-    SENT_STATES,
-    TWILIO_FROM,
     Workers,
+    desk_env,
     header,
     ladder,
     log,
+    paged_tickets,
     pct,
     row,
     run_cleanly,
@@ -589,31 +589,6 @@ def serve_fake_twilio() -> None:
                 print(json.dumps({"messages": fake.sent(), "requests": fake.requests}), flush=True)
 
 
-def desk_env(url: str, redis_url: str, fake: Mapping[str, str], tmp: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("TRIAGE_PUBLIC_URL", "IMAP_URL", "SMTP_URL", "TRIAGE_LOG_LEVEL")
-    }
-    env.update(
-        {
-            "DATABASE_URL": url,
-            "REDIS_URL": redis_url,
-            "TRIAGE_DATA_DIR": str(tmp),
-            "TRIAGE_INBOUND_SECRET": SECRET,
-            "TRIAGE_SECURE_COOKIES": "0",
-            "TWILIO_ACCOUNT_SID": fake["account_sid"],
-            "TWILIO_AUTH_TOKEN": fake["auth_token"],
-            "TWILIO_FROM": TWILIO_FROM,
-            "TWILIO_API_BASE": fake["base_url"],
-            "TRIAGE_SMS_GROUP_SECONDS": "0",
-            "TRIAGE_ROSTER_CALENDAR": "office-hours",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        }
-    )
-    return env
-
-
 def wait_ready(port: int, web: Service, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -677,6 +652,7 @@ def start_desk(
     stack.callback(fake.stop)
     fake.start()
     env = desk_env(url, redis_server.url, fake.info, tmp)
+    env.update(TRIAGE_INBOUND_SECRET=SECRET, TRIAGE_SECURE_COOKIES="0")
     workers = Workers(redis_server.url, env, tmp)
     stack.callback(workers.stop)
     took = workers.start(args.workers, "load")
@@ -704,16 +680,6 @@ def queues_idle(redis_url: str) -> bool:
         if len(q) or StartedJobRegistry(name, connection=conn).count:
             return False
     return True
-
-
-def paged_tickets(reads: sessionmaker[Session]) -> set[int]:
-    covered: set[int] = set()
-    with reads() as session:
-        for (ids,) in session.execute(
-            select(SmsOutbox.ticket_ids).where(SmsOutbox.status.in_(SENT_STATES))
-        ):
-            covered.update(ids or [])
-    return covered
 
 
 def drain(desk: Desk, measured: set[int], seconds: float) -> float:
