@@ -102,6 +102,20 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def limit_body(limit: int) -> None:
+    """Cap this request's body at ``limit`` bytes; call before anything reads the body.
+
+    Werkzeug refuses a longer declared body (Content-Length) with 413, but reads a
+    streamed one only up to the cap and hands on what it got: a streamed body that
+    reaches the cap was longer, and is refused as too large here, not parsed truncated
+    (and then refused as badly signed or without its CSRF token).
+    """
+    request.max_content_length = limit
+    streamed = request.content_length is None and request.method in ("POST", "PUT", "PATCH")
+    if streamed and len(request.get_data(cache=True)) >= limit:
+        raise RequestEntityTooLarge()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -144,7 +158,7 @@ def create_app(
     @app.before_request
     def _small_forms() -> None:  # before CSRF reads the form
         if request.blueprint in DESK_BLUEPRINTS:
-            request.max_content_length = FORM_MAX_CONTENT_LENGTH
+            limit_body(FORM_MAX_CONTENT_LENGTH)
 
     _register_errors(app)
     app.register_blueprint(health)

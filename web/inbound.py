@@ -24,14 +24,13 @@ from flask import Blueprint, Response, request, url_for
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from triage.intake.message import IncomingMessage, RejectedPayload
 from triage.phone import mask_any, normalise_phone
 from triage.store.intake import IntakeResult, ingest, quarantine, settle, store_raw
 from triage.store.sms_outbox import record_delivery
 from triage.store.sms_replies import take_inbound
-from web.app import ApiError, desk
+from web.app import MAX_CONTENT_LENGTH, ApiError, desk, limit_body
 from web.inbound_payloads import media_type
 from web.schemas import CONTROL_CHARS
 
@@ -55,15 +54,7 @@ _LIMITS = {
 
 @bp.before_request
 def _limit_body() -> None:
-    limit = _LIMITS.get(request.endpoint or "")
-    if limit is not None:
-        request.max_content_length = limit
-    if request.content_length is None and request.method == "POST":
-        # A streamed body (no Content-Length) is read only up to the limit; one that
-        # reaches it was longer, and must be refused as too large, not as badly signed.
-        limit = request.max_content_length
-        if limit is not None and len(request.get_data(cache=True)) >= limit:
-            raise RequestEntityTooLarge()
+    limit_body(_LIMITS.get(request.endpoint or "", MAX_CONTENT_LENGTH))
 
 
 # ------------------------------------------------------------------ views

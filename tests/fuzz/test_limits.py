@@ -23,7 +23,7 @@ from tests.fuzz.support import assert_clean, error_of, inbox_count, sessions_of,
 from tests.web.support import CALL_SID, chat_payload, sign
 from web.api import MAX_BODY_BYTES as API_MAX_BYTES
 from web.api.tokens import create_token
-from web.app import MAX_CONTENT_LENGTH
+from web.app import FORM_MAX_CONTENT_LENGTH, MAX_CONTENT_LENGTH
 from web.inbound import FORM_MAX_BYTES, JSON_MAX_BYTES
 
 MiB = 1024 * 1024
@@ -177,6 +177,21 @@ def test_a_streamed_body_over_the_limit_is_413(client: FlaskClient, path: str) -
     route = next(r for r in ROUTES if r.path == path)
     response = _raw_post(client, path, Endless(), route.content_type, None)
     _too_large(response, route.limit)
+
+
+def test_a_streamed_body_over_the_limit_is_413_on_the_desk_and_the_api(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Not only on the webhooks: a streamed login form or API body that reaches its limit
+    is refused as too large, not parsed cut short (it was a 400 for the missing CSRF
+    token, or whatever the truncated JSON gave)."""
+    login = _raw_post(client, "/login", Endless(), FORM, None)
+    _too_large(login, FORM_MAX_CONTENT_LENGTH)
+    api = next(r for r in ROUTES if r.path.startswith("/api/"))
+    headers = _signed_headers(app, api, b"")
+    _too_large(_raw_post(client, api.path, Endless(), api.content_type, None, headers), api.limit)
+    stranger = _raw_post(client, api.path, Endless(), api.content_type, None)
+    assert stranger.status_code == 401  # no token: refused before the body is read
 
 
 @pytest.mark.parametrize("route", ROUTES[1:3], ids=ids[1:3])

@@ -29,7 +29,7 @@ from webargs.flaskparser import FlaskParser, abort
 from triage.store.ticket_actions import ActionError, Conflict, Invalid, NotFound, Unavailable
 from web.api.schemas import ErrorSchema
 from web.api.tokens import ROLES, Principal, authenticate
-from web.app import ApiError, desk, error_response
+from web.app import ApiError, desk, error_response, limit_body
 
 PREFIX = "/api/v1"
 DOC_ENDPOINT = "api-docs.openapi_json"
@@ -229,7 +229,6 @@ def _authenticate() -> None:
         return  # not an API route (an unknown path answers 404 on its own)
     if request.endpoint == DOC_ENDPOINT:
         return
-    request.max_content_length = MAX_BODY_BYTES
     view = current_app.view_functions.get(request.endpoint or "")
     role = getattr(view, "required_role", "admin")
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -257,6 +256,7 @@ def _authenticate() -> None:
         log.info("api: token %d (%s) refused %s", caller.token_id, caller.role, request.endpoint)
         raise ApiError(403, "forbidden", f"this needs the {role} role; the token is {caller.role}")
     g.api_principal = caller
+    limit_body(MAX_BODY_BYTES)  # read only for a caller the token admits
 
 
 __all__ = ["PREFIX", "ApiBlueprint", "LazyPage", "init_api", "principal", "requires"]
