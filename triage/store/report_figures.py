@@ -151,7 +151,11 @@ def _aggregate(
 ) -> ReportAggregate:
     in_period = routed_in(start, end)
     outcome = _outcome(now)
-    receipt = _receipt_bucket(bucket_starts) if bucket_starts else null()
+    breach_bucket = (
+        case((outcome == BREACHED, _receipt_bucket(bucket_starts)), else_=null())
+        if bucket_starts
+        else null()  # no chart buckets (the CSV): no second outcome CASE per row
+    )
     responded = (
         _response_bucket(response_bounds)
         if response_bounds
@@ -161,7 +165,7 @@ def _aggregate(
         select(
             Ticket.contract_id.label("contract_id"),
             outcome.label("outcome"),
-            case((outcome == BREACHED, receipt), else_=null()).label("breach_bucket"),
+            breach_bucket.label("breach_bucket"),
             responded.label("response_bucket"),
         )
         .where(*in_period)
@@ -208,7 +212,8 @@ def _aggregate(
     partitions = [{c: i for i, c in enumerate(contract_ids)}]
     wanted = [{i: figure_ranks(tallies[c][4], percentiles) for i, c in enumerate(contract_ids)}]
     if group_of is not None:
-        partitions.append({c: group_ids.index(group_of(c)) for c in contract_ids})
+        group_index = {g: i for i, g in enumerate(group_ids)}
+        partitions.append({c: group_index[group_of(c)] for c in contract_ids})
         wanted.append(
             {i: figure_ranks(group_tallies[g][4], percentiles) for i, g in enumerate(group_ids)}
         )
