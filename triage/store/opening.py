@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, true, update
+from sqlalchemy import Select, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -58,15 +58,8 @@ class Opening:
             raise ValueError(f"tickets has no column {', '.join(sorted(unknown))}")
 
 
-def _rows(name: str, table: Table, params: Mapping[str, str], ordinality: str = "") -> Any:
-    """``unnest`` of one array parameter per column (column -> parameter name), as the
-    derived table ``name`` with the columns' names (and ``ordinality``'s, when given)."""
-    arrays = (bindparam(p, type_=ARRAY(table.c[c].type)) for c, p in params.items())
-    return (
-        func.unnest(*arrays)
-        .table_valued(*params, with_ordinality=ordinality or None)
-        .render_derived(name=name)
-    )
+def _array(name: str, column: Any) -> Any:
+    return bindparam(name, type_=ARRAY(column.type))
 
 
 def _statement() -> Select[int]:
@@ -76,18 +69,29 @@ def _statement() -> Select[int]:
         .returning(TICKETS.c.id)
         .cte("new_ticket")
     )
-    events = _rows(
-        "event",
-        EVENTS,
-        {"kind": "event_kind", "at": "event_at", "actor": "event_actor", "data": "event_data"},
-        ordinality="n",
+    events = (
+        func.unnest(
+            _array("event_kind", EVENTS.c.kind),
+            _array("event_at", EVENTS.c.at),
+            _array("event_actor", EVENTS.c.actor),
+            _array("event_data", EVENTS.c.data),
+        )
+        .table_valued("kind", "at", "actor", "data", with_ordinality="n")
+        .render_derived(name="event")
     )
-    rungs = _rows(
-        "rung",
-        POINTS,
-        {"point": "point", "level": "point_level", "fire_at": "point_at", "status": "point_status"},
+    rungs = (
+        func.unnest(
+            _array("point", POINTS.c.point),
+            _array("point_level", POINTS.c.level),
+            _array("point_at", POINTS.c.fire_at),
+            _array("point_status", POINTS.c.status),
+        )
+        .table_valued("point", "level", "fire_at", "status")
+        .render_derived(name="rung")
     )
-    keys = _rows("k", MESSAGE_KEYS, {"key": "key"})
+    keys = (
+        func.unnest(_array("key", MESSAGE_KEYS.c.key)).table_valued("key").render_derived(name="k")
+    )
     now = bindparam("now", type_=TICKETS.c.created_at.type)
     inserted_events = insert(EVENTS).from_select(
         ["ticket_id", "kind", "at", "actor", "data"],
