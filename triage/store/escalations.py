@@ -18,7 +18,7 @@ fires: one SMS with today's news, not a replay of each rung.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -60,16 +60,6 @@ class Planned:
     @property
     def job_id(self) -> str:
         return f"escalate-{self.ticket_id}-{self.point}"
-
-
-@dataclass(frozen=True)
-class NewPoint:
-    """A ladder row to insert: its point, level, instant and first status."""
-
-    point: str
-    level: int
-    fire_at: datetime
-    status: str
 
 
 # ------------------------------------------------------------------ planning
@@ -127,29 +117,23 @@ def plan_escalations(
         if row.status == PENDING:
             row.status, row.updated_at = CANCELLED, now
             changes.append(Planned(ticket.id, row.point, row.fire_at, False))
-    added = _new_points(missing, now)
-    insert_points(session, ticket.id, added, now)
-    changes += _planned(ticket.id, added)
+    changes += _insert_points(session, ticket.id, missing, now)
     _record(session, changes)
 
 
-def new_ladder(
+def plan_new_ladder(
+    session: Session,
     catalog: Catalog,
+    ticket_id: int,
     contract_id: str | None,
     severity: str,
     received_at: datetime,
     now: datetime,
-) -> list[NewPoint]:
-    """The ladder rows of a ticket about to be inserted, open, unanswered, unpaused and
-    with a deadline (intake's new tickets): ``plan_escalations`` without loading anything.
-    The caller inserts them with the ticket and then calls ``record_new``."""
+) -> None:
+    """The ladder of a ticket just inserted, open, unanswered, unpaused and with a
+    deadline (intake's ``insert_ticket``): ``plan_escalations`` without loading anything."""
     schedule = _schedule(catalog, contract_id, severity, received_at, ())
-    return _new_points(schedule, now)
-
-
-def record_new(session: Session, ticket_id: int, points: Iterable[NewPoint]) -> None:
-    """Hand a new ticket's ladder to the RQ scheduler after the commit."""
-    _record(session, _planned(ticket_id, points))
+    _record(session, _insert_points(session, ticket_id, schedule, now))
 
 
 def _status(at: datetime, now: datetime) -> str:
@@ -157,34 +141,35 @@ def _status(at: datetime, now: datetime) -> str:
     return PENDING if at >= now - LOOKBACK else SKIPPED
 
 
-def _new_points(points: Iterable[tuple[str, int, datetime]], now: datetime) -> list[NewPoint]:
-    return [NewPoint(name, level, at, _status(at, now)) for name, level, at in points]
-
-
-def _planned(ticket_id: int, points: Iterable[NewPoint]) -> list[Planned]:
-    return [Planned(ticket_id, p.point, p.fire_at, p.status == PENDING) for p in points]
-
-
-def insert_points(
-    session: Session, ticket_id: int, points: Sequence[NewPoint], now: datetime
-) -> None:
-    """New rows, in one statement (Core: no row of them is read back in the transaction)."""
+def _insert_points(
+    session: Session,
+    ticket_id: int,
+    points: list[tuple[str, int, datetime]],
+    now: datetime,
+) -> list[Planned]:
+    """New rows for these (point, level, instant), in one statement (Core: no row of
+    them is read back in the transaction)."""
     if not points:
-        return
+        return []
+    statuses = [_status(at, now) for _, _, at in points]
     session.connection().execute(
         _INSERT_POINTS,
         [
             {
                 "ticket_id": ticket_id,
-                "point": p.point,
-                "level": p.level,
-                "fire_at": p.fire_at,
-                "status": p.status,
+                "point": name,
+                "level": level,
+                "fire_at": at,
+                "status": status,
                 "updated_at": now,
             }
-            for p in points
+            for (name, level, at), status in zip(points, statuses, strict=True)
         ],
     )
+    return [
+        Planned(ticket_id, name, at, status == PENDING)
+        for (name, _, at), status in zip(points, statuses, strict=True)
+    ]
 
 
 def _record(session: Session, changes: list[Planned]) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -43,9 +43,8 @@ from triage.classify import classify
 from triage.intake.email_message import MalformedEmail, parse_email
 from triage.intake.message import IncomingMessage, from_email
 from triage.routing import route
-from triage.store.escalations import insert_points, new_ladder, record_new
+from triage.store.escalations import plan_new_ladder
 from triage.store.models import ChannelMessage, InboxItem, Ticket, table_of
-from triage.store.opening import Opening, insert_opening
 from triage.store.sla_columns import rederive_sla, sla_state_or_why
 from triage.store.tickets import NewEvent, add_event, insert_ticket, sla_values
 
@@ -251,44 +250,28 @@ def _ingest(
         session, answered_by, known
     )
     if ticket is None:
-        keys = _new_keys(message, dedup, None, known)
-        ticket_id = _open(session, catalog, message, item_id, received, now, keys)
-        return IntakeResult(ticket_id, created=True, duplicate=False)
-    _continue(session, catalog, ticket, message, item_id, received, now)
-    session.flush()
-    _insert_keys(
-        session, message.source, _new_keys(message, dedup, ticket.id, known), ticket.id, now
-    )
-    settle(session, item_id, ticket.id)
-    return IntakeResult(ticket.id, created=False, duplicate=False)
-
-
-def _new_keys(
-    message: IncomingMessage, dedup: str, ticket_id: int | None, known: Mapping[str, int]
-) -> list[str]:
-    """The channel keys this message adds for ``ticket_id`` (None: a ticket not yet
-    written); a lost race on one of them surfaces as IntegrityError when inserted."""
+        ticket_id = _open(session, catalog, message, item_id, received, now)
+        created = True
+    else:
+        _continue(session, catalog, ticket, message, item_id, received, now)
+        session.flush()
+        ticket_id, created = ticket.id, False
     own = [dedup] + ([storage_key(message.conversation_key)] if message.conversation_key else [])
     own += _parent_marks(message, ticket_id, known)
-    return [key for key in dict.fromkeys(own) if key not in known]
-
-
-def _insert_keys(
-    session: Session, channel: str, keys: Sequence[str], ticket_id: int, now: datetime
-) -> None:
-    if keys:
+    new_keys = [key for key in dict.fromkeys(own) if key not in known]
+    if new_keys:  # a lost race surfaces here as IntegrityError
         session.connection().execute(
             _INSERT_KEYS,
             [
-                {"channel": channel, "key": key, "ticket_id": ticket_id, "created_at": now}
-                for key in keys
+                {"channel": message.source, "key": key, "ticket_id": ticket_id, "created_at": now}
+                for key in new_keys
             ],
         )
+    settle(session, item_id, ticket_id)
+    return IntakeResult(ticket_id, created=created, duplicate=False)
 
 
-def _parent_marks(
-    message: IncomingMessage, ticket_id: int | None, known: Mapping[str, int]
-) -> list[str]:
+def _parent_marks(message: IncomingMessage, ticket_id: int, known: Mapping[str, int]) -> list[str]:
     """Keys recording that this ticket answers parents the desk has not seen.
 
     A reply can arrive before its original (mail servers, retries); the original, when
@@ -362,11 +345,9 @@ def _open(
     item_id: int | None,
     received: datetime,
     now: datetime,
-    keys: Sequence[str],
 ) -> int:
     """Open a ticket for ``message``: received -> classified -> routed -> SLA clock and
-    ladder, with its channel ``keys``, and settle the inbox item into it. Returns its
-    id."""
+    ladder. Returns its id."""
     text = _clean(message.text)
     subject = _clean(message.subject)
     classification = classify(text, subject, message.channel, after_hours=message.after_hours)
@@ -402,7 +383,8 @@ def _open(
     state, why_not = sla_state_or_why(catalog, routed.contract_id, severity, received, None, ())
     if why_not is not None:
         events.append(NewEvent("sla_unavailable", now, data={"reason": why_not}))
-    opening = Opening(
+    ticket_id = insert_ticket(
+        session,
         {
             "channel": message.channel,
             "subject": subject or _title(message.channel, text),
@@ -420,29 +402,9 @@ def _open(
             **sla_values(state),
         },
         events,
-        (
-            new_ladder(catalog, routed.contract_id, severity, received, now)
-            if state is not None and state.due_at is not None
-            else []
-        ),
-        message.source,
-        keys,
-        item_id,
-        now,
     )
-    ticket_id = _write(session, opening)
-    record_new(session, ticket_id, opening.ladder)
-    return ticket_id
-
-
-def _write(session: Session, opening: Opening) -> int:
-    """One statement on PostgreSQL (``triage.store.opening``), one per table elsewhere."""
-    if session.get_bind().dialect.name == "postgresql":
-        return insert_opening(session, opening)
-    ticket_id = insert_ticket(session, opening.columns, opening.events)
-    insert_points(session, ticket_id, opening.ladder, opening.now)
-    _insert_keys(session, opening.key_channel, opening.keys, ticket_id, opening.now)
-    settle(session, opening.item_id, ticket_id)
+    if state is not None and state.due_at is not None:
+        plan_new_ladder(session, catalog, ticket_id, routed.contract_id, severity, received, now)
     return ticket_id
 
 
