@@ -411,5 +411,5 @@ class FeeChange(Base):
 
 def table_of(model: type[Base]) -> Table:
     """A model's table, for the hot paths that write rows with Core statements instead of
-    the unit of work (intake's new tickets: ``triage.store.opening``)."""
+    the unit of work (intake's new tickets: ``triage.store.tickets.insert_ticket``)."""
     return cast(Table, model.__table__)
