@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog, load_catalog
+from config.settings import Settings
 from sla.severity import Severity
 from tests.fakes.twilio_api import FakeTwilio
 from tests.workers.escalation_support import (
@@ -58,6 +59,20 @@ Sessions = sessionmaker[Session]
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return load_catalog()
+
+
+@pytest.fixture
+def rq_settings(
+    database_url: str, tmp_path: Path, redis_url: str, fake_twilio: FakeTwilio
+) -> Settings:
+    """The workers' settings for this test's database, Redis and fake Twilio."""
+    return settings_for(database_url, tmp_path, redis_url, fake_twilio)
+
+
+@pytest.fixture
+def direct_settings(database_url: str, tmp_path: Path, fake_twilio: FakeTwilio) -> Settings:
+    """The same without Redis: the test calls the jobs itself."""
+    return settings_for(database_url, tmp_path, None, fake_twilio)
 
 
 def _now() -> datetime:
@@ -157,18 +172,17 @@ def _queue_one_sms(ctx: Any, catalog: Catalog, now: datetime) -> int:
 
 def test_due_point_pages_once_through_rq_and_twilio(
     sessions: Sessions,
-    database_url: str,
     redis_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    rq_settings: Settings,
 ) -> None:
     now = _now()
     ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     # the "received" point is due: enqueued at once, not scheduled
     assert f"escalate-{ticket_id}-received" in queue(SLA, redis_url).get_job_ids()
 
-    with installed(settings_for(database_url, tmp_path, redis_url, fake_twilio), catalog):
+    with installed(rq_settings, catalog):
         run_worker(redis_url)
         [message] = fake_twilio.sent()
         assert message["to"] == KARI
@@ -303,18 +317,17 @@ def test_cancelling_points_whose_jobs_redis_lost_keeps_the_commit(
 
 def test_sweeper_pages_once_after_redis_flush(
     sessions: Sessions,
-    database_url: str,
     redis_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    rq_settings: Settings,
 ) -> None:
     now = _now()
     ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     assert queue(SLA, redis_url).count == 1
     connection(redis_url).flushdb()  # before any worker ran: the job is lost
 
-    with installed(settings_for(database_url, tmp_path, redis_url, fake_twilio), catalog) as ctx:
+    with installed(rq_settings, catalog) as ctx:
         assert sweep(ctx).fired == 1
         [message] = fake_twilio.sent()
         assert message["to"] == KARI and f"ACK {ticket_id}" in message["body"]
@@ -332,11 +345,10 @@ def test_sweeper_pages_once_after_redis_flush(
 
 def test_outage_of_many_tickets_sends_one_grouped_sms(
     sessions: Sessions,
-    database_url: str,
     redis_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    rq_settings: Settings,
 ) -> None:
     now = _now()
     roster(sessions, now)
@@ -346,7 +358,7 @@ def test_outage_of_many_tickets_sends_one_grouped_sms(
         for n in range(6)
     ]
 
-    with installed(settings_for(database_url, tmp_path, redis_url, fake_twilio), catalog):
+    with installed(rq_settings, catalog):
         run_worker(redis_url)
         run_worker(redis_url)
     [message] = fake_twilio.sent()
@@ -369,19 +381,17 @@ def test_outage_of_many_tickets_sends_one_grouped_sms(
 
 def test_twilio_500_is_retried_with_backoff(
     sessions: Sessions,
-    database_url: str,
     redis_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    rq_settings: Settings,
 ) -> None:
     now = _now()
     clock = Clock(now)
     ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     fake_twilio.fail_next(500)
 
-    settings = settings_for(database_url, tmp_path, redis_url, fake_twilio)
-    with installed(settings, catalog, clock) as ctx:
+    with installed(rq_settings, catalog, clock) as ctx:
         run_worker(redis_url)
         assert fake_twilio.sent() == []
         row = _only_outbox(sessions)
@@ -407,19 +417,17 @@ def test_twilio_500_is_retried_with_backoff(
 
 def test_a_page_retried_after_its_ticket_was_answered_is_withdrawn(
     sessions: Sessions,
-    database_url: str,
     redis_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    rq_settings: Settings,
 ) -> None:
     now = _now()
     clock = Clock(now)
     ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     fake_twilio.fail_next(503)  # Twilio is down when the page is first sent
 
-    settings = settings_for(database_url, tmp_path, redis_url, fake_twilio)
-    with installed(settings, catalog, clock) as ctx:
+    with installed(rq_settings, catalog, clock) as ctx:
         run_worker(redis_url)
         row = _only_outbox(sessions)
         assert (row.status, row.attempts) == ("queued", 1)
@@ -438,17 +446,16 @@ def test_a_page_retried_after_its_ticket_was_answered_is_withdrawn(
 
 def test_twilio_400_invalid_number_fails_without_retry(
     sessions: Sessions,
-    database_url: str,
     redis_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    rq_settings: Settings,
 ) -> None:
     now = _now()
     ticket_id = _received_ticket(sessions, catalog, now, redis_url)
     fake_twilio.fail_next(400, code=21211)
 
-    with installed(settings_for(database_url, tmp_path, redis_url, fake_twilio), catalog) as ctx:
+    with installed(rq_settings, catalog) as ctx:
         run_worker(redis_url)
         row = _only_outbox(sessions)
         assert (row.status, row.error_code, row.attempts) == ("failed", 21211, 1)
@@ -463,20 +470,17 @@ def test_twilio_400_invalid_number_fails_without_retry(
 
 def test_twilio_timeout_is_retried_and_not_sent_twice(
     sessions: Sessions,
-    database_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    direct_settings: Settings,
 ) -> None:
     now = _now()
     clock = Clock(now)
     ticket_id = _received_ticket(sessions, catalog, now)
     fake_twilio.delay_next(0.9)
 
-    settings = settings_for(database_url, tmp_path, None, fake_twilio)
-    ctx_channel = _short_timeout_channel(fake_twilio, 0.3)
-    with installed(settings, catalog, clock) as ctx:
-        ctx.channel = ctx_channel
+    with installed(direct_settings, catalog, clock) as ctx:
+        ctx.channel = _short_timeout_channel(fake_twilio, 0.3)
         assert sweep(ctx).fired == 1
         row = _only_outbox(sessions)
         assert (row.status, row.attempts) == ("queued", 1)
@@ -499,17 +503,16 @@ def test_twilio_timeout_is_retried_and_not_sent_twice(
 
 def test_dropped_answer_is_retried_without_a_second_sms(
     sessions: Sessions,
-    database_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    direct_settings: Settings,
 ) -> None:
     now = _now()
     clock = Clock(now)
     _received_ticket(sessions, catalog, now)
     fake_twilio.accept_then_drop()
 
-    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
+    with installed(direct_settings, catalog, clock) as ctx:
         sweep(ctx)
         assert len(fake_twilio.sent()) == 1  # Twilio has it; we never heard back
         row = _only_outbox(sessions)
@@ -525,16 +528,15 @@ def test_dropped_answer_is_retried_without_a_second_sms(
 
 def test_worker_killed_after_twilio_took_the_sms_is_reconciled_not_resent(
     sessions: Sessions,
-    database_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    direct_settings: Settings,
 ) -> None:
     now = _now()
     clock = Clock(now)
     ticket_id = _received_ticket(sessions, catalog, now)
 
-    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
+    with installed(direct_settings, catalog, clock) as ctx:
         outbox_id = _queue_one_sms(ctx, catalog, now)
         with ctx.sessions() as session:
             sms = sms_outbox.claim(session, outbox_id, now, EARLY)
@@ -559,16 +561,15 @@ def test_worker_killed_after_twilio_took_the_sms_is_reconciled_not_resent(
 
 def test_worker_killed_before_the_request_releases_and_sends_once(
     sessions: Sessions,
-    database_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    direct_settings: Settings,
 ) -> None:
     now = _now()
     clock = Clock(now)
     ticket_id = _received_ticket(sessions, catalog, now)
 
-    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
+    with installed(direct_settings, catalog, clock) as ctx:
         outbox_id = _queue_one_sms(ctx, catalog, now)
         with ctx.sessions() as session:
             assert sms_outbox.claim(session, outbox_id, now, EARLY) is not None
@@ -588,10 +589,9 @@ def test_worker_killed_before_the_request_releases_and_sends_once(
 
 def test_immediately_contract_pages_on_receipt_on_a_sunday_night(
     sessions: Sessions,
-    database_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    direct_settings: Settings,
 ) -> None:
     received = oslo("2026-03-22T03:00:00")  # a Sunday
     assert received.weekday() == 6
@@ -600,7 +600,7 @@ def test_immediately_contract_pages_on_receipt_on_a_sunday_night(
     vps = new_ticket(sessions, catalog, VPS, received, received)
     office = new_ticket(sessions, catalog, MBN, received, received)  # waits for Monday 08:00
 
-    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, clock) as ctx:
+    with installed(direct_settings, catalog, clock) as ctx:
         assert sweep(ctx).fired == 1
     [message] = fake_twilio.sent()
     assert message["to"] == KARI
@@ -617,16 +617,15 @@ def test_immediately_contract_pages_on_receipt_on_a_sunday_night(
 
 def test_one_job_fires_every_rung_due_together_and_the_rest_find_nothing(
     sessions: Sessions,
-    database_url: str,
     fake_twilio: FakeTwilio,
     catalog: Catalog,
-    tmp_path: Path,
+    direct_settings: Settings,
 ) -> None:
     now = _now()
     roster(sessions, now)
     received = now - timedelta(seconds=30)
     ids = [new_ticket(sessions, catalog, VPS, received, received) for _ in range(230)]
-    with installed(settings_for(database_url, tmp_path, None, fake_twilio), catalog, Clock(now)):
+    with installed(direct_settings, catalog, Clock(now)):
         assert fire_escalation(ids[-1], "received") == 230  # three chunks of at most 100
         assert fire_escalation(ids[0], "received") == 0
     with sessions() as session:
