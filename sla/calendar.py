@@ -19,7 +19,6 @@ from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays as holidays_lib
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -94,8 +93,11 @@ class Calendar:
             object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {self.timezone!r}") from None
-        if self.holiday_country is not None:
-            _holiday_names(self.holiday_country, 2000)  # fails early for an unknown country
+        if self.holiday_country is not None and not _COUNTRY_CODE.fullmatch(self.holiday_country):
+            # The table itself is built on first use: importing the ``holidays`` package
+            # costs ~150 ms, which every ``triage`` call would pay for a calendar it never
+            # evaluates (``triage classify``). An unknown two-letter code fails there.
+            raise ValueError(f"unknown holiday country {self.holiday_country!r}")
         fields_ = (self.name, self.timezone, self.week, self.holiday_country)
         object.__setattr__(self, "_hash", hash((*fields_, self.closed_dates, self.open_dates)))
 
@@ -187,6 +189,8 @@ def _holiday_names(country: str, year: int) -> Mapping[date, str]:
     Sundays are excluded on purpose: the ``holidays`` package can list every Sunday for
     Norway, but whether Sunday is open is the weekly windows' business.
     """
+    import holidays as holidays_lib  # noqa: PLC0415 - lazy, see Calendar.__post_init__
+
     try:
         table = (
             holidays_lib.country_holidays(
@@ -201,6 +205,7 @@ def _holiday_names(country: str, year: int) -> Mapping[date, str]:
 
 
 _LANGUAGE = {"NO": "no"}
+_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
 
 
 def holidays_between(calendar: Calendar, first: date, last: date) -> list[tuple[date, str]]:
