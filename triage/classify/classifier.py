@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sla.severity import Severity
 from triage.classify.evidence import Evidence, collect_masked, is_shouting
 from triage.classify.features import features
-from triage.classify.kinds import EXPLANATION, NETTSOFT_CRITICAL, Kind
+from triage.classify.kinds import EXPLANATION, NETTSOFT_CRITICAL, NETTSOFT_ONLY, Kind
 from triage.classify.model import Model, shipped_model
 from triage.classify.normalise import MAX_CHARS, normalise
 from triage.classify.scoring import reasons as rule_reasons
@@ -32,6 +32,7 @@ from triage.classify.scoring import score
 #: Confidence below which a ticket needs an agent's confirmation, when no catalog says.
 DEFAULT_CONFIRM_BELOW = 0.8
 _SHOWN_REASONS = 6
+_FAULTS = frozenset({Kind.FAULT_STRONG, Kind.FAULT_WEAK, Kind.FAULT_DEGRADED, Kind.OUTAGE})
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Classification:
     confidence: float = 1.0
     needs_confirmation: bool = False
     leaning: Severity = Severity.NON_CRITICAL
+    #: The hand-set scorer's own reasons (``scoring``), for comparison and the tests.
+    rule_reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,12 @@ def read(text: str, subject: str = "", *, after_hours: bool = False) -> Reading:
     raw = raw[:MAX_CHARS]
     norm = normalise(raw)
     evidence, masked = collect_masked(norm)
-    value, terms = score(evidence, after_hours=after_hours, shouting=is_shouting(raw))
+    shouting = is_shouting(raw)
+    value, terms = score(evidence, after_hours=after_hours, shouting=shouting)
+    if after_hours:
+        evidence.append(Evidence(Kind.AFTER_HOURS, "channel.after-hours", ""))
+    if shouting:
+        evidence.append(Evidence(Kind.SHOUTING, "all-caps", ""))
     return Reading(
         evidence=tuple(evidence),
         rule_score=value,
@@ -119,6 +127,7 @@ def classify(
         confidence=round(confidence, 4),
         needs_confirmation=needs,
         leaning=leaning,
+        rule_reasons=reading.rule_reasons,
     )
 
 
@@ -162,6 +171,13 @@ def explain(
                    f"{label}: {EXPLANATION[kind]}")
         if len(out) > _SHOWN_REASONS:
             break
+    if len(out) == 1:
+        faults = any(item.kind in _FAULTS for item in reading.evidence)
+        out.append(
+            f"{leaning.value}: "
+            + ("a fault is reported, " if faults else "no fault is reported, ")
+            + f"and no evidence of scope weighs either way ({NETTSOFT_ONLY})"
+        )
     words = _weighty_words(reading, model, critical)
     if words:
         out.append(f"{leaning.value}: words that weigh this way: {words} ({NETTSOFT_CRITICAL})")
