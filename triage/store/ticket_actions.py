@@ -457,13 +457,11 @@ def reclassify(
             "the manager role",
             "severity",
         )
-    data: dict[str, Any] = {
-        "before": ticket.severity,
-        "after": severity.value,
-        "reason": reason,
-        "downgrade": downgrade,
-        "was_unconfirmed": ticket.needs_confirmation,
-    }
+    data: dict[str, Any] = {"before": ticket.severity, "after": severity.value, "reason": reason}
+    if downgrade:
+        data["downgrade"] = True
+    if ticket.needs_confirmation:
+        data["was_unconfirmed"] = True
     if wrong_reason:
         data["wrong_reason"] = wrong_reason
     add_event(session, ticket, "reclassified", now, actor, **data)

@@ -50,6 +50,7 @@ def _summary(ticket: Ticket, where: actions.Standing, since: Any) -> dict[str, A
         "channel": ticket.channel,
         "contract": ticket.contract_id,
         "severity": ticket.severity,
+        "needs_confirmation": bool(ticket.needs_confirmation),
         "status": ticket.status,
         "assignee": ticket.assignee,
         "received_at": ticket.received_at,
