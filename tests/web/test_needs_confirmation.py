@@ -11,8 +11,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog, ClassificationTerms
 from tests.web.support import oslo
+import re
+
+from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.web.test_ui_queue import HTTPS, page, post, ticket_row
+from tests.web.ui_support import csrf_token, logged_in
 from tests.web.test_api import AGENT, Api, error, make_ticket, make_token
 from triage.classify import classify
 from triage.intake.message import IncomingMessage
@@ -151,3 +156,29 @@ def test_corrections_are_the_latest_label_a_person_gave(
         labels = {e.id: e.label.value for e in desk_corrections(session)}
     assert labels == {f"ticket-{confirmed}": "critical", f"ticket-{downgraded}": "critical"}
     assert f"ticket-{untouched}" not in labels
+
+
+def test_the_queue_shows_unsure_tickets_with_one_click_confirm_and_downgrade(
+    app: Flask, sessions: sessionmaker[Session], catalog: Catalog
+) -> None:
+    unsure = _unsure(sessions, catalog)
+    sure = make_ticket(sessions, catalog, received=oslo(2026, 3, 10, 9), severity="critical")
+    agent = logged_in(app, "agent")
+    html = page(agent, "/", status="alle")
+    rows = {int(m.group(1)): m.group(0) for m in re.finditer(r"#(\d+)</a></td>.*?</tr>", html, re.S)}
+    assert "usikker" in rows[unsure] and "Bekreft kritisk" in rows[unsure]
+    assert "Nedgrader" in rows[unsure]
+    assert "usikker" not in rows[sure]
+    token = csrf_token(agent, "/")
+    confirmed = agent.post(
+        f"/tickets/{unsure}/confirmation", data={"csrf_token": token}, base_url=HTTPS
+    )
+    assert confirmed.status_code == 303
+    assert ticket_row(sessions, unsure).needs_confirmation is False
+    # the queue's downgrade button, on a confirmed critical, is a manager's call
+    refused = post(agent, sure, "classification", severity="non-critical", reason="x")
+    assert refused.status_code == 403
+    manager = logged_in(app, "manager")
+    done = post(manager, sure, "classification", severity="non-critical", reason="x")
+    assert done.status_code == 303
+    assert ticket_row(sessions, sure).severity == "non-critical"
