@@ -78,7 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     for held in writers:
         model = train([s for w in writers if w != held for s in data[w]])
         print(line(f"{held} (held out)", evaluate_samples(model, data[held], ids[held], below)))
-        print(line(f"csv (model without {held})", evaluate_samples(model, data["csv"], ids["csv"], below)))
+        print(
+            line(
+                f"csv (model without {held})",
+                evaluate_samples(model, data["csv"], ids["csv"], below),
+            )
+        )
 
     print("\n2. leave one group out (the other writers and the CSV sets in training)")
     for held in groups:

@@ -27,6 +27,7 @@ def triage(tmp_path: Path) -> Run:
         full.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "web.cli", *args],
+            check=False,
             capture_output=True,
             text=True,
             env=full,
@@ -46,7 +47,10 @@ def _json(result: subprocess.CompletedProcess) -> dict:  # type: ignore[type-arg
     ("text", "severity"),
     [
         ("Ingen på kontoret får logget på nettverket, alle PC-ene står uten nett", "critical"),
-        ("alle filene på fellesdisken har fått endelsen .lockbit og det ligger en README", "critical"),
+        (
+            "alle filene på fellesdisken har fått endelsen .lockbit og det ligger en README",
+            "critical",
+        ),
         ("Kan dere bestille en ny skjerm til meg? Ikke noe hast.", "non-critical"),
     ],
 )
@@ -54,7 +58,7 @@ def test_classify_answers_the_fixed_fields_with_confidence(
     triage: Run, text: str, severity: str
 ) -> None:
     out = _json(triage("classify", "--text", text, "--channel", "chat"))
-    assert FIXED_KEYS <= set(out)
+    assert set(out) >= FIXED_KEYS
     assert out["severity"] == severity
     assert 0.0 <= out["confidence"] <= 1.0
     assert isinstance(out["needs_confirmation"], bool)
@@ -79,9 +83,7 @@ def _labelled(path: Path) -> Path:
     return path
 
 
-def test_eval_prints_precision_recall_and_the_confusion_table(
-    triage: Run, tmp_path: Path
-) -> None:
+def test_eval_prints_precision_recall_and_the_confusion_table(triage: Run, tmp_path: Path) -> None:
     out = _json(triage("classify", "eval", str(_labelled(tmp_path / "set.jsonl"))))
     assert out["tickets"] == 4
     table = out["confusion"]
@@ -94,7 +96,9 @@ def test_eval_prints_precision_recall_and_the_confusion_table(
 
 def test_eval_reads_csv_and_refuses_a_bad_label(triage: Run, tmp_path: Path) -> None:
     good = tmp_path / "set.csv"
-    good.write_text("subject,body,label\nNett nede,ingen får logget på,critical\n", encoding="utf-8")
+    good.write_text(
+        "subject,body,label\nNett nede,ingen får logget på,critical\n", encoding="utf-8"
+    )
     assert _json(triage("classify", "eval", str(good)))["tickets"] == 1
     bad = tmp_path / "bad.csv"
     bad.write_text("subject,body,label\nx,y,urgent\n", encoding="utf-8")
@@ -114,9 +118,7 @@ def test_train_writes_a_model_that_loads(triage: Run, tmp_path: Path) -> None:
     assert model.weights and model.about["trained_on"] == 4
 
 
-def test_learn_folds_in_the_desk_corrections_only_when_asked(
-    triage: Run, tmp_path: Path
-) -> None:
+def test_learn_folds_in_the_desk_corrections_only_when_asked(triage: Run, tmp_path: Path) -> None:
     """With no corrections in a fresh database: before and after are printed, nothing is
     written without --write."""
     data = tmp_path / "train"
@@ -129,6 +131,8 @@ def test_learn_folds_in_the_desk_corrections_only_when_asked(
     assert not list(tmp_path.glob("*.model.json"))
     target = tmp_path / "new.model.json"
     written = _json(
-        triage("classify", "learn", "--eval", str(held), "--data", str(data), "--write", str(target))
+        triage(
+            "classify", "learn", "--eval", str(held), "--data", str(data), "--write", str(target)
+        )
     )
     assert written["written"] == str(target) and target.exists()

@@ -3,22 +3,20 @@ agent confirms or downgrades, downgrades accountable, corrections kept as labels
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog, ClassificationTerms
 from tests.web.support import oslo
-import re
-
-from flask import Flask
-from flask.testing import FlaskClient
-
+from tests.web.test_api import AGENT, Api, error, make_ticket, make_token
 from tests.web.test_ui_queue import HTTPS, page, post, ticket_row
 from tests.web.ui_support import csrf_token, logged_in
-from tests.web.test_api import AGENT, Api, error, make_ticket, make_token
 from triage.classify import classify
 from triage.intake.message import IncomingMessage
 from triage.store.corrections import desk_corrections
@@ -31,6 +29,8 @@ NOW = oslo(2026, 3, 10, 9, 15)
 @pytest.fixture
 def api(client: FlaskClient, sessions: sessionmaker[Session]) -> Api:
     return Api(client, make_token(sessions))
+
+
 UNSURE_TEXT = "VPN virker ikke"
 
 
@@ -113,10 +113,13 @@ def test_agent_may_downgrade_an_unsure_ticket_and_name_the_wrong_reason(
 ) -> None:
     ticket = _unsure(sessions, catalog)
     before = (api.get(f"/tickets/{ticket}").json or {})["due_at"]
-    body = api.post(
-        f"/tickets/{ticket}/classification",
-        {"severity": "non-critical", "reason": "one user's VPN", "wrong_reason": "VPN = core"},
-    ).json or {}
+    body = (
+        api.post(
+            f"/tickets/{ticket}/classification",
+            {"severity": "non-critical", "reason": "one user's VPN", "wrong_reason": "VPN = core"},
+        ).json
+        or {}
+    )
     assert body["severity"] == "non-critical" and body["needs_confirmation"] is False
     assert body["due_at"] > before  # the non-critical clock is longer
     assert body["events"][-1]["data"] == {
@@ -165,7 +168,9 @@ def test_the_queue_shows_unsure_tickets_with_one_click_confirm_and_downgrade(
     sure = make_ticket(sessions, catalog, received=oslo(2026, 3, 10, 9), severity="critical")
     agent = logged_in(app, "agent")
     html = page(agent, "/", status="alle")
-    rows = {int(m.group(1)): m.group(0) for m in re.finditer(r"#(\d+)</a></td>.*?</tr>", html, re.S)}
+    rows = {
+        int(m.group(1)): m.group(0) for m in re.finditer(r"#(\d+)</a></td>.*?</tr>", html, re.S)
+    }
     assert "usikker" in rows[unsure] and "Bekreft kritisk" in rows[unsure]
     assert "Nedgrader" in rows[unsure]
     assert "usikker" not in rows[sure]

@@ -167,8 +167,11 @@ def explain(
         found = quotes[kind]
         words = ", ".join(f"'{q}'" for q in found[:2])
         count = f" ({len(found)} found)" if len(found) > 2 else ""
-        out.append(f"{label}: {words}{count} — {EXPLANATION[kind]}" if words else
-                   f"{label}: {EXPLANATION[kind]}")
+        out.append(
+            f"{label}: {words}{count} — {EXPLANATION[kind]}"
+            if words
+            else f"{label}: {EXPLANATION[kind]}"
+        )
         if len(out) > _SHOWN_REASONS:
             break
     if len(out) == 1:
@@ -186,10 +189,9 @@ def explain(
 
 def _weighty_words(reading: Reading, model: Model, critical: bool) -> str:
     pairs = [
-        (model.weights.get(name, 0.0), name[2:])
-        for name in reading.values
-        if name.startswith("w:")
+        (model.weights.get(name, 0.0), name[2:]) for name in reading.values if name.startswith("w:")
     ]
-    chosen = sorted((p for p in pairs if (p[0] > 0) == critical and abs(p[0]) > 0.2),
-                    key=lambda p: -abs(p[0]))
+    chosen = sorted(
+        (p for p in pairs if (p[0] > 0) == critical and abs(p[0]) > 0.2), key=lambda p: -abs(p[0])
+    )
     return ", ".join(f"'{stem}…'" for _w, stem in chosen[:4])

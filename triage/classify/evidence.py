@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from triage.classify.impact import IMPACT_RULES
 from triage.classify.kinds import Kind
 from triage.classify.normalise import Normalised
 from triage.classify.numbers import find_counts
-from triage.classify.impact import IMPACT_RULES
 from triage.classify.rules import BASE_DETECTION_RULES, MASKING_RULES, Rule
 
 _MASK = "#"

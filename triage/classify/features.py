@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 from triage.classify.evidence import Evidence
 from triage.classify.kinds import Kind
@@ -27,8 +28,49 @@ from triage.classify.scoring import THRESHOLD
 STEM = 6
 _WORD = re.compile(r"[a-zæøå0-9]+")
 _STOP = frozenset(
-    """og i på er det at en et til av for med som har de vi jeg du den ikke
-    the a an and to of in on is it for we i you at be this that with are was""".split()
+    [
+        "og",
+        "i",
+        "på",
+        "er",
+        "det",
+        "at",
+        "en",
+        "et",
+        "til",
+        "av",
+        "for",
+        "med",
+        "som",
+        "har",
+        "de",
+        "vi",
+        "jeg",
+        "du",
+        "den",
+        "ikke",
+        "the",
+        "a",
+        "an",
+        "and",
+        "to",
+        "of",
+        "in",
+        "on",
+        "is",
+        "it",
+        "for",
+        "we",
+        "i",
+        "you",
+        "at",
+        "be",
+        "this",
+        "that",
+        "with",
+        "are",
+        "was",
+    ]
 )
 #: Pairs of evidence kinds whose conjunction is the contract's rule.
 PAIRS: tuple[tuple[Kind, Kind], ...] = (
@@ -61,6 +103,6 @@ def features(evidence: Iterable[Evidence], rule_score: float, masked: str) -> di
     stems = _stems(masked)
     for stem in stems:
         out[f"w:{stem}"] = 1.0
-    for first, second in zip(stems, stems[1:], strict=False):
+    for first, second in pairwise(stems):
         out[f"b:{first}_{second}"] = 1.0
     return out

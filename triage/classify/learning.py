@@ -29,9 +29,7 @@ def samples(examples: Iterable[Example]) -> list[Sample]:
     ]
 
 
-def fit(
-    examples: Sequence[Example], corrections: Sequence[Example] = (), **options: Any
-) -> Model:
+def fit(examples: Sequence[Example], corrections: Sequence[Example] = (), **options: Any) -> Model:
     """A model trained on ``examples`` and the desk's ``corrections`` (weighted)."""
     data = samples(examples) + samples(corrections) * CORRECTION_WEIGHT
     groups = sorted({e.group for e in examples})
@@ -67,9 +65,7 @@ class Evaluation:
         }
 
 
-def evaluate(
-    model: Model, examples: Sequence[Example], confirm_below: float
-) -> Evaluation:
+def evaluate(model: Model, examples: Sequence[Example], confirm_below: float) -> Evaluation:
     """Evaluate ``model`` on ``examples`` with the desk's threshold."""
     return evaluate_samples(model, samples(examples), [e.id for e in examples], confirm_below)
 
@@ -93,9 +89,7 @@ def evaluate_samples(
             missed.append(ident)
         if predicted and not actual:
             false_alarms.append(ident)
-    return Evaluation(
-        confusion(desk), confusion(lean), needs, tuple(missed), tuple(false_alarms)
-    )
+    return Evaluation(confusion(desk), confusion(lean), needs, tuple(missed), tuple(false_alarms))
 
 
 def cross_validate(

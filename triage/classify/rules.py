@@ -868,6 +868,4 @@ _CONTEXT_RULES: tuple[Rule, ...] = (
 )
 
 #: The phrase rules the scorer was tuned on; the impact rules (``impact``) come on top.
-BASE_DETECTION_RULES: tuple[Rule, ...] = (
-    _FAULT_RULES + _SCOPE_RULES + _ASSET_RULES + _CONTEXT_RULES
-)
+BASE_DETECTION_RULES: tuple[Rule, ...] = _FAULT_RULES + _SCOPE_RULES + _ASSET_RULES + _CONTEXT_RULES

@@ -32,9 +32,7 @@ def _vocabulary(samples: Sequence[Sample], min_count: int) -> set[str]:
     counts: Counter[str] = Counter()
     for values, _label in samples:
         counts.update(values)
-    return {
-        name for name, n in counts.items() if n >= min_count or name[:2] in ("k:", "x:", "s:")
-    }
+    return {name for name, n in counts.items() if n >= min_count or name[:2] in ("k:", "x:", "s:")}
 
 
 def train(

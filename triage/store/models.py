@@ -54,9 +54,7 @@ class Ticket(Base):
     severity_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     # The classifier was unsure (confidence below the catalog's confirm_below): the ticket
     # runs the critical clock until an agent confirms or downgrades it.
-    needs_confirmation: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    needs_confirmation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | paused | resolved
     assignee: Mapped[str | None] = mapped_column(String(100))
     received_at: Mapped[datetime]

@@ -120,8 +120,10 @@ class TicketSummarySchema(Schema):
     contract = fields.String(allow_none=True)
     severity = fields.String()
     needs_confirmation = fields.Boolean(
-        metadata={"description": "The classifier was unsure: runs the critical clock until "
-                  "an agent confirms or downgrades it."}
+        metadata={
+            "description": "The classifier was unsure: runs the critical clock until "
+            "an agent confirms or downgrades it."
+        }
     )
     status = fields.String(metadata={"description": "open, paused or resolved."})
     assignee = fields.String(allow_none=True)

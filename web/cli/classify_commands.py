@@ -46,7 +46,9 @@ def classify(
     if ctx.invoked_subcommand is not None:
         return 0
     if text is None:
-        raise BadArgument("--text: the ticket text is required (or a subcommand: eval, train, learn)")
+        raise BadArgument(
+            "--text: the ticket text is required (or a subcommand: eval, train, learn)"
+        )
     catalog = _catalog()
     result = classify_text(
         text,
@@ -107,8 +109,13 @@ def _model(path: Path | None) -> Model:
 
 @classify.command(name="eval")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
-              help="A model JSON instead of the shipped one.")
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A model JSON instead of the shipped one.",
+)
 def eval_command(file: Path, model_path: Path | None) -> int:
     """Precision, recall and the confusion table on a labelled FILE.csv or FILE.jsonl
     (column/field `label`: critical or non-critical)."""
@@ -122,13 +129,27 @@ def eval_command(file: Path, model_path: Path | None) -> int:
 
 
 @classify.command(name="train")
-@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=REPO_DATA,
-              show_default=True, help="Directory with corpus/*.jsonl and classification*.csv.")
-@click.option("--write", "write_path", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, help="Write the model JSON here (the shipped one: --write-shipped).")
+@click.option(
+    "--data",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=REPO_DATA,
+    show_default=True,
+    help="Directory with corpus/*.jsonl and classification*.csv.",
+)
+@click.option(
+    "--write",
+    "write_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the model JSON here (the shipped one: --write-shipped).",
+)
 @click.option("--write-shipped", is_flag=True, help="Replace the shipped model.json.")
-@click.option("--cross-validate", "cv", is_flag=True,
-              help="Also train without each writer and test on it (the honest figure).")
+@click.option(
+    "--cross-validate",
+    "cv",
+    is_flag=True,
+    help="Also train without each writer and test on it (the honest figure).",
+)
 def train_command(data: Path, write_path: Path | None, write_shipped: bool, cv: bool) -> int:
     """Train the model on the labelled sets in the repository and print its figures."""
     from triage.classify.learning import cross_validate, evaluate, fit  # noqa: PLC0415
@@ -154,12 +175,23 @@ def train_command(data: Path, write_path: Path | None, write_shipped: bool, cv: 
 
 
 @classify.command(name="learn")
-@click.option("--eval", "eval_file", type=click.Path(path_type=Path, dir_okay=False),
-              required=True, help="Labelled file the before/after figures are measured on.")
-@click.option("--data", type=click.Path(path_type=Path, file_okay=False), default=REPO_DATA,
-              show_default=True)
-@click.option("--write", "write_path", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, help="Write the retrained model here; nothing is applied without it.")
+@click.option(
+    "--eval",
+    "eval_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Labelled file the before/after figures are measured on.",
+)
+@click.option(
+    "--data", type=click.Path(path_type=Path, file_okay=False), default=REPO_DATA, show_default=True
+)
+@click.option(
+    "--write",
+    "write_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the retrained model here; nothing is applied without it.",
+)
 def learn_command(eval_file: Path, data: Path, write_path: Path | None) -> int:
     """Fold the desk's reclassifications (from the database) into training; print the
     figures on --eval before and after. Applied only with --write (never silently)."""
