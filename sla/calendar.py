@@ -11,12 +11,14 @@ hours long on those days, because that is what "all day" means on a wall clock.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -92,10 +94,7 @@ class Calendar:
             object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {self.timezone!r}") from None
-        if self.holiday_country is not None and not _COUNTRY_CODE.fullmatch(self.holiday_country):
-            # The table itself is built on first use: importing the ``holidays`` package
-            # costs ~150 ms, which every ``triage`` call would pay for a calendar it never
-            # evaluates (``triage classify``). An unknown two-letter code fails there.
+        if self.holiday_country is not None and not _known_country(self.holiday_country):
             raise ValueError(f"unknown holiday country {self.holiday_country!r}")
         fields_ = (self.name, self.timezone, self.week, self.holiday_country)
         object.__setattr__(self, "_hash", hash((*fields_, self.closed_dates, self.open_dates)))
@@ -204,7 +203,36 @@ def _holiday_names(country: str, year: int) -> Mapping[date, str]:
 
 
 _LANGUAGE = {"NO": "no"}
-_COUNTRY_CODE = re.compile(r"[A-Z]{2}")
+_COUNTRY_CODE = re.compile(r"""['"]([A-Z]{2})['"]""")
+
+
+@lru_cache(maxsize=1)
+def _registry_codes() -> frozenset[str] | None:
+    """The country codes the ``holidays`` package supports, read from its registry file
+    without importing the package (~150 ms, which every ``triage`` call would otherwise pay
+    for calendars it never evaluates, e.g. ``triage classify``); None if it cannot be read."""
+    spec = importlib.util.find_spec("holidays")
+    locations = list(spec.submodule_search_locations or ()) if spec else []
+    for location in locations:
+        try:
+            text = (Path(location) / "registry.py").read_text(encoding="utf-8")
+        except OSError:
+            continue
+        return frozenset(_COUNTRY_CODE.findall(text))
+    return None
+
+
+def _known_country(country: str) -> bool:
+    """Checked at load, so that a catalog naming an unknown country is refused there; the
+    holiday table itself is built on first use (``_holiday_names``)."""
+    codes = _registry_codes()
+    if codes is not None:
+        return country in codes
+    try:
+        _holiday_names(country, 2000)
+    except ValueError:
+        return False
+    return True
 
 
 def holidays_between(calendar: Calendar, first: date, last: date) -> list[tuple[date, str]]:
