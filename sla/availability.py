@@ -488,7 +488,7 @@ def planned_conditions_failed(terms: AvailabilityTerms, outage: Outage) -> list[
     failed: list[str] = []
     need = _span(duration_us(terms.planned_notice))
     if outage.announced_at is None:
-        failed.append(f"no announcement recorded (it needs a notice of at least {need})")
+        failed.append(f"no recorded announcement (it needs a notice of at least {need})")
     else:
         given = start - to_us(outage.announced_at)
         if given < duration_us(terms.planned_notice):
@@ -524,7 +524,7 @@ def _planned(
 ) -> tuple[list[Interval], str]:
     """Apply the planned-maintenance exclusion to ``pieces`` (its counted core time);
     say what was decided and, when it counts, which condition failed."""
-    counts = f"so it counts as downtime ({terms.source})"
+    counts = f"so it counts like an unplanned outage ({terms.source})"
     failed = planned_conditions_failed(terms, outage)
     if failed:
         verdict = counts if pieces else "but none of it lies in core time"
