@@ -87,7 +87,13 @@ def _date(option: str, text: str) -> date:
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
 )
-def report(first_text: str, last_text: str, fmt: str) -> int:
+@click.option(
+    "--readings",
+    is_flag=True,
+    help="Add, per contract with alternative readings, the tickets that would be breaches "
+    "under an alternative that favours the customer.",
+)
+def report(first_text: str, last_text: str, fmt: str, readings: bool = False) -> int:
     """Breach report per contract for tickets received FROM..TO."""
     first, last = _date("--from", first_text), _date("--to", last_text)
     if last < first:
@@ -100,7 +106,7 @@ def report(first_text: str, last_text: str, fmt: str) -> int:
         now = datetime.now(UTC)
         facts = list(report_facts(session, start, end))
         result = build_report(first, last, facts, catalog.contracts, now)
-    for row in result["contracts"]:
+    for row in result["contracts"] if readings else []:
         contract = catalog.contracts.get(row["contract"])
         if contract is not None and any(t.alternatives for t in contract.terms):
             mine = [f for f in facts if f.contract_id == contract.id]

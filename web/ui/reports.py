@@ -597,6 +597,14 @@ class _OutageForm:
     cause: str
     excluded: bool
     reason: str | None
+    stamps: dict[str, datetime | None]
+
+
+_STAMPS = (
+    ("announced_at", "Varslet"),
+    ("accepted_at", "Akseptert av kunden"),
+    ("objected_at", "Kunden protesterte"),
+)
 
 
 def _outage_form(
@@ -632,9 +640,20 @@ def _outage_form(
         errors.append("Begrunnelse: påkrevd når avbruddet unntas.")
     if reason is not None and len(reason) > MAX_TEXT:
         errors.append(f"Begrunnelse: høyst {MAX_TEXT} tegn.")
+    stamps: dict[str, datetime | None] = {}
+    for key, label in _STAMPS:
+        text = form.get(key, "").strip()
+        stamps[key] = None
+        if text:
+            try:
+                stamps[key] = parse_instant(text, OSLO)
+            except ValueError as exc:
+                errors.append(f"{label}: {exc}")
     if errors:
         return errors
-    return _OutageForm(contract_id, times["start"], times["end"], affected, cause, excluded, reason)
+    return _OutageForm(
+        contract_id, times["start"], times["end"], affected, cause, excluded, reason, stamps
+    )
 
 
 def _month_of(instant: datetime) -> str:
@@ -661,6 +680,7 @@ def record_outage() -> Any:
             exclusion_reason=parsed.reason,
             recorded_by=current_user.username,
             now=_now(),
+            **parsed.stamps,
         )
         session.commit()
     flash("Avbruddet er registrert.", "ok")
