@@ -53,9 +53,7 @@ class PromptClaim:
         """``"10 working days"`` → (10, True); ``"14 days"`` → (14, False)."""
         match = _WITHIN.match(text)
         if not match:
-            raise ValueError(
-                f"{text!r} is not a period such as '10 working days' or '14 days'"
-            )
+            raise ValueError(f"{text!r} is not a period such as '10 working days' or '14 days'")
         return int(match.group(1)), match.group(2).startswith("working")
 
     def describe(self) -> str:

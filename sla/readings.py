@@ -52,9 +52,7 @@ class Alternative:
         self, target: ResponseTarget, calendar: Calendar, received: datetime
     ) -> datetime | None:
         """The deadline under this reading (no pauses: a contested clock is read plain)."""
-        return compute_deadline(
-            self.target or target, self.calendar or calendar, received
-        ).due
+        return compute_deadline(self.target or target, self.calendar or calendar, received).due
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ class ReadingCheck:
 
     @property
     def status(self) -> str | None:
-        """"solid" or "depends-on-reading" for a breach, else None."""
+        """ "solid" or "depends-on-reading" for a breach, else None."""
         if self.outcome is not Outcome.BREACHED:
             return None
         return "solid" if not self.depends_on else "depends-on-reading"
@@ -102,7 +100,10 @@ def check_readings(
         other = judge(alternative.due(target, calendar, received), responded_at, now)
         if outcome is Outcome.BREACHED and other is not Outcome.BREACHED:
             depends.append(alternative.reading)
-        elif outcome is not Outcome.BREACHED and other is Outcome.BREACHED:
-            if alternative.favours is Favours.CUSTOMER:
-                under.append(alternative.text)
+        elif (
+            outcome is not Outcome.BREACHED
+            and other is Outcome.BREACHED
+            and alternative.favours is Favours.CUSTOMER
+        ):
+            under.append(alternative.text)
     return ReadingCheck(outcome, tuple(depends), tuple(under))

@@ -199,7 +199,10 @@ def test_saturday_virkedag_makes_a_met_ticket_a_breach_for_the_customer() -> Non
     answered Monday 08:30: met on Monday–Friday (due Monday 09:00), a breach if Saturday is a
     virkedag (due Saturday 11:00)."""
     check = _check(
-        CATALOG.get("nettsoft-mbn"), Severity.NON_CRITICAL, at(2026, 3, 28, 10), at(2026, 3, 30, 8, 30)
+        CATALOG.get("nettsoft-mbn"),
+        Severity.NON_CRITICAL,
+        at(2026, 3, 28, 10),
+        at(2026, 3, 30, 8, 30),
     )
     assert check.outcome is Outcome.MET
     assert check.breach_under and "Saturday is a virkedag" in check.breach_under[0]
@@ -209,7 +212,10 @@ def test_a_breach_on_both_readings_of_virkedag_is_solid() -> None:
     """Received Friday 27 Mar 15:30, answered Monday 08:45: due Monday 08:30 on Monday–Friday
     and Saturday 08:30 on Monday–Saturday: late on both, so the breach is solid."""
     check = _check(
-        CATALOG.get("nettsoft-mbn"), Severity.CRITICAL, at(2026, 3, 27, 15, 30), at(2026, 3, 30, 8, 45)
+        CATALOG.get("nettsoft-mbn"),
+        Severity.CRITICAL,
+        at(2026, 3, 27, 15, 30),
+        at(2026, 3, 30, 8, 45),
     )
     assert check.outcome is Outcome.BREACHED and check.solid and check.status == "solid"
 
@@ -230,7 +236,10 @@ def test_tmpc_four_clock_hours_is_a_customer_alternative() -> None:
     unlike §3.6). Received Friday 27 Mar 15:00 and answered Monday 08:30: met on the
     office-hours clock (due Monday 11:00), a breach on 4 clock hours (due Friday 19:00)."""
     check = _check(
-        CATALOG.get("nettsoft-tmpc"), Severity.NON_CRITICAL, at(2026, 3, 27, 15), at(2026, 3, 30, 8, 30)
+        CATALOG.get("nettsoft-tmpc"),
+        Severity.NON_CRITICAL,
+        at(2026, 3, 27, 15),
+        at(2026, 3, 30, 8, 30),
     )
     assert check.outcome is Outcome.MET
     assert check.breach_under and "4 clock hours" in check.breach_under[0]

@@ -142,9 +142,7 @@ def deadline(
     return 1 if rejected else 0
 
 
-_OUTAGE = re.compile(
-    r"^(?P<start>[^/]+)/(?P<end>[^@]+)@(?P<affected>[^@:]+)(?::(?P<rest>.*))?$"
-)
+_OUTAGE = re.compile(r"^(?P<start>[^/]+)/(?P<end>[^@]+)@(?P<affected>[^@:]+)(?::(?P<rest>.*))?$")
 _OUTAGE_STAMPS = ("announced", "accepted", "objected")
 
 

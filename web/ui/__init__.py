@@ -36,7 +36,11 @@ def target_nb(target: object) -> str:
     """A response target in Norwegian, for letters to the vendor (no English in them)."""
     if isinstance(target, BusinessDuration):
         minutes = int(target.amount.total_seconds() // 60)
-        amount = f"{minutes // 60} timer" if minutes % 60 == 0 and minutes >= 120 else f"{minutes} minutter"
+        amount = (
+            f"{minutes // 60} timer"
+            if minutes % 60 == 0 and minutes >= 120
+            else f"{minutes} minutter"
+        )
         return f"påbegynt feilsøking/feilretting innen {amount} innenfor avtalens åpningstid"
     if isinstance(target, EndOfNextWorkingDay):
         return "svar innen utgangen av neste virkedag"
