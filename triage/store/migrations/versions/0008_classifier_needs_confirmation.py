@@ -1,7 +1,7 @@
 """classifier: tickets.needs_confirmation
 
-Revision ID: 0007_classifier
-Revises: 0006
+Revision ID: 0008_classifier
+Revises: 0007_claims
 Create Date: 2026-12-06 23:00:00.000000
 
 A classification whose confidence is below the catalog's ``classification.confirm_below``
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_classifier'
-down_revision = '0006'
+revision = '0008_classifier'
+down_revision = '0007_claims'
 branch_labels = None
 depends_on = None
 
