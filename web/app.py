@@ -64,6 +64,8 @@ class Desk:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]  # aware "now"; tests pass a fixed one
     parsers: Mapping[str, Parser]  # inbox channel -> payload parser
+    #: HMAC webhook -> its accept-time shape check (``web.inbound_payloads.checks``)
+    checks: Mapping[str, Callable[[bytes, str], str]]
 
 
 def desk() -> Desk:
@@ -133,7 +135,7 @@ def create_app(
     from web.api import init_api  # noqa: PLC0415 - views import desk() from here
     from web.auth import csrf, init_auth, secret_key  # noqa: PLC0415
     from web.inbound import bp as inbound  # noqa: PLC0415
-    from web.inbound_payloads import parsers  # noqa: PLC0415
+    from web.inbound_payloads import checks, parsers  # noqa: PLC0415
     from web.security import apply_limits, init_security  # noqa: PLC0415
     from web.ui import register_ui  # noqa: PLC0415
 
@@ -151,6 +153,7 @@ def create_app(
         sessions=db.session_factory(settings.database_url),
         clock=clock or _utc_now,
         parsers=parsers(settings),
+        checks=checks(settings),
     )
     wire_scheduling(app.extensions["triage"].sessions, settings.redis_url)
     limiter = init_security(app, settings)  # first hook: it counts before anyone answers

@@ -25,7 +25,7 @@ from web.cli.demo import demo_users, load_demo
 from web.cli.output import emit_json, iso
 from workers.queues import QUEUES
 
-WORKER_CLASS = "rq.worker.SimpleWorker"  # no fork per job: jobs are short, the pool stays warm
+WORKER_CLASS = "web.cli.worker.DeskWorker"  # SimpleWorker + the payload parsers (web/cli/worker.py)
 
 
 def _logging() -> None:
