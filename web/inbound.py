@@ -106,7 +106,8 @@ def _hmac_intake(source: str) -> Response:
         stored = store_pending(session, source, content_type, body, now, key)
         first = receipt(session, stored.first) if stored.first is not None else None
     redis_url = app.settings.redis_url
-    if redis_url is None or not enqueue.wake_intake(redis_url):
+    woken = redis_url is not None and enqueue.wake_intake(redis_url)
+    if not woken and not app.defer_intake:
         # no intake worker to wake (or Redis is down): this request does the batch's work
         ingest_pending(app.sessions, app.catalog, app.parsers, now, items=[stored.item_id])
         if first is not None and first.state == PENDING:
