@@ -125,6 +125,13 @@ def taken(client: FlaskClient, response: TestResponse) -> Taken:
     )
 
 
+def ticket_of(client: FlaskClient, response: TestResponse) -> int:
+    """The ticket an accepted delivery became (opened, continued or duplicate of)."""
+    outcome = taken(client, response)
+    assert outcome.ticket is not None, outcome
+    return outcome.ticket
+
+
 # ------------------------------------------------------------------ chat and CTI
 
 
