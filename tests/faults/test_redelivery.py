@@ -319,8 +319,9 @@ def test_a_chat_reply_before_the_original_and_both_again_is_one_ticket(
     desk.at_once(follow_up, 3)
     desk.at_once(original, 3)
 
-    assert (first.status_code, second.status_code) == (201, 200)
+    assert (first.status_code, second.status_code) == (202, 202)
     [ticket] = _tickets(sessions)
+    assert desk.accepted[0].ticket_id == desk.accepted[1].ticket_id == ticket.id
     assert _kinds(ticket).count("received") == 1
     assert _kinds(ticket).count("message") == 1  # the original, continuing; no duplicates
     desk.check(sessions, clock)

@@ -29,7 +29,7 @@ def test_stuck_payloads_become_tickets_and_sms_replies_are_parked(
             "chat",
             "application/json",
             json.dumps(chat_payload(message_id="chat-fresh")).encode(),
-            now - timedelta(seconds=30),  # its request may still be running
+            now - timedelta(seconds=5),  # the intake worker (or its request) will take it
         )
         broken = store_raw(session, "chat", "application/json", b"{", now - timedelta(minutes=5))
         reply = store_raw(
