@@ -37,10 +37,10 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from triage.intake.message import IncomingMessage, RejectedPayload
 from triage.phone import mask_any, normalise_phone
-from triage.store.intake import IntakeResult, ingest, quarantine, settle, store_raw
+from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
 from triage.store.intake_batch import PENDING, Receipt, ingest_pending, receipt, store_pending
 from triage.store.sms_outbox import record_delivery
-from triage.store.sms_replies import take_inbound
+from triage.store.sms_replies import IncompleteSms, receive_sms
 from web.app import MAX_CONTENT_LENGTH, ApiError, desk, limit_body
 from web.inbound_payloads import media_type
 from web.schemas import CONTROL_CHARS
@@ -186,27 +186,28 @@ def twilio_sms() -> Response:
     body = request.get_data()
     _require_twilio_signature()
     app = desk()
-    now = app.clock()
     sid = _field("MessageSid") or _field("SmsSid")
     sender = _field("From")
     text = request.form.get("Body", "").replace("\x00", "")
     with app.sessions() as session:
-        item_id = store_raw(session, "sms", request.content_type or "", body, now)
-        if not sid or not sender:
-            quarantine(session, item_id, "an SMS webhook needs MessageSid and From")
+        try:
+            answer = receive_sms(
+                session,
+                app.catalog,
+                body,
+                request.content_type or "",
+                sid,
+                sender,
+                text,
+                app.clock(),
+            )
+        except IncompleteSms as exc:
             raise ApiError(
                 400,
                 "invalid_sms",
                 "MessageSid and From are required",
-                {
-                    name: ["missing"]
-                    for name in ("MessageSid", "From")
-                    if not request.form.get(name)
-                },
-            )
-        answer = take_inbound(session, app.catalog, sid[:64], sender[:32], text, now)
-        settle(session, item_id, None)
-        session.commit()
+                {name: ["missing"] for name in exc.missing},
+            ) from None
     if answer.outcome == "unknown sender":
         log.warning("inbound sms from unknown number %s ignored", mask_any(sender))
     else:

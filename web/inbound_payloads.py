@@ -21,7 +21,13 @@ from config.settings import Settings
 from triage.intake.email_message import MalformedEmail, parse_email
 from triage.intake.message import IncomingMessage, RejectedPayload, from_email, normalise_phone
 from triage.store.intake import Parser
-from web.schemas import ChatMessageSchema, CtiEventSchema, TwilioVoiceSchema, field_errors
+from web.schemas import (
+    ChatMessageSchema,
+    CtiEventSchema,
+    ManualTicketSchema,
+    TwilioVoiceSchema,
+    field_errors,
+)
 
 #: Twilio's CallStatus values once a call is over.
 CALL_ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
@@ -34,6 +40,7 @@ Check = Callable[[bytes, str], str]
 CHAT_SCHEMA = ChatMessageSchema()
 CTI_SCHEMA = CtiEventSchema()
 TWILIO_SCHEMA = TwilioVoiceSchema()
+MANUAL_SCHEMA = ManualTicketSchema()
 
 
 def media_type(content_type: str) -> str:
@@ -115,6 +122,41 @@ def parse_chat_payload(payload: bytes, content_type: str) -> IncomingMessage:
         sender_phone=sender.get("phone"),
         sent_at=data["sent_at"],
         extra={"conversation_id": data["conversation_id"]},
+    )
+
+
+# ------------------------------------------------------------------ by hand
+
+
+def manual_envelope(ticket: Mapping[str, Any], key: str, actor: str) -> bytes:
+    """What the inbox keeps of a ticket registered by hand: the client's JSON as sent,
+    the key that makes a retry idempotent, and who registered it. Kept whole, so the
+    item parses again exactly as it did (``reprocess``)."""
+    envelope = {"ticket": ticket, "key": key, "by": actor}
+    return json.dumps(envelope, ensure_ascii=False).encode("utf-8")
+
+
+def parse_manual_payload(payload: bytes, content_type: str) -> IncomingMessage:
+    """A ticket an agent registered (``manual_envelope``): the phone call they took."""
+    _require(content_type, "application/json")
+    envelope = _json_object(payload)
+    ticket = envelope.get("ticket")
+    if not isinstance(ticket, dict) or not isinstance(envelope.get("key"), str):
+        raise RejectedPayload(
+            "a manual ticket's envelope needs ticket and key", code="invalid_json"
+        )
+    data = _load(MANUAL_SCHEMA, ticket)
+    requester = data["requester"]
+    return IncomingMessage(
+        channel=data["channel"],
+        source="manual",
+        dedup_key=f"manual:{envelope['key']}",
+        subject=data["subject"],
+        text=data["text"],
+        sender_name=requester["name"],
+        sender_email=requester.get("email"),
+        sender_phone=requester.get("phone"),
+        extra={"registered_by": str(envelope.get("by", ""))[:100]},
     )
 
 
@@ -263,4 +305,5 @@ def parsers(settings: Settings) -> dict[str, Parser]:
         "chat": parse_chat_payload,
         "cti": cti_parser(settings.oncall_number),
         "twilio": twilio_parser(settings.oncall_number),
+        "manual": parse_manual_payload,
     }

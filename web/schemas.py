@@ -160,6 +160,33 @@ class ChatMessageSchema(_Strict):
     sent_at = Instant(required=True)
 
 
+#: How an agent heard of a ticket they register by hand.
+MANUAL_CHANNELS = ("phone", "email", "chat", "manual")
+SEVERITY_VALUES = ("critical", "non-critical")
+
+
+class ManualTicketSchema(_Strict):
+    """``POST /api/v1/tickets``: a ticket an agent registers by hand (the phone call they
+    took). The requester is answered like a chat sender, so the same rules apply: a name,
+    and an e-mail address or a phone number."""
+
+    subject = Text(required=True, validate=[validate.Length(min=1, max=300), NOT_BLANK])
+    text = Text(required=True, validate=[validate.Length(min=1, max=MAX_TEXT), NOT_BLANK])
+    channel = fields.String(required=True, validate=validate.OneOf(MANUAL_CHANNELS))
+    requester = fields.Nested(ChatSenderSchema, required=True)
+    contract = Identifier(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "A contract of the catalog; default: routed like any ticket."},
+    )
+    severity = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.OneOf(SEVERITY_VALUES),
+        metadata={"description": "The agent's call; default: classified like any ticket."},
+    )
+
+
 class CtiEventSchema(_Strict):
     """``POST /inbound/cti``: one event of one call on the desk's phone system."""
 

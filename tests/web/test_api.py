@@ -37,7 +37,7 @@ VPS_ACCESS = "nettsoft-vps-access"
 AGENT = "Kari Agent"
 
 API_PATHS = {
-    "/api/v1/tickets": {"get"},
+    "/api/v1/tickets": {"get", "post"},
     "/api/v1/tickets/{ticket_id}": {"get"},
     "/api/v1/tickets/{ticket_id}/response": {"post"},
     "/api/v1/tickets/{ticket_id}/classification": {"post"},

@@ -26,7 +26,8 @@ from typing import Any
 
 from triage.intake.email_message import ParsedEmail, thread_keys, ticket_ref_from_subject
 
-CHANNELS = frozenset({"email", "chat", "phone"})
+#: ``manual``: an agent registered it by hand (``POST /api/v1/tickets``, "Ny sak").
+CHANNELS = frozenset({"email", "chat", "phone", "manual"})
 #: Event kinds a message may add to a ticket it continues (besides the vendor's reply).
 KINDS = frozenset(
     {

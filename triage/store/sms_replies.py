@@ -24,6 +24,7 @@ from triage.sms_text import (
     unknown_ticket_reply,
 )
 from triage.store.escalations import acknowledge
+from triage.store.intake import quarantine, settle, store_raw
 from triage.store.models import SmsInbound, SmsPage, Staff, Ticket
 from triage.store.roster import staff_by_phone
 from triage.store.sms_outbox import last_sent_to
@@ -145,6 +146,43 @@ def take_inbound(
     done = session.get(SmsInbound, known_id)
     assert done is not None
     done.outcome, done.reply = answer.outcome, answer.reply
+    session.commit()
+    return answer
+
+
+class IncompleteSms(ValueError):
+    """An inbound SMS without the fields that identify it (its SID, its sender); the raw
+    payload was kept and quarantined with this reason."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"an SMS needs MessageSid and From (missing: {', '.join(missing)})")
+        self.missing = missing
+
+
+def receive_sms(
+    session: Session,
+    catalog: Catalog,
+    raw: bytes,
+    content_type: str,
+    sid: str,
+    sender: str,
+    text: str,
+    now: datetime,
+) -> Answer:
+    """An SMS to the desk's number, whichever way it came (Twilio's webhook, ``triage sms
+    reply``): the raw payload is kept first, then ``take_inbound`` answers it.
+
+    Raises ``IncompleteSms`` (after quarantining the payload) when ``sid`` or ``sender``
+    is empty: the SID makes a redelivery harmless and the sender decides who is heard.
+    """
+    item_id = store_raw(session, "sms", content_type, raw, now)
+    missing = [name for name, value in (("MessageSid", sid), ("From", sender)) if not value]
+    if missing:
+        error = IncompleteSms(missing)
+        quarantine(session, item_id, str(error))
+        raise error
+    answer = take_inbound(session, catalog, sid[:64], sender[:32], text, now)
+    settle(session, item_id, None)
     session.commit()
     return answer
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import request
 from flask_smorest import Page
 
 from sla.severity import Severity
@@ -27,6 +28,8 @@ from web.api.schemas import (
     TicketSummarySchema,
 )
 from web.app import desk
+from web.manual_tickets import register
+from web.schemas import ManualTicketSchema
 from workers.channels.smtp import send_email
 
 DEFAULT_PAGE_SIZE = 50
@@ -150,6 +153,28 @@ def get_handoff(ticket_id: int) -> Any:
         "forward_by_source": check.forward_by_source,
         "notes": list(check.notes),
     }
+
+
+# ------------------------------------------------------------------ registering by hand
+
+#: Header that makes a retried registration return the ticket the first one made.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+@blp.route("", methods=["POST"])
+@blp.requires("agent", 422)
+@blp.arguments(ManualTicketSchema, as_kwargs=False)
+@blp.response(201, TicketSchema)
+@blp.alt_response(200, schema=TicketSchema, description="A retry with the same Idempotency-Key.")
+def create_ticket(args: dict[str, Any]) -> Any:
+    """Register a ticket by hand (the phone call an agent took): classified, routed and
+    timed like any ticket; ``contract`` and ``severity``, when given, override the desk's
+    answer as events of the caller. Answers 201 with the ticket (its ``id``). With an
+    ``Idempotency-Key`` header a retry answers 200 with the same ticket."""
+    del args  # validated; the inbox keeps the JSON exactly as the client sent it
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()[:200] or None
+    done = register(desk(), request.get_json(), principal().name, key)
+    return _ticket(done.ticket_id), 201 if done.created else 200
 
 
 # ------------------------------------------------------------------ actions

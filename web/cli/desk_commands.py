@@ -11,20 +11,24 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import click
 
 from config.catalog import Catalog, load_catalog
 from config.settings import Settings
-from triage.phone import mask_phone
+from triage.phone import InvalidPhone, mask_phone, normalise_phone
 from triage.store import db, sms_outbox
+from triage.store.sms_replies import receive_sms
 from web.api.tokens import create_token
 from web.cli.demo import demo_users, load_demo
 from web.cli.output import emit_json, iso
 from workers.queues import QUEUES
 
+FORM_TYPE = "application/x-www-form-urlencoded"  # what Twilio posts
 WORKER_CLASS = "web.cli.worker.DeskWorker"  # SimpleWorker + the payload parsers (web/cli/worker.py)
 
 
@@ -112,6 +116,27 @@ def sms_list(status: str | None, limit: int) -> int:
                     "error": row.error,
                 }
             )
+    return 0
+
+
+@sms.command(name="reply")
+@click.option("--from", "sender", required=True, help="The number the answer comes from.")
+@click.option("--body", required=True, help="The SMS text, e.g. 'ACK 12' or 'START 12'.")
+def sms_reply(sender: str, body: str) -> int:
+    """Answer a page as if by SMS (ACK, START, HELP), through the same path as Twilio's
+    webhook: for the outbox backend and the demo, where no real SMS can come in."""
+    try:
+        number = normalise_phone(sender)
+    except InvalidPhone as exc:
+        raise click.BadParameter(str(exc), param_hint="--from") from None
+    settings = Settings.from_env()
+    db.upgrade(settings.database_url)
+    catalog = load_catalog(settings.catalog_path)
+    sid = f"CLI{uuid.uuid4().hex}"  # Twilio's are "SM" + 32 hex: never the same
+    raw = urlencode({"MessageSid": sid, "From": number, "Body": body}).encode("ascii")
+    with db.session_factory(settings.database_url)() as session:
+        answer = receive_sms(session, catalog, raw, FORM_TYPE, sid, number, body, datetime.now(UTC))
+    emit_json({"from": mask_phone(number), "outcome": answer.outcome, "reply": answer.reply})
     return 0
 
 

@@ -43,7 +43,12 @@ FILTERS = ("status", "contract", "severity", "channel", "assignee", "breached", 
 
 SEVERITY_LABELS = {"critical": "KRIT", "non-critical": "ikke-krit"}
 STATUS_LABELS = {"open": "åpen", "paused": "pauset", "resolved": "løst"}
-CHANNEL_LABELS = {"email": "e-post", "chat": "chat", "phone": "telefon"}
+CHANNEL_LABELS = {
+    "email": "e-post",
+    "chat": "chat",
+    "phone": "telefon",
+    "manual": "registrert for hånd",
+}
 SORT_LABELS = {
     "time_left": "mest haster først",
     "received_at": "eldste først",

@@ -1,0 +1,80 @@
+"""Tickets an agent registers by hand: the phone call they took, a walk-in, a note.
+
+One path for the REST API (``POST /api/v1/tickets``) and the desk's "Ny sak" form, and the
+same path as every channel: the request is kept in the inbox first (nothing is lost), parsed
+by the inbox's own parser (``web.inbound_payloads.parse_manual_payload``, so ``reprocess``
+reads it again the same way), then ingested: classified, routed, timed and laddered like any
+ticket. An agent who names the contract or the severity overrides the desk's own answer
+through the ordinary actions, so the override is an event with who made it and why.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sla.severity import Severity
+from triage.store import ticket_actions as actions
+from triage.store.intake import ingest, store_raw
+from web.app import Desk
+from web.inbound_payloads import manual_envelope
+
+#: The reason the events give when the agent's own choice replaces the desk's.
+OVERRIDE_REASON = "angitt av {actor} ved registrering"
+
+
+@dataclass(frozen=True)
+class Registered:
+    ticket_id: int
+    created: bool  # False: a retry with the same idempotency key
+
+
+def register(
+    app: Desk, ticket: Mapping[str, Any], actor: str, key: str | None = None
+) -> Registered:
+    """Register ``ticket`` (``web.schemas.ManualTicketSchema``'s fields, as the client sent
+    them) for ``actor``. ``key`` makes a retry return the same ticket (``Idempotency-Key``);
+    without one every call is a new ticket, as two calls about one fault are two contacts.
+
+    Raises ``actions.Invalid`` for an unknown contract before anything is stored.
+    """
+    contract = ticket.get("contract")
+    if contract is not None and contract not in app.catalog.contracts:
+        raise actions.Invalid(f"unknown contract {contract!r}", "contract")
+    now = app.clock()
+    payload = manual_envelope(ticket, key or uuid.uuid4().hex, actor)
+    with app.sessions() as session:
+        item_id = store_raw(session, "manual", "application/json", payload, now)
+    message = app.parsers["manual"](payload, "application/json")
+    result = ingest(app.sessions, app.catalog, item_id, message, now, received_at=now)
+    if result.created:
+        _override(app, result.ticket_id, actor, contract, ticket.get("severity"))
+    return Registered(result.ticket_id, result.created)
+
+
+def _override(
+    app: Desk, ticket_id: int, actor: str, contract: str | None, severity: str | None
+) -> None:
+    reason = OVERRIDE_REASON.format(actor=actor)
+    with app.sessions() as session:
+        current = actions.get_ticket(session, ticket_id)
+        routed, classified = current.contract_id, current.severity
+    now = app.clock()
+    if contract is not None and contract != routed:
+        with app.sessions() as session:
+            actions.set_contract(
+                session, app.catalog, ticket_id, actor, now, contract_id=contract, reason=reason
+            )
+    if severity is not None and severity != classified:
+        with app.sessions() as session:
+            actions.reclassify(
+                session,
+                app.catalog,
+                ticket_id,
+                actor,
+                now,
+                severity=Severity(severity),
+                reason=reason,
+            )
