@@ -122,7 +122,8 @@ class InboxItem(Base):
     """A raw payload as it arrived, stored before parsing so nothing is ever lost.
 
     ``status``: received -> processed | quarantined; a quarantined item keeps the error
-    and can be re-processed by an admin after a fix.
+    and can be re-processed by an admin after a fix. Its id is the receipt the HMAC
+    webhooks answer with (``GET /inbound/receipts/<id>``).
     """
 
     __tablename__ = "inbox"
@@ -135,8 +136,14 @@ class InboxItem(Base):
     status: Mapped[str] = mapped_column(String(20), default="received")
     error: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    #: The channel's cheap identity of a delivery (``triage.store.intake_batch``): a
+    #: redelivery is answered with the first delivery's receipt before anything parses it.
+    delivery_key: Mapped[str | None] = mapped_column(String(500))
 
-    __table_args__ = (Index("ix_inbox_status", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbox_status", "status", "received_at"),
+        Index("ix_inbox_delivery", "channel", "delivery_key"),
+    )
 
 
 class ApiToken(Base):
