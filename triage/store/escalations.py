@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.catalog import Catalog
 from sla.escalation import escalation_schedule
 from sla.severity import Severity
-from sla.targets import Pause
+from sla.targets import Deadline, Pause
 from triage.oncall import Roster, recipients
 from triage.store.models import EscalationPoint, SmsPage, Ticket, table_of
 from triage.store.tickets import add_event, pauses_from_events
@@ -49,17 +49,13 @@ _INSERT_POINTS = insert(POINTS).returning(POINTS.c.id)  # see tickets._INSERT_EV
 
 @dataclass(frozen=True)
 class Planned:
-    """A change of one point's schedule, for the RQ scheduler after the commit: schedule
-    a job at ``fire_at`` when ``pending``, else cancel the job."""
+    """A change of one point's schedule, for the RQ scheduler after the commit: a job of
+    ``fire_at``'s second when ``pending``; a point no longer pending needs none."""
 
     ticket_id: int
     point: str
     fire_at: datetime
     pending: bool
-
-    @property
-    def job_id(self) -> str:
-        return f"escalate-{self.ticket_id}-{self.point}"
 
 
 # ------------------------------------------------------------------ planning
@@ -70,9 +66,12 @@ def plan_escalations(
     catalog: Catalog,
     ticket: Ticket,
     now: datetime,
+    deadline: Deadline | None = None,
 ) -> None:
     """Bring the ticket's escalation rows in line with its current deadline.
 
+    ``deadline``: the ticket's deadline as the caller just derived it (same contract,
+    severity, receipt and pauses), so it is not computed a second time; None derives it.
     Fired and acknowledged rows are history and stay as they are: a point already paged is
     not paged again because the deadline moved.
     """
@@ -84,7 +83,8 @@ def plan_escalations(
             ticket.contract_id,
             ticket.severity,
             ticket.received_at,
-            pauses_from_events(ticket.events, now),
+            lambda: pauses_from_events(ticket.events, now),
+            deadline,
         )
         if ticket.responded_at is None and ticket.status == "open" and ticket.due_at is not None
         else []
@@ -129,10 +129,12 @@ def plan_new_ladder(
     severity: str,
     received_at: datetime,
     now: datetime,
+    deadline: Deadline | None = None,
 ) -> None:
     """The ladder of a ticket just inserted, open, unanswered, unpaused and with a
-    deadline (intake's ``insert_ticket``): ``plan_escalations`` without loading anything."""
-    schedule = _schedule(catalog, contract_id, severity, received_at, ())
+    deadline (intake's ``insert_ticket``): ``plan_escalations`` without loading anything;
+    ``deadline`` as intake derived it for the SLA columns, if it did."""
+    schedule = _schedule(catalog, contract_id, severity, received_at, lambda: (), deadline)
     _record(session, _insert_points(session, ticket_id, schedule, now))
 
 
@@ -189,18 +191,21 @@ def _schedule(
     contract_id: str | None,
     severity: str,
     received_at: datetime,
-    pauses: tuple[Pause, ...],
+    pauses: Callable[[], tuple[Pause, ...]],
+    deadline: Deadline | None,
 ) -> list[tuple[str, int, datetime]]:
-    """(point, level, instant) of the ladder of a ticket that waits for a response."""
+    """(point, level, instant) of the ladder of a ticket that waits for a response, on
+    ``deadline`` if the caller has it (else derived, with ``pauses()``)."""
     contract = catalog.contracts.get(contract_id or "")
     if contract is None:
         return []
     try:
         ladder = contract.terms_at(received_at).ladder_for(Severity(severity))
-        deadline = contract.deadline(Severity(severity), received_at, pauses)
+        if ladder is None:
+            return []
+        if deadline is None:
+            deadline = contract.deadline(Severity(severity), received_at, pauses())
     except ValueError:  # no terms in force: rederive_sla recorded it
-        return []
-    if ladder is None:
         return []
     return [(p.point.name, p.point.level, p.at) for p in escalation_schedule(ladder, deadline)]
 
@@ -268,6 +273,17 @@ def pending_points(session: Session, after: datetime, until: datetime) -> list[P
     return [Planned(int(t), str(p), at, True) for t, p, at in rows]
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A point this call moved from pending to fired (the RETURNING of the claim)."""
+
+    id: int
+    ticket_id: int
+    point: str
+    level: int
+    fire_at: datetime
+
+
 def fire_due(
     session: Session,
     roster: Roster,
@@ -282,26 +298,18 @@ def fire_due(
     # One global order for the claims: two jobs firing overlapping sets lock the rows in
     # the same order, so PostgreSQL never has to break a deadlock between them.
     for ticket_id, point_name in sorted(set(points)):
-        row = session.scalars(
-            select(EscalationPoint).where(
-                EscalationPoint.ticket_id == ticket_id, EscalationPoint.point == point_name
-            )
-        ).one_or_none()
-        if row is None or row.status != PENDING or row.fire_at > now + early:
-            continue
-        claimed = session.execute(
-            update(EscalationPoint)
-            .where(EscalationPoint.id == row.id, EscalationPoint.status == PENDING)
-            .values(status=FIRED, fired_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult[Any], claimed).rowcount != 1:
-            continue  # another worker or the sweeper fired it
-        session.refresh(row)
+        row = _claim(session, ticket_id, point_name, now, early)
+        if row is None:
+            continue  # not pending, not due yet, or another worker or the sweeper fired it
         ticket = session.get(Ticket, ticket_id)
         outcome = _check(session, row, ticket, now)
         if outcome is not None:
-            row.status = outcome
+            session.execute(
+                update(EscalationPoint)
+                .where(EscalationPoint.id == row.id)
+                .values(status=outcome)
+                .execution_options(synchronize_session=False)
+            )
             continue
         assert ticket is not None
         fired += 1
@@ -310,8 +318,35 @@ def fire_due(
     return Fired(fired, frozenset(waiting))
 
 
+def _claim(
+    session: Session, ticket_id: int, point: str, now: datetime, early: timedelta
+) -> _Claimed | None:
+    """Pending and due -> fired, in one ``UPDATE … RETURNING`` (PostgreSQL; SQLite since
+    3.35): the check, the claim and the read of the row were three statements. The
+    conditional UPDATE is the claim: of two workers, one gets the row back."""
+    claimed = session.execute(
+        update(EscalationPoint)
+        .where(
+            EscalationPoint.ticket_id == ticket_id,
+            EscalationPoint.point == point,
+            EscalationPoint.status == PENDING,
+            EscalationPoint.fire_at <= now + early,
+        )
+        .values(status=FIRED, fired_at=now, updated_at=now)
+        .returning(
+            EscalationPoint.id,
+            EscalationPoint.ticket_id,
+            EscalationPoint.point,
+            EscalationPoint.level,
+            EscalationPoint.fire_at,
+        )
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    return None if claimed is None else _Claimed(*claimed)
+
+
 def _check(
-    session: Session, row: EscalationPoint, ticket: Ticket | None, now: datetime
+    session: Session, row: _Claimed, ticket: Ticket | None, now: datetime
 ) -> str | None:
     """Why this point must not page after all (the status to record), or None."""
     if ticket is None or ticket.responded_at is not None or ticket.status != "open":
@@ -329,7 +364,7 @@ def _check(
 
 
 def _page(
-    session: Session, roster: Roster, ticket: Ticket, row: EscalationPoint, now: datetime
+    session: Session, roster: Roster, ticket: Ticket, row: _Claimed, now: datetime
 ) -> set[str]:
     people = recipients(roster, row.level, row.fire_at)
     if not people:

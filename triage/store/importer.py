@@ -120,7 +120,8 @@ def _store_row(session: Session, catalog: Catalog, row: ImportRow, now: datetime
             if _snapshot(ticket)[k] != v
         }
         add_event(session, ticket, "imported_update", now, "import", line=row.line, changes=changes)
-    plan_escalations(session, catalog, ticket, now)
+    # a new ticket has no pauses, so the ladder is planned on the deadline just derived
+    plan_escalations(session, catalog, ticket, now, state.deadline if created else None)
     return created
 
 

@@ -434,7 +434,9 @@ def _open(
         events,
     )
     if state is not None and state.due_at is not None:
-        plan_new_ladder(session, catalog, ticket_id, routed.contract_id, severity, received, now)
+        plan_new_ladder(
+            session, catalog, ticket_id, routed.contract_id, severity, received, now, state.deadline
+        )
     return ticket_id
 
 
