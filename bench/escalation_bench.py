@@ -1129,7 +1129,7 @@ def main() -> None:
         help="leave the fake Twilio's ~40 ms Nagle/delayed-ACK stall per request in place",
     )
     args = parser.parse_args()
-    global PER_RUNG
+    global PER_RUNG  # noqa: PLW0603 (a run-wide mode of this script, set once)
     PER_RUNG = args.per_rung
     if not 1 <= args.measured < args.open:
         parser.error("--measured must be at least 1 and below --open")

@@ -138,7 +138,9 @@ def test_postgres_restarted_mid_run_every_stored_payload_becomes_exactly_one_tic
     settings = make_settings(url, tmp_path, REDIS_URL=redis_url)
     sender = Sender(create_app(settings, catalog=catalog).test_client())
     sessions = db.session_factory(url)
-    worker = WorkerProcess(worker_env(url, redis_url, twilio, tmp_path), redis_url, tmp_path / "w.log")
+    worker = WorkerProcess(
+        worker_env(url, redis_url, twilio, tmp_path), redis_url, tmp_path / "w.log"
+    )
     try:
         stop_new = threading.Event()
         thread = threading.Thread(

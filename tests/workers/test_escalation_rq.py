@@ -313,7 +313,7 @@ def test_cancelling_points_costs_redis_nothing(
     enqueue.schedule_escalations(redis_url, [near, far])
     calls: list[str] = []
     monkeypatch.setattr(enqueue, "queue", lambda name, url: calls.append(name))
-    monkeypatch.setattr(enqueue, "connection", lambda url: calls.append(url))
+    monkeypatch.setattr(enqueue, "connection", calls.append)
 
     enqueue.schedule_escalations(
         redis_url, [Planned(1, p.point, p.fire_at, pending=False) for p in (near, far)]
@@ -651,7 +651,8 @@ def test_one_job_fires_every_rung_due_together_and_the_rest_find_nothing(
     now = _now()
     roster(sessions, now)
     received = now - timedelta(seconds=30)
-    ids = [new_ticket(sessions, catalog, VPS, received, received) for _ in range(230)]
+    for _ in range(230):
+        new_ticket(sessions, catalog, VPS, received, received)
     with installed(direct_settings, catalog, Clock(now)):
         second = int(_whole_second(now).timestamp())
         assert fire_due_second(second) == 230  # three chunks of at most 100

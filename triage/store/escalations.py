@@ -345,9 +345,7 @@ def _claim(
     return None if claimed is None else _Claimed(*claimed)
 
 
-def _check(
-    session: Session, row: _Claimed, ticket: Ticket | None, now: datetime
-) -> str | None:
+def _check(session: Session, row: _Claimed, ticket: Ticket | None, now: datetime) -> str | None:
     """Why this point must not page after all (the status to record), or None."""
     if ticket is None or ticket.responded_at is not None or ticket.status != "open":
         return CANCELLED
