@@ -266,9 +266,7 @@ def cap_lines(contract: Contract, claimed: Mapping[int, Decimal]) -> list[CapLin
                 fee = contract.terms_at_date(date(year, 12, 31)).fee
             except ValueError:
                 fee = None
-            monthly = (
-                fee.base_monthly + fee.per_user_monthly * fee.default_users if fee else None
-            )
+            monthly = fee.base_monthly + fee.per_user_monthly * fee.default_users if fee else None
             limit = cap.limit(monthly)
         lines.append(CapLine(year, claimed[year], limit, cap.source if cap else ""))
     return lines

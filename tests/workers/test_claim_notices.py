@@ -108,7 +108,9 @@ def test_a_late_response_is_a_breach_and_a_credit_notice_counts_from_the_month_e
     with sessions() as session:
         record_response(session, catalog, ticket, "agent", oslo("2026-04-30T10:30"))
         session.commit()
-    with installed(settings_for(database_url, tmp_path), catalog, Clock(oslo("2026-04-30T10:31"))) as ctx:
+    with installed(
+        settings_for(database_url, tmp_path), catalog, Clock(oslo("2026-04-30T10:31"))
+    ) as ctx:
         assert sweep(ctx).notices_drafted == 1
     [notice] = _notices(sessions)
     assert notice.kind == "credit"

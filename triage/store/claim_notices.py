@@ -83,7 +83,9 @@ def draft_due(session: Session, catalog: Catalog, now: datetime) -> list[int]:
         return []
     has_notice = exists().where(ClaimNotice.ticket_id == Ticket.id)
     rows = session.execute(
-        select(Ticket.id, Ticket.contract_id, Ticket.received_at, Ticket.due_at, Ticket.responded_at)
+        select(
+            Ticket.id, Ticket.contract_id, Ticket.received_at, Ticket.due_at, Ticket.responded_at
+        )
         .where(
             Ticket.contract_id.in_(watched),
             Ticket.received_at >= now - LOOKBACK,
@@ -97,7 +99,7 @@ def draft_due(session: Session, catalog: Catalog, now: datetime) -> list[int]:
     drafted = []
     for ticket_id, contract_id, received_at, due_at, responded_at in rows:
         draft = draft_for(
-            catalog.get(contract_id), ticket_id, received_at, due_at, responded_at, now
+            catalog.get(str(contract_id)), ticket_id, received_at, due_at, responded_at, now
         )
         if draft is None:
             continue
@@ -315,6 +317,8 @@ def _failed(session: Session, notice: ClaimNotice, error: str) -> str:
 def numbers_of(notices: Sequence[NoticeView]) -> str:
     """``R-2026-0001 (sendt 03.02.2026), ...`` for a letter's reference line."""
     return ", ".join(
-        f"{n.number} (sendt {n.sent_at.astimezone(OSLO).strftime('%d.%m.%Y')})" if n.sent_at else n.number
+        f"{n.number} (sendt {n.sent_at.astimezone(OSLO).strftime('%d.%m.%Y')})"
+        if n.sent_at
+        else n.number
         for n in notices
     )
