@@ -1,7 +1,7 @@
 """claims2: notices of breach (reklamasjon), one per breached ticket
 
-Revision ID: 0008_claims2
-Revises: 0007_claims
+Revision ID: 0010_claims2
+Revises: 0009_intake
 Create Date: 2026-12-07 10:00:00.000000
 
 A notice is drafted the day a deadline on a contract with a penalty or credit passes
@@ -15,8 +15,8 @@ from alembic import op
 
 import triage.store.types
 
-revision = '0008_claims2'
-down_revision = '0007_claims'
+revision = '0010_claims2'
+down_revision = '0009_intake'
 branch_labels = None
 depends_on = None
 
