@@ -149,7 +149,7 @@ def test_postgres_restarted_mid_run_every_stored_payload_becomes_exactly_one_tic
             daemon=True,
         )
         thread.start()
-        wait_for(lambda: _counts(sessions)[1] > 0, 30, "the worker to make a first ticket")
+        wait_for(lambda: _counts(sessions)[1] > 0, 60, "the worker to make a first ticket")
         time.sleep(BEFORE)
         before = len(sender.accepted)
         private_postgres.stop("fast")  # the batch in flight dies with its connection
