@@ -176,5 +176,7 @@ def test_postgres_restarted_mid_run_every_stored_payload_becomes_exactly_one_tic
     )
     conversations = len(sender.sent)  # one conversation each
     assert report.quarantined == 0
-    assert report.inbox_items == len(sender.accepted)  # every 202 stored once
+    # every 202 stored; a payload whose commit landed as the server went down was answered
+    # 503 and sent again, so it may be stored twice: still one ticket
+    assert report.inbox_items >= len(sender.accepted)
     assert _counts(sessions) == (0, conversations)  # each exactly one ticket
