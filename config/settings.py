@@ -43,6 +43,10 @@ class Settings:
     rate_limit_login: str = "20 per minute"  # POSTs to /login (besides the per-user lock)
     rate_limit_auth_failures: str = "30 per minute"  # bad webhook signatures / API tokens
     rate_limit_webhooks: str = "300 per second"  # signed webhooks: a runaway sender's loop
+    # Slow clients (web/body_deadline.py): the longest wait for the next bytes of a request
+    # body (and of each send of the answer), and for the whole body; 0 = no limit.
+    body_read_timeout: int = 10
+    body_deadline: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -93,6 +97,10 @@ class Settings:
             rate_limit_webhooks=_rate(
                 get("TRIAGE_RATE_LIMIT_WEBHOOKS"), "TRIAGE_RATE_LIMIT_WEBHOOKS", "300 per second"
             ),
+            body_read_timeout=_whole(
+                get("TRIAGE_BODY_READ_TIMEOUT"), "TRIAGE_BODY_READ_TIMEOUT", 10
+            ),
+            body_deadline=_whole(get("TRIAGE_BODY_DEADLINE"), "TRIAGE_BODY_DEADLINE", 60),
         )
 
     @property

@@ -37,6 +37,7 @@ from config.catalog import Catalog, load_catalog
 from config.settings import Settings
 from triage.store import db
 from triage.store.intake import Parser
+from web.body_deadline import BodyDeadline
 from web.schemas import field_errors
 from workers.enqueue import wire_scheduling
 
@@ -143,6 +144,10 @@ def create_app(
     app = TriageFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config["SECRET_KEY"] = secret_key(settings.secret_key, settings.data_dir)
+    if settings.body_read_timeout:  # a stalled body is cut off (finding of issue 15)
+        app.wsgi_app = BodyDeadline(  # type: ignore[method-assign]
+            app.wsgi_app, settings.body_read_timeout, settings.body_deadline or 86400
+        )
     if settings.trust_proxy:  # only behind our own proxy: the headers are client-settable
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.extensions["triage"] = Desk(
