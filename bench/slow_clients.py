@@ -68,7 +68,7 @@ def running_web(
     gunicorn_args: tuple[str, ...] = (),
 ) -> Iterator[Desk]:
     """gunicorn with ``web_argv`` (the desk's settings) until it answers /healthz."""
-    from triage.store import db  # noqa: PLC0415
+    from triage.store import db
 
     db.upgrade(database_url)
     port = free_port()
@@ -178,7 +178,7 @@ def open_stalled(port: int, count: int) -> list[socket.socket]:
 
 def still_open(sockets: list[socket.socket]) -> int:
     """How many the server has neither answered nor closed."""
-    import select  # noqa: PLC0415
+    import select
 
     readable, _, _ = select.select(sockets, [], [], 0)
     return len(sockets) - len(readable)

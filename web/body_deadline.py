@@ -19,6 +19,7 @@ socket and the body is read as before.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -85,7 +86,5 @@ class BodyDeadline:
         finally:
             # writing the answer: a stalled reader gets ``idle`` per send, not the
             # few milliseconds the body's deadline may have left
-            try:
+            with contextlib.suppress(OSError):  # already closed by the client
                 sock.settimeout(self.idle)
-            except OSError:
-                pass  # already closed by the client
