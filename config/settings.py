@@ -47,6 +47,9 @@ class Settings:
     # body (and of each send of the answer), and for the whole body; 0 = no limit.
     body_read_timeout: int = 10
     body_deadline: int = 60
+    # ``triage up``'s supervisor state file (workers/supervisor.py): /readyz reports the
+    # parts that are down; unset (the Procfile) = not supervised here.
+    supervisor_state: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -101,6 +104,7 @@ class Settings:
                 get("TRIAGE_BODY_READ_TIMEOUT"), "TRIAGE_BODY_READ_TIMEOUT", 10
             ),
             body_deadline=_whole(get("TRIAGE_BODY_DEADLINE"), "TRIAGE_BODY_DEADLINE", 60),
+            supervisor_state=Path(state) if (state := get("TRIAGE_SUPERVISOR_STATE")) else None,
         )
 
     @property

@@ -167,3 +167,46 @@ def test_a_broken_statement_is_still_a_500_not_a_503() -> None:
     assert database_unreachable(OperationalError("SELECT 1", {}, Orig()))
     assert not database_unreachable(IntegrityError("INSERT", {}, Orig()))
     assert database_unreachable(IntegrityError("INSERT", {}, Orig(), connection_invalidated=True))
+
+
+def _state(path: Path, pid: int, worker: str) -> Path:
+    import json
+
+    path.write_text(
+        json.dumps(
+            {
+                "pid": pid,
+                "children": {
+                    "worker": {"state": worker, "pid": None, "restarts": 1},
+                    "sweeper": {"state": "running", "pid": 1, "restarts": 0},
+                    "web": {"state": "running", "pid": 1, "restarts": 0},
+                },
+            }
+        )
+    )
+    return path
+
+
+def test_readyz_names_a_supervised_part_that_is_down(
+    database_url: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    """Issue 15: a dead worker under ``triage up`` is reported, and the web stays ready to
+    take tickets (200: a load balancer must keep sending)."""
+    import dataclasses
+    import os
+
+    state = _state(tmp_path / "supervisor.json", os.getpid(), "restarting")
+    settings = dataclasses.replace(make_settings(database_url, tmp_path), supervisor_state=state)
+    client = create_app(settings, catalog=catalog).test_client()
+
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["status"] == "degraded"
+    assert response.json["degraded"] == ["worker"]
+    assert response.json["parts"]["worker"] == "restarting"
+
+    _state(state, os.getpid(), "running")
+    assert client.get("/readyz").json["status"] == "ready"
+    # a file left by a supervisor that is gone says nothing about now
+    _state(state, 2**22 + 12345, "restarting")
+    assert client.get("/readyz").json == {"status": "ready", "schema": response.json["schema"]}
