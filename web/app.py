@@ -41,6 +41,7 @@ from triage.store.intake import Parser
 from web.body_deadline import BodyDeadline
 from web.schemas import field_errors
 from workers.enqueue import wire_scheduling
+from workers.health import background_parts
 from workers.processes import pid_alive
 
 #: The largest request body accepted at all: a raw e-mail with attachments. Views that take
@@ -353,7 +354,9 @@ def readyz() -> Response | dict[str, Any]:
             f"the database schema is at {version or 'nothing'}, this code needs {expected}",
             headers=retry,
         )
-    parts = supervised_parts(desk().settings.supervisor_state)
+    settings = desk().settings
+    parts = background_parts(settings.redis_url) if settings.redis_url else {}
+    parts.update(supervised_parts(settings.supervisor_state))  # triage up knows best
     degraded = sorted(name for name, state in parts.items() if state != "running")
     if degraded:
         # still 200: this process takes tickets (the database is the record), so a load

@@ -210,3 +210,33 @@ def test_readyz_names_a_supervised_part_that_is_down(
     # a file left by a supervisor that is gone says nothing about now
     _state(state, 2**22 + 12345, "restarting")
     assert client.get("/readyz").json == {"status": "ready", "schema": response.json["schema"]}
+
+
+def test_readyz_names_a_missing_worker_or_sweeper_from_redis_heartbeats(
+    database_url: str, redis_url: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    """Where no supervisor of ours runs (the Procfile), Redis says what is alive: RQ's
+    own worker registrations and the sweeper's heartbeat (issue 15, finding 5)."""
+    from rq import Worker
+
+    from workers.health import sweeper_beat
+    from workers.queues import SLA, connection, queue
+    from workers.sweeper import INTERVAL
+
+    settings = make_settings(database_url, tmp_path, REDIS_URL=redis_url)
+    client = create_app(settings, catalog=catalog).test_client()
+
+    answer = client.get("/readyz")
+    assert answer.status_code == 200
+    assert answer.json["status"] == "degraded"
+    assert answer.json["degraded"] == ["sweeper", "worker"]
+
+    sweeper_beat(redis_url, INTERVAL)
+    worker = Worker([queue(SLA, redis_url)], connection=connection(redis_url))
+    worker.register_birth()
+    try:
+        assert client.get("/readyz").json["status"] == "ready"
+        assert client.get("/readyz").json["parts"] == {"worker": "running", "sweeper": "running"}
+    finally:
+        worker.register_death()
+    assert client.get("/readyz").json["degraded"] == ["worker"]
