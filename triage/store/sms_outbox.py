@@ -17,7 +17,7 @@ lock that serialises composing for one number across workers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -61,7 +61,9 @@ class Composed:
 
     outbox_id: int | None = None
     retry_at: datetime | None = None
-    page_id: int | None = None  # with retry_at: a waiting page, which names the later flush
+    # with retry_at: a waiting page, whose id names the later flush job (a hint for the
+    # caller, not part of what was composed)
+    page_id: int | None = field(default=None, compare=False)
 
 
 def _lock_recipient(session: Session, phone: str) -> SmsRecipient:
