@@ -56,6 +56,16 @@ class Settings:
     # parts that are down; unset (the Procfile) = not supervised here.
     supervisor_state: Path | None = None
 
+    @property
+    def customer(self) -> dict[str, str]:
+        """The customer's organisation as letters and notices name it."""
+        return {
+            "customer_name": self.customer_name,
+            "customer_orgnr": self.customer_orgnr,
+            "customer_address": self.customer_address,
+            "customer_contact": self.customer_contact,
+        }
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         source = os.environ if env is None else env

@@ -26,7 +26,14 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.pagination import PaginationMetadataSchema
 from webargs.flaskparser import FlaskParser, abort
 
-from triage.store.ticket_actions import ActionError, Conflict, Invalid, NotFound, Unavailable
+from triage.store.ticket_actions import (
+    ActionError,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unavailable,
+)
 from web.api.schemas import ErrorSchema
 from web.api.tokens import ROLES, Principal, authenticate
 from web.app import ApiError, desk, error_response, limit_body
@@ -173,7 +180,8 @@ class LazyPage:
 
 
 def init_api(app: Flask) -> Api:
-    from web.api.quarantine import blp as quarantine  # noqa: PLC0415 - they import from here
+    from web.api.outages import blp as outages  # noqa: PLC0415 - they import from here
+    from web.api.quarantine import blp as quarantine  # noqa: PLC0415
     from web.api.sms import blp as sms  # noqa: PLC0415
     from web.api.tickets import blp as tickets  # noqa: PLC0415
 
@@ -206,6 +214,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(tickets)
     api.register_blueprint(quarantine)
     api.register_blueprint(sms)
+    api.register_blueprint(outages)
     app.before_request(_authenticate)
 
     @app.errorhandler(ActionError)
@@ -214,6 +223,8 @@ def init_api(app: Flask) -> Api:
             return error_response(404, "not_found", exc.message)
         if isinstance(exc, Conflict):
             return error_response(409, "conflict", exc.message)
+        if isinstance(exc, Forbidden):
+            return error_response(403, "forbidden", exc.message)
         if isinstance(exc, Unavailable):
             return error_response(503, "unavailable", exc.message)
         if isinstance(exc, Invalid):

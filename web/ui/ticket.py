@@ -90,9 +90,12 @@ EVENT_LABELS = {
     "sms_received": "SMS-svar mottatt",
     "acknowledged": "Kvittert",
     "forwarded": "Videresendt til leverandør",
+    "claim_notice_drafted": "Reklamasjon skrevet (utkast)",
+    "claim_notice_sent": "Reklamasjon sendt til leverandør",
     "vendor_replied": "Leverandøren svarte",
     "response_started": "Respons registrert",
     "reclassified": "Omklassifisert",
+    "classification_confirmed": "Klassifisering bekreftet",
     "assigned": "Tildelt",
     "paused": "Pauset",
     "resumed": "Gjenopptatt",
@@ -142,6 +145,8 @@ DATA_LABELS = {
     "message_id": "Message-ID",
     "missing": "manglet",
     "forward_by": "videresend innen",
+    "notice": "reklamasjon nr.",
+    "claim_promptly_by": "reklamer innen",
     "late": "for sent",
     "counted_as_response": "teller som respons",
     "not_counted_because": "teller ikke fordi",
@@ -365,7 +370,12 @@ def ticket_original(ticket_id: int) -> Response:
 
 # ------------------------------------------------------------------ actions
 
-STATUS_OF = {actions.NotFound: 404, actions.Conflict: 409, actions.Invalid: 422}
+STATUS_OF = {
+    actions.NotFound: 404,
+    actions.Conflict: 409,
+    actions.Invalid: 422,
+    actions.Forbidden: 403,
+}
 
 
 class FormError(Exception):
@@ -483,6 +493,21 @@ def ticket_classification(ticket_id: int) -> Any:
         catalog=desk().catalog,
         severity=Severity(args["severity"]),
         reason=args["reason"],
+        wrong_reason=args.get("wrong_reason") or None,
+        may_downgrade=current_user.may("manager"),
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/confirmation")
+@role_required("agent")
+def ticket_confirmation(ticket_id: int) -> Any:
+    """One click from the queue or the ticket: the unsure classification is right."""
+    return _act(
+        ticket_id,
+        "classification",
+        actions.confirm_classification,
+        "Kritisk bekreftet.",
+        catalog=desk().catalog,
     )
 
 
