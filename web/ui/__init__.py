@@ -12,7 +12,12 @@ import importlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from typing import Any
+
 from flask import Blueprint, Flask
+from markupsafe import Markup
+
+from triage.shown_text import neutralise
 
 bp = Blueprint(
     "ui",
@@ -30,10 +35,22 @@ def local(instant: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return "" if instant is None else instant.astimezone(OSLO).strftime(fmt)
 
 
+def shown(value: Any) -> Any:
+    """Every value a template prints, before escaping: text from outside loses
+    bidirectional overrides and control characters (``triage.shown_text``)."""
+    if not isinstance(value, str):
+        return value
+    cleaned = neutralise(value)
+    if cleaned is value:
+        return value
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
+
+
 def register_ui(app: Flask) -> None:
     for name in VIEW_MODULES:
         importlib.import_module(f"web.ui.{name}")
     app.jinja_env.filters["local"] = local
+    app.jinja_env.finalize = shown
     app.register_blueprint(bp)
 
     @app.context_processor
