@@ -94,8 +94,12 @@ def authenticate(
     """
     name = username.strip().lower()[:100]
     keys = _throttle_keys(name, address)
-    rows = {r.key: r for r in session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))}
-    waits = [r.blocked_until - now for r in rows.values() if r.blocked_until and r.blocked_until > now]
+    rows = {
+        r.key: r for r in session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys)))
+    }
+    waits = [
+        r.blocked_until - now for r in rows.values() if r.blocked_until and r.blocked_until > now
+    ]
     if waits:
         return LoginResult(None, "throttled", max(1, int(max(waits).total_seconds() + 0.999)))
     user = session.scalars(select(User).where(User.username == name, User.active.is_(True))).first()
@@ -156,7 +160,9 @@ def forget_failures(session: Session, user: User) -> None:
     """An admin lifts the backoff of ``user``'s account at every address (not committed)."""
     user.failed_logins, user.locked_until = 0, None
     session.execute(
-        delete(LoginThrottle).where(LoginThrottle.key.startswith(f"account:{user.username}@", autoescape=True))
+        delete(LoginThrottle).where(
+            LoginThrottle.key.startswith(f"account:{user.username}@", autoescape=True)
+        )
     )
 
 

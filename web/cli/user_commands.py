@@ -62,7 +62,9 @@ def password(username: str, password_stdin: bool) -> int:
     settings = Settings.from_env()
     db.upgrade(settings.database_url)
     with db.session_factory(settings.database_url)() as session:
-        user = session.scalars(select(User).where(User.username == username.strip().lower())).first()
+        user = session.scalars(
+            select(User).where(User.username == username.strip().lower())
+        ).first()
         if user is None:
             raise BadArgument(f"--username: no user {username!r}")
         try:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import importlib
 from datetime import datetime
-from zoneinfo import ZoneInfo
-
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask
 from markupsafe import Markup
