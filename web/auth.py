@@ -99,8 +99,8 @@ def _session_is_live(user: User, now: float) -> bool:
         return False
     if not isinstance(login_at, int | float) or not isinstance(seen_at, int | float):
         return False
-    if now - login_at > settings.session_max_hours * 3600 or now < login_at:
-        return False
+    if now - login_at > settings.session_max_hours * 3600:
+        return False  # (a clock stepped back makes a session younger, not invalid)
     if now - seen_at > settings.session_idle_minutes * 60:
         return False
     if now - seen_at >= SEEN_EVERY:
