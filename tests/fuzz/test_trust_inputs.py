@@ -36,9 +36,7 @@ _HEADER = st.one_of(
 @given(st.lists(_HEADER, max_size=4), _DOMAINS | st.text(max_size=40))
 @example(["mx; dkim=pass header.d=no"], "nettsoft.no")
 @example(["mx; dmarc=pass header.from=nettsoft.no.evil.example"], "nettsoft.no")
-def test_sender_verdict_is_total_and_needs_an_aligned_pass(
-    headers: list[str], domain: str
-) -> None:
+def test_sender_verdict_is_total_and_needs_an_aligned_pass(headers: list[str], domain: str) -> None:
     verdict = sender_verdict(headers, domain)
     assert verdict in ("pass", "fail", None)
     assert (verdict is None) == (not headers)
