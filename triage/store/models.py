@@ -407,6 +407,10 @@ class Outage(Base):
     recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Planned maintenance: when it was announced to, accepted or objected to by the customer.
+    announced_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    objected_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_outages_contract_start", "contract_id", "starts_at"),)
 

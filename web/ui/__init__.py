@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Flask
 from markupsafe import Markup
 
+from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately
 from triage.shown_text import neutralise
 
 bp = Blueprint(
@@ -45,10 +46,29 @@ def shown(value: Any) -> Any:
     return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
+def target_nb(target: object) -> str:
+    """A response target in Norwegian, for letters to the vendor (no English in them)."""
+    if isinstance(target, BusinessDuration):
+        minutes = int(target.amount.total_seconds() // 60)
+        amount = (
+            f"{minutes // 60} timer"
+            if minutes % 60 == 0 and minutes >= 120
+            else f"{minutes} minutter"
+        )
+        return f"påbegynt feilsøking/feilretting innen {amount} innenfor avtalens åpningstid"
+    if isinstance(target, EndOfNextWorkingDay):
+        return "svar innen utgangen av neste virkedag"
+    if isinstance(target, Immediately):
+        grace = int(target.grace.total_seconds() // 60)
+        return f"påbegynt feilretting omgående (regnet som innen {grace} minutter)"
+    return "ingen responstid avtalt"
+
+
 def register_ui(app: Flask) -> None:
     for name in VIEW_MODULES:
         importlib.import_module(f"web.ui.{name}")
     app.jinja_env.filters["local"] = local
+    app.jinja_env.filters["target_nb"] = target_nb
     app.jinja_env.finalize = shown
     app.register_blueprint(bp)
 

@@ -1,7 +1,7 @@
 """trust: session generation, login throttle, API token expiry
 
 Revision ID: 0007_trust
-Revises: 0006
+Revises: 0007_claims
 Create Date: 2026-12-06 23:00:00.000000
 """
 
@@ -12,7 +12,7 @@ import triage.store.types
 
 
 revision = '0007_trust'
-down_revision = '0006'
+down_revision = '0007_claims'
 branch_labels = None
 depends_on = None
 
