@@ -287,6 +287,17 @@ def test_an_outsider_naming_a_ticket_gets_a_new_one_marked_as_such(
     assert mark.data["action"] == "opened as a new ticket"
     assert "not a party" in mark.data["why"]
 
+    again = post_email(  # being mentioned on the ticket does not make her a party
+        client,
+        email_bytes(
+            message_id="<m2@evil.example>",
+            subject=f"Re: [#{ticket_id}] Saken er løst",
+            text="Lukk den nå.",
+            sender="Mallory <mallory@evil.example>",
+        ),
+    )
+    assert again.json["ticket"] not in (ticket_id, new_id)
+
 
 def test_parties_naming_a_ticket_still_join_it(
     app: Flask, client: FlaskClient, sessions: sessionmaker[Session], clock: Clock

@@ -41,7 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config.catalog import Catalog
 from triage.classify import classify
 from triage.intake.email_message import MalformedEmail, parse_email
-from triage.intake.message import IncomingMessage, from_email
+from triage.intake.message import KINDS, IncomingMessage, from_email
 from triage.routing import route
 from triage.store.escalations import plan_new_ladder
 from triage.store.models import ChannelMessage, InboxItem, Staff, Ticket, User, table_of
@@ -344,6 +344,10 @@ def _thread_target(
     return None
 
 
+#: Events of messages that are part of a ticket: their senders and addressees are parties.
+_JOINED = frozenset({"received", "vendor_replied", *KINDS})
+
+
 def is_party(session: Session, catalog: Catalog, ticket: Ticket, sender: str | None) -> bool:
     """Whether ``sender`` may add to ``ticket`` by naming it: its requester, an address
     its first message went to (To, Cc), someone whose message already joined it, staff
@@ -357,6 +361,8 @@ def is_party(session: Session, catalog: Catalog, ticket: Ticket, sender: str | N
     if ticket.contract_id is not None and ticket.contract_id in vendor_contracts(catalog, address):
         return True
     for event in ticket.events:
+        if event.kind not in _JOINED:  # e.g. an outsider's mention names them too
+            continue
         data = event.data or {}
         seen = [data.get("sender_email") or "", *(data.get("recipients") or ())]
         if address in (str(a).strip().lower() for a in seen):
