@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from tests.web.conftest import Clock
 from tests.web.ui_support import PASSWORD, browser, csrf_token, desk_of, logged_in, make_user
@@ -231,10 +232,13 @@ def test_existing_and_unknown_users_take_the_same_time_once_throttled(app: Flask
 
     for _ in range(5):
         took(known, "timed"), took(unknown, "untimed")
-    known_times = sorted(took(known, "timed") for _ in range(5))
-    unknown_times = sorted(took(unknown, "untimed") for _ in range(5))
-    slower, faster = sorted((known_times[2], unknown_times[2]), reverse=True)
-    assert slower < 2 * faster + 0.01, (known_times, unknown_times)
+    # The fastest of several runs: noise from other processes only ever adds time.
+    known_time = min(took(known, "timed") for _ in range(7))
+    unknown_time = min(took(unknown, "untimed") for _ in range(7))
+    start = time.perf_counter()
+    check_password_hash(generate_password_hash("x"), "y")  # what a leak would cost
+    hash_cost = time.perf_counter() - start
+    assert abs(known_time - unknown_time) < hash_cost / 2, (known_time, unknown_time, hash_cost)
 
 
 # ------------------------------------------------------------------ 11: passwords
