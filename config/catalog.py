@@ -264,7 +264,15 @@ class _ContractSchema(_Strict):
     terms = fields.List(fields.Nested(_TermsSchema), required=True, validate=validate.Length(min=1))
 
 
+class _ClassificationSchema(_Strict):
+    confirm_below = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(min=0.5, max=1.0)
+    )
+    description = fields.String(load_default="")
+
+
 class _CatalogSchema(_Strict):
+    classification = fields.Nested(_ClassificationSchema, load_default=dict)
     catalog_version = fields.Integer(required=True, strict=True, validate=validate.Equal(1))
     calendars = fields.Dict(
         keys=fields.String(), values=fields.Nested(_CalendarSchema), required=True
@@ -316,6 +324,18 @@ def _where(path: tuple[str, ...]) -> str:
 # ------------------------------------------------------------------ meaning (sla values)
 
 
+#: Confidence below which a classification needs an agent's confirmation (catalog default).
+CONFIRM_BELOW = 0.8
+
+
+@dataclass(frozen=True)
+class ClassificationTerms:
+    """How the desk acts on the classifier's confidence (catalog ``[classification]``):
+    below ``confirm_below`` a ticket needs confirmation and runs the critical clock."""
+
+    confirm_below: float = CONFIRM_BELOW
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Every contract by id, with the calendars and ladders they were built from."""
@@ -324,6 +344,7 @@ class Catalog:
     calendars: Mapping[str, Calendar]
     ladders: Mapping[str, Ladder]
     origin: str
+    classification: ClassificationTerms = ClassificationTerms()
 
     def get(self, contract_id: str) -> Contract:
         try:
@@ -351,8 +372,16 @@ class _Builder:
             cid: _in(f"contract {cid!r}", partial(self._contract, cid, raw))
             for cid, raw in self.data["contracts"].items()
         }
+        raw_terms = self.data["classification"]
+        below = raw_terms.get("confirm_below") if raw_terms else None
         return Catalog(
-            contracts=contracts, calendars=self.calendars, ladders=self.ladders, origin=origin
+            contracts=contracts,
+            calendars=self.calendars,
+            ladders=self.ladders,
+            origin=origin,
+            classification=ClassificationTerms(
+                confirm_below=CONFIRM_BELOW if below is None else float(below)
+            ),
         )
 
     def _calendar(self, name: str, raw: Mapping[str, Any]) -> Calendar:
@@ -677,15 +706,29 @@ def parse_catalog(text: str, origin: str = "<catalog>") -> Catalog:
     return _Builder(data).build(origin)
 
 
+_PARSED: dict[tuple[str, str], Catalog] = {}
+
+
+def _parse_once(text: str, origin: str) -> Catalog:
+    """``parse_catalog``, once per process for each distinct text: commands and requests
+    load the catalog often, and a ``Catalog`` is immutable."""
+    key = (text, origin)
+    if key not in _PARSED:
+        if len(_PARSED) > 8:
+            _PARSED.clear()
+        _PARSED[key] = parse_catalog(text, origin)
+    return _PARSED[key]
+
+
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """The catalog at ``path``, else at ``$TRIAGE_CATALOG``, else the shipped one."""
     chosen = path or os.environ.get(CATALOG_ENV) or None
     if chosen is None:
         text = resources.files("config").joinpath("catalog.toml").read_text(encoding="utf-8")
-        return parse_catalog(text, "shipped catalog")
+        return _parse_once(text, "shipped catalog")
     file = Path(chosen)
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(f"{file}: cannot read the catalog: {exc.strerror}") from None
-    return parse_catalog(text, str(file))
+    return _parse_once(text, str(file))

@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
-from tests.web.support import chat_payload, post_chat
+from tests.web.support import chat_payload, post_chat, ticket_of
 from tests.web.ui_support import logged_in
 from tests.workers.escalation_support import ONCALL, new_ticket, roster
 from triage.handoff import forward_message
@@ -42,8 +42,8 @@ def test_the_queue_and_ticket_pages_show_no_tricks(
         sender={"name": "Kari \u202eadmin\u202c Nordmann\x07", "email": "kari@kunde.no"},
         text="Faktura \u202efdp.exe\x1b[2J er nede\nHele sentralbordet svarer ikke",
     )
-    response = post_chat(app.test_client(), payload)
-    assert response.status_code in (200, 201, 202), response.get_data(as_text=True)
+    client = app.test_client()
+    ticket_of(client, post_chat(client, payload))
     with sessions() as session:
         [ticket] = session.query(Ticket).all()
         ticket_id = ticket.id

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from config.catalog import Catalog
 from tests.web.conftest import Clock
-from tests.web.support import email_bytes, oslo, post_email
+from tests.web.support import email_bytes, oslo, post_email, taken, ticket_of
 from tests.web.test_api import Api, make_token
 from tests.web.ui_support import csrf_token, logged_in
 from triage.intake.sender_auth import sender_verdict
@@ -49,9 +49,9 @@ def _critical_fault(client: FlaskClient, *, cc: str | None = None) -> int:
         text="Sentralbordet er nede for hele bedriften, ingen kommer gjennom på MBN.",
         to="support@desk.example.no" + (f", {cc}" if cc else ""),
     )
-    response = post_email(client, raw)
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return int(response.json["ticket"])
+    outcome = taken(client, post_email(client, raw))
+    assert outcome.created and outcome.ticket is not None, outcome
+    return outcome.ticket
 
 
 def forward(
@@ -104,7 +104,7 @@ def _vendor_says(client: FlaskClient, ticket_id: int, n: int, *headers: str, **f
         extra_headers=headers,
         **fields,  # type: ignore[arg-type]
     )
-    assert post_email(client, raw).status_code in (200, 201)
+    assert taken(client, post_email(client, raw)).state == "ticket"
 
 
 # ------------------------------------------------------------------ the forged reply
@@ -265,18 +265,21 @@ def test_an_outsider_naming_a_ticket_gets_a_new_one_marked_as_such(
     client: FlaskClient, sessions: sessionmaker[Session]
 ) -> None:
     ticket_id = _critical_fault(client)
-    response = post_email(
+    response = taken(
         client,
-        email_bytes(
-            message_id="<m@evil.example>",
-            subject=f"[#{ticket_id}] Saken er løst, lukk den",
-            text="Hei, dette er fikset nå.",
-            sender="Mallory <mallory@evil.example>",
+        post_email(
+            client,
+            email_bytes(
+                message_id="<m@evil.example>",
+                subject=f"[#{ticket_id}] Saken er løst, lukk den",
+                text="Hei, dette er fikset nå.",
+                sender="Mallory <mallory@evil.example>",
+            ),
         ),
     )
 
-    assert response.status_code == 201
-    new_id = int(response.json["ticket"])
+    assert response.created and response.ticket is not None
+    new_id = response.ticket
     assert new_id != ticket_id
     named, new = _ticket(sessions, ticket_id), _ticket(sessions, new_id)
     assert "message" not in [e.kind for e in named.events]
@@ -287,16 +290,19 @@ def test_an_outsider_naming_a_ticket_gets_a_new_one_marked_as_such(
     assert mark.data["action"] == "opened as a new ticket"
     assert "not a party" in mark.data["why"]
 
-    again = post_email(  # being mentioned on the ticket does not make her a party
+    again = ticket_of(  # being mentioned on the ticket does not make her a party
         client,
-        email_bytes(
-            message_id="<m2@evil.example>",
-            subject=f"Re: [#{ticket_id}] Saken er løst",
-            text="Lukk den nå.",
-            sender="Mallory <mallory@evil.example>",
+        post_email(
+            client,
+            email_bytes(
+                message_id="<m2@evil.example>",
+                subject=f"Re: [#{ticket_id}] Saken er løst",
+                text="Lukk den nå.",
+                sender="Mallory <mallory@evil.example>",
+            ),
         ),
     )
-    assert again.json["ticket"] not in (ticket_id, new_id)
+    assert again not in (ticket_id, new_id)
 
 
 def test_parties_naming_a_ticket_still_join_it(
@@ -319,14 +325,17 @@ def test_parties_naming_a_ticket_still_join_it(
     for n, sender in enumerate(
         ("kari@kunde.no", "Leder <leder@kunde.no>", "olsen@desk.example.no", "Kari <KARI@kunde.no>")
     ):
-        response = post_email(
+        joined = ticket_of(
             client,
-            email_bytes(
-                message_id=f"<party-{n}@kunde.no>",
-                subject=f"Re: [#{ticket_id}] Telefoni nede",
-                text="Fortsatt nede.",
-                sender=sender,
+            post_email(
+                client,
+                email_bytes(
+                    message_id=f"<party-{n}@kunde.no>",
+                    subject=f"Re: [#{ticket_id}] Telefoni nede",
+                    text="Fortsatt nede.",
+                    sender=sender,
+                ),
             ),
         )
-        assert response.json["ticket"] == ticket_id, sender
+        assert joined == ticket_id, sender
     assert not [e for e in _ticket(sessions, ticket_id).events if e.kind == "ref_refused"]

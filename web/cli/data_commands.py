@@ -1,4 +1,5 @@
-"""``triage db upgrade``, ``triage import``, ``triage report``, ``triage classify``.
+"""``triage db upgrade``, ``triage import``, ``triage report`` (``triage classify``: see
+``classify_commands``).
 
 Adapters only: they read settings and the clock, then hand values to the domain and the
 store.
@@ -13,7 +14,6 @@ import click
 
 from config.catalog import load_catalog
 from config.settings import Settings
-from triage.classify import classify as classify_text
 from triage.csv_import import BadFile, classify_row
 from triage.report import (
     REPORT_CSV_COLUMNS,
@@ -22,7 +22,6 @@ from triage.report import (
     day_bounds,
     report_csv_rows,
 )
-from triage.routing import route
 from triage.store import db
 from triage.store.fees import effective_catalog
 from triage.store.importer import import_csv
@@ -115,23 +114,4 @@ def report(first_text: str, last_text: str, fmt: str, readings: bool = False) ->
         emit_json(result)
         return 0
     emit_csv(report_csv_rows(result), REPORT_CSV_COLUMNS)
-    return 0
-
-
-@click.command()
-@click.option("--text", required=True, help="The ticket text.")
-@click.option("--subject", default="", help="The subject line, if any.")
-@click.option("--channel", type=click.Choice(["email", "chat", "phone"]), default=None)
-@click.option("--after-hours", is_flag=True, help="Arrived on the after-hours on-call phone.")
-def classify(text: str, subject: str, channel: str | None, after_hours: bool) -> int:
-    """Severity with reasons, and the contract the ticket would be routed to."""
-    result = classify_text(text, subject, channel, after_hours=after_hours)
-    routed = route(load_catalog().contracts, subject=subject, body=text)
-    emit_json(
-        {
-            "severity": result.severity.value,
-            "reasons": [*result.reasons, *routed.reasons],
-            "contract": routed.contract_id,
-        }
-    )
     return 0

@@ -24,8 +24,6 @@ from sla.instants import parse_instant
 from sla.penalty import period_penalty
 from sla.periods import Period
 from sla.severity import Severity
-from triage.store import db
-from triage.store.recompute import recompute_all
 from web.cli.errors import BadArgument
 from web.cli.output import OSLO, emit_csv, emit_json, iso, nok, number
 
@@ -321,6 +319,9 @@ def penalty(
 @sla.command()
 def recompute() -> int:
     """Derive every stored ticket's deadline again (after a catalog change)."""
+    from triage.store import db  # noqa: PLC0415 - the arithmetic commands need no database
+    from triage.store.recompute import recompute_all  # noqa: PLC0415
+
     settings = Settings.from_env()
     db.upgrade(settings.database_url)
     catalog = load_catalog(settings.catalog_path)
