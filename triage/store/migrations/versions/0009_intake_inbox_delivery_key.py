@@ -1,7 +1,7 @@
 """inbox delivery key: answer a redelivered webhook at once with its first receipt
 
-Revision ID: 0007_intake
-Revises: 0006
+Revision ID: 0009_intake
+Revises: 0008_classifier
 Create Date: 2026-12-06 23:10:00.000000
 
 The HMAC webhooks answer 202 with a receipt once the payload is stored, and ingest it
@@ -16,8 +16,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007_intake'
-down_revision = '0006'
+revision = '0009_intake'
+down_revision = '0008_classifier'
 branch_labels = None
 depends_on = None
 
