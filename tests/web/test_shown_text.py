@@ -94,3 +94,10 @@ def test_an_sms_page_about_a_tricked_subject_carries_no_tricks(
         assert sms is not None
         assert "nede" in sms.body
         assert not any(trick in sms.body for trick in TRICKS)
+
+
+def test_a_csv_export_carries_no_tricks() -> None:
+    from web.ui.reports import _csv_cell
+
+    assert _csv_cell("Faktura \u202efdp.exe\x07") == "Faktura fdp.exe\ufffd"
+    assert _csv_cell("\u202e=1+2") == "'=1+2"  # a trick cannot hide a formula either

@@ -61,6 +61,7 @@ from triage.report_period import (
     report_period,
     response_distribution,
 )
+from triage.shown_text import neutralise
 from triage.store import outages as register
 from triage.store.fees import FeeError, effective_catalog, fee_changes, record_fee_change
 from triage.store.report_figures import ReportAggregate, aggregate_report, breach_facts
@@ -328,9 +329,12 @@ def reports() -> Any:
 
 
 def _csv_cell(value: Any) -> Any:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``."""
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``,
+    and text loses direction tricks and control characters (``triage.shown_text``)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = neutralise(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
