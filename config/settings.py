@@ -51,6 +51,16 @@ class Settings:
     customer_contact: str = ""
     rate_limit_webhooks: str = "300 per second"  # signed webhooks: a runaway sender's loop
 
+    @property
+    def customer(self) -> dict[str, str]:
+        """The customer's organisation as letters and notices name it."""
+        return {
+            "customer_name": self.customer_name,
+            "customer_orgnr": self.customer_orgnr,
+            "customer_address": self.customer_address,
+            "customer_contact": self.customer_contact,
+        }
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         source = os.environ if env is None else env

@@ -132,6 +132,12 @@ def send_sms(url: str, outbox_id: int, at: datetime | None = None, attempt: int 
     _notify(url, "workers.jobs.escalation.send_sms", (outbox_id,), job_id, at, job_id)
 
 
+def send_claim_notice(url: str, notice_id: int) -> None:
+    """Send a notice of breach the manager queued (``workers.jobs.claim_notice``)."""
+    job_id = f"claim-notice-{notice_id}"
+    _notify(url, "workers.jobs.claim_notice.send_claim_notice", (notice_id,), job_id, None, job_id)
+
+
 def _notify(
     url: str,
     func: str,

@@ -40,6 +40,7 @@ from sla.instants import parse_instant
 from sla.periods import Period
 from sla.severity import Severity
 from triage.availability_register import MonthFigures, RecordedOutage, month_figures
+from triage.claim_notice import CapLine, cap_lines, exclusive_remedy_nb
 from triage.report import (
     REPORT_CSV_COLUMNS,
     PeriodPenalty,
@@ -62,6 +63,7 @@ from triage.report_period import (
     response_distribution,
 )
 from triage.shown_text import neutralise
+from triage.store import claim_notices
 from triage.store import outages as register
 from triage.store.fees import FeeError, effective_catalog, fee_changes, record_fee_change
 from triage.store.report_figures import ReportAggregate, aggregate_report, breach_facts
@@ -442,8 +444,35 @@ def penalties() -> Any:
         ]
         notes = [n.text for n in contract.notes if n.about in ("penalty", "claim")]
         notes += contract.terms[-1].notes_about("penalty", "claim")
-        sections.append({"contract": contract, "entries": entries, "notes": notes})
-    return _render("reports/penalties.html", sections=sections, first=first, today=today)
+        sections.append(
+            {
+                "contract": contract,
+                "entries": entries,
+                "notes": notes,
+                "caps": _caps(contract, [e for e, _ in entries], today.year),
+            }
+        )
+    year = today.year
+    claimed = {
+        section["contract"].id: next(c for c in section["caps"] if c.year == year)
+        for section in sections
+    }
+    caps = [
+        (c, claimed.get(c.id) or cap_lines(c, {year: Decimal(0)})[0])
+        for c in sorted(_catalog().contracts.values(), key=lambda c: (c.vendor, c.id))
+        if c.liability_cap is not None
+    ]
+    return _render("reports/penalties.html", sections=sections, first=first, today=today, caps=caps)
+
+
+def _caps(contract: Contract, entries: Sequence[PeriodPenalty], *years: int) -> list[CapLine]:
+    """The total claimed per year (the year of the breaches' period) against the
+    contract's liability cap; ``years`` are shown even with nothing claimed."""
+    claimed: dict[int, Decimal] = dict.fromkeys(years, Decimal(0))
+    for entry in entries:
+        year = entry.period.first_day.year
+        claimed[year] = claimed.get(year, Decimal(0)) + entry.penalty.amount
+    return cap_lines(contract, claimed)
 
 
 def _claim(contract: Contract, label: str, now: datetime) -> PeriodPenalty | None:
@@ -485,8 +514,23 @@ def claim_letter(contract_id: str, period: str) -> Any:
 
     settings = desk().settings
     promptly = entry.claim_promptly_by
+    year = entry.period.first_day.year
+    with desk().sessions() as session:
+        notices = claim_notices.sent_for_tickets(
+            session, [f.ticket_id for f in entry.breaches if f.ticket_id is not None]
+        )
+        year_facts = [
+            f
+            for f in _facts(session, date(year, 1, 1), date(year, 12, 31))
+            if f.contract_id == contract.id
+        ]
+    counted = tally(year_facts, now).get(contract.id)
+    year_entries = penalty_periods(contract, counted.breaches if counted else [], now)
+    [cap] = [c for c in _caps(contract, year_entries, year) if c.year == year]
     return _render(
         "reports/letter.html",
+        notices=notices,
+        cap=cap,
         contract=contract,
         entry=entry,
         penalty=entry.penalty,
@@ -547,6 +591,7 @@ def _availability_page(
     with app.sessions() as session:
         entries = register.outages_between(session, start, end)
     months: list[tuple[Contract, list[MonthFigures]]] = []
+    remedies: dict[str, str | None] = {}
     for contract in contracts:
         figures = []
         for month in period.months():
@@ -558,11 +603,13 @@ def _availability_page(
             if found is not None:
                 figures.append(found)
         months.append((contract, figures))
+        remedies[contract.id] = exclusive_remedy_nb(contract.terms[-1])
     return _render(
         "reports/availability.html",
         status,
         period=period,
         months=months,
+        remedies=remedies,
         entries=entries,
         contracts=contracts,
         users=users,
@@ -590,6 +637,55 @@ def _availability_page(
 @role_required("manager")
 def availability() -> Any:
     return _availability_page()
+
+
+@bp.get("/availability/<contract_id>/<month>/letter")
+@role_required("manager")
+def credit_letter(contract_id: str, month: str) -> Any:
+    """The month's credit claim: the figures of the availability page, the credit tier,
+    the exclusive-remedy clause (§8.5) and the notices of breach already sent that month."""
+    app, now = desk(), _now()
+    contract = next((c for c in _availability_contracts(_catalog()) if c.id == contract_id), None)
+    if contract is None:
+        abort(404, description=f"ukjent avtale med tilgjengelighetsgaranti {contract_id!r}")
+    try:
+        period = billing_period(month, 1)
+    except ValueError:
+        abort(400, description=f"måned {month!r}: skriv ÅÅÅÅ-MM")
+    errors: list[str] = []
+    users = _users([contract], errors)[contract.id]  # ?users-<contract>=N, as the page
+    if errors:
+        abort(400, description=errors[0])
+    start, end = day_bounds(period.first_day, period.last_day, OSLO)
+    with app.sessions() as session:
+        entries = register.outages_between(session, start, end)
+        notices = claim_notices.sent_between(
+            session, contract.id, period.first_day, period.last_day
+        )
+    try:
+        figures = month_figures(contract, period, users, entries)
+    except ValueError as exc:
+        abort(404, description=f"{contract.id} {period.label}: {exc}")
+    if figures is None or figures.result is None:
+        abort(404, description=f"ingen tilgjengelighet å kreve for {contract.id} i {period.label}")
+    terms = contract.terms_at_date(period.first_day)
+    guarantee = terms.availability
+    assert guarantee is not None
+    promptly = guarantee.prompt_claim.due(period.last_day) if guarantee.prompt_claim else None
+    return _render(
+        "reports/credit_letter.html",
+        contract=contract,
+        period=period,
+        figures=figures,
+        result=figures.result,
+        guarantee=guarantee,
+        remedy=exclusive_remedy_nb(terms),
+        notices=notices,
+        customer=app.settings,
+        today=_today(now),
+        promptly=promptly,
+        days_left=(promptly - _today(now)).days if promptly else None,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """trust: session generation, login throttle, API token expiry
 
-Revision ID: 0010_trust
-Revises: 0009_intake
+Revision ID: 0011_trust
+Revises: 0010_claims2
 Create Date: 2026-12-06 23:00:00.000000
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 import triage.store.types
 
 
-revision = '0010_trust'
-down_revision = '0009_intake'
+revision = '0011_trust'
+down_revision = '0010_claims2'
 branch_labels = None
 depends_on = None
 
