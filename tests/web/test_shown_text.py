@@ -101,3 +101,30 @@ def test_a_csv_export_carries_no_tricks() -> None:
 
     assert _csv_cell("Faktura \u202efdp.exe\x07") == "Faktura fdp.exe\ufffd"
     assert _csv_cell("\u202e=1+2") == "'=1+2"  # a trick cannot hide a formula either
+
+
+def test_a_notice_of_breach_sends_no_tricks(catalog: Catalog) -> None:
+    from datetime import date, timedelta
+
+    from triage.claim_notice import notice_email, notice_text
+
+    received = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    text = notice_text(
+        number="R-2026-0001",
+        contract=catalog.get("nettsoft-mbn"),
+        ticket_id=7,
+        subject="Faktura \u202efdp.exe\x07 nede",
+        received_at=received,
+        due_at=received + timedelta(hours=1),
+        responded_at=None,
+        claim_by=date(2026, 3, 24),
+        customer={},
+        today=date(2026, 3, 10),
+        signer="Agent",
+    )
+    sent = notice_email(
+        text, to="support@nettsoft.no", sender="d@desk.example.no", now=received, ticket_id=7
+    ).as_string()
+    assert "Faktura fdp.exe" in text.body
+    for trick in TRICKS:
+        assert trick not in text.body and trick not in sent
