@@ -40,6 +40,7 @@ API_PATHS = {
     "/api/v1/tickets": {"get", "post"},
     "/api/v1/tickets/{ticket_id}": {"get"},
     "/api/v1/tickets/{ticket_id}/response": {"post"},
+    "/api/v1/tickets/{ticket_id}/vendor-response": {"post"},
     "/api/v1/tickets/{ticket_id}/classification": {"post"},
     "/api/v1/tickets/{ticket_id}/confirmation": {"post"},
     "/api/v1/tickets/{ticket_id}/contract": {"post"},
