@@ -39,6 +39,7 @@ from triage.store.personal_data import purge_raw_payloads
 from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError
 from workers.context import WorkerContext, context
+from workers.health import sweeper_beat
 from workers.jobs.claim_notice import send_notice
 from workers.jobs.escalation import compose_and_send, fire_points, send
 
@@ -177,6 +178,8 @@ def run(ctx: WorkerContext | None = None, *, once: bool = False) -> None:
     purged_on = None
     while True:
         started = time.monotonic()
+        if ctx.redis_url:  # /readyz: the sweeper runs (workers/health.py)
+            sweeper_beat(ctx.redis_url, INTERVAL)
         try:
             sweep(ctx)
             today = ctx.clock().date()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pygal
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -38,6 +39,7 @@ from config.catalog import Catalog
 from sla.contract import Contract
 from sla.instants import parse_instant
 from sla.periods import Period
+from sla.ranges import check_users
 from sla.severity import Severity
 from triage.availability_register import MonthFigures, RecordedOutage, month_figures
 from triage.claim_notice import CapLine, cap_lines, exclusive_remedy_nb
@@ -62,15 +64,26 @@ from triage.report_period import (
     report_period,
     response_distribution,
 )
+from triage.shown_text import neutralise
 from triage.store import claim_notices
 from triage.store import outages as register
-from triage.store.fees import FeeError, effective_catalog, fee_changes, record_fee_change
+from triage.store.fees import (
+    FeeError,
+    delete_fee_change,
+    effective_catalog,
+    fee_changes,
+    record_fee_change,
+    usable,
+)
 from triage.store.report_figures import ReportAggregate, aggregate_report, breach_facts
+from triage.store.ticket_actions import MAX_ID
 from triage.store.tickets import report_facts
 from web.app import desk
 from web.auth import role_required
 from web.cli.output import iso, nok, number
 from web.ui import OSLO, bp
+
+log = logging.getLogger(__name__)
 
 PERCENTILES = (90,)
 SUMMARY_COLUMNS = (
@@ -330,9 +343,12 @@ def reports() -> Any:
 
 
 def _csv_cell(value: Any) -> Any:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``."""
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``,
+    and text loses direction tricks and control characters (``triage.shown_text``)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = neutralise(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -786,6 +802,8 @@ def record_outage() -> Any:
 @bp.post("/availability/outages/<int:outage_id>/delete")
 @role_required("manager")
 def delete_outage(outage_id: int) -> Any:
+    if not 0 < outage_id <= MAX_ID:  # beyond the database's range: no such entry, not a 500
+        abort(404, description=f"avbrudd {outage_id} finnes ikke")
     with desk().sessions() as session:
         removed: RecordedOutage | None = register.delete_outage(session, outage_id)
         if removed is None:
@@ -806,6 +824,7 @@ def catalog(status: int = 200, fee_error: str | None = None) -> Any:
     app = desk()
     with app.sessions() as session:
         changes = fee_changes(session)
+        unusable = {c.id for c in changes if not usable(c)}
     contracts = sorted(_catalog().contracts.values(), key=lambda c: (c.vendor, c.id))
     return _render(
         "reports/catalog.html",
@@ -814,6 +833,7 @@ def catalog(status: int = 200, fee_error: str | None = None) -> Any:
         origin=_catalog().origin,
         severities=Severity,
         fee_changes=changes,
+        unusable_fees=unusable,
         fee_contracts=[c for c in contracts if any(t.fee for t in c.terms)],
         fee_error=fee_error,
         form=request.form,
@@ -827,12 +847,14 @@ def catalog_fee_change() -> Any:
     app = desk()
     form = request.form
     try:
-        valid_from = date.fromisoformat(form.get("valid_from", "").strip())
-        users = int(form.get("active_users", "").strip())
-        base = _decimal_or_none(form.get("base_monthly", ""))
-        per_user = _decimal_or_none(form.get("per_user_monthly", ""))
-    except (ValueError, ArithmeticError):
-        return catalog(422, "Ugyldig verdi: dato som ÅÅÅÅ-MM-DD, antall brukere og beløp som tall.")
+        valid_from = _fee_field("valid_from", lambda: date.fromisoformat(form["valid_from"]))
+        users = _fee_field("active_users", lambda: _whole(form["active_users"]))
+        base = _fee_field("base_monthly", lambda: _decimal_or_none(form.get("base_monthly", "")))
+        per_user = _fee_field(
+            "per_user_monthly", lambda: _decimal_or_none(form.get("per_user_monthly", ""))
+        )
+    except FeeError as exc:
+        return catalog(422, str(exc))
     with app.sessions() as session:
         try:
             record_fee_change(
@@ -852,11 +874,49 @@ def catalog_fee_change() -> Any:
     return redirect(url_for("ui.catalog"), 303)
 
 
+@bp.post("/catalog/fees/<int:change_id>/delete")
+@role_required("manager")
+def catalog_fee_undo(change_id: int) -> Any:
+    """Undo a fee change (a wrong figure, or one stored before the ranges were checked):
+    the prices are those without it again."""
+    with desk().sessions() as session:
+        removed = delete_fee_change(session, change_id)
+        if removed is None:
+            abort(404, description=f"gebyrendring {change_id} finnes ikke")
+        session.commit()
+        log.info("fee change %d undone by %s", change_id, current_user.username)
+    flash(f"Gebyrendringen fra {removed.valid_from} for {removed.contract_id} er angret.", "ok")
+    return redirect(url_for("ui.catalog"), 303)
+
+
+_T = TypeVar("_T")
+
+
+def _fee_field(name: str, parse: Callable[[], _T]) -> _T:
+    """One field of the fee form, or a ``FeeError`` naming it (in its form name, as the
+    store's own checks do)."""
+    try:
+        return parse()
+    except KeyError:
+        raise FeeError(f"{name}: mangler") from None
+    except (ValueError, ArithmeticError) as exc:
+        detail = str(exc) if str(exc).startswith(name) else f"{name}: ugyldig verdi"
+        raise FeeError(detail) from None
+
+
+def _whole(text: str) -> int:
+    """A whole number within the range of users (a longer one is no count: 4xx, not a
+    database overflow)."""
+    text = text.strip()
+    if not _WHOLE.fullmatch(text):
+        raise ValueError("not a whole number")
+    return check_users("active_users", int(text))
+
+
 def _decimal_or_none(text: str) -> Decimal | None:
     text = text.strip().replace(",", ".")
     if not text:
         return None
-    value = Decimal(text)
-    if not value.is_finite():
-        raise ValueError("not a number")
-    return value
+    if len(text) > 30:
+        raise ValueError("too long")
+    return Decimal(text)  # its range: FeeChange (sla/ranges.py), with the field's name
