@@ -45,6 +45,7 @@ class DeskUser(UserMixin):  # type: ignore[misc]
         self.username = user.username
         self.name = user.name
         self.role = user.role
+        self.locale = user.locale
 
     def get_id(self) -> str:
         return str(self.id)

@@ -364,6 +364,7 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    locale: Mapped[str | None] = mapped_column(String(10))  # None: the desk's default (nb)
 
 
 class Outage(Base):
