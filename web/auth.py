@@ -18,6 +18,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -34,7 +35,7 @@ bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Logg inn for å fortsette."
+login_manager.login_message = _l("Logg inn for å fortsette.")
 
 
 class DeskUser(UserMixin):  # type: ignore[misc]
@@ -82,8 +83,8 @@ def role_required(role: str) -> Callable[[F], F]:
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
-    username = StringField("Brukernavn", validators=[DataRequired(), Length(max=100)])
-    password = PasswordField("Passord", validators=[DataRequired(), Length(max=200)])
+    username = StringField(_l("Brukernavn"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Passord"), validators=[DataRequired(), Length(max=200)])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -99,9 +100,9 @@ def login() -> Any:
                 login_user(DeskUser(result.user))
                 return redirect(own_path(request.args.get("next", "")) or url_for("ui.queue"))
         if result.reason == "locked":
-            flash("For mange mislykkede forsøk. Prøv igjen om et kvarter.", "error")
+            flash(_l("For mange mislykkede forsøk. Prøv igjen om et kvarter."), "error")
         else:
-            flash("Feil brukernavn eller passord.", "error")
+            flash(_l("Feil brukernavn eller passord."), "error")
     status = 200 if request.method in ("GET", "HEAD") else 400 if form.errors else 401
     return render_template("login.html", form=form), status
 

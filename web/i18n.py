@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, session
+from flask import Flask, current_app, session
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -52,10 +52,13 @@ def severity_word(severity: str | None) -> str:
     return str(SEVERITY_WORDS.get(severity or "", severity or "–"))
 
 
-def number(value: float | Decimal | int | None, decimals: int = 0) -> str:
-    """``1 234`` / ``1,234``; ``decimals`` fixed places (``50,0``)."""
+def number(value: float | Decimal | int | None, decimals: int | None = 0) -> str:
+    """``1 234`` / ``1,234``; ``decimals`` fixed places (``50,0``), None: as many as the
+    value has (up to three)."""
     if value is None:
         return "–"
+    if decimals is None:
+        return format_decimal(value, locale=locale_code())
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=locale_code())
 
@@ -120,13 +123,32 @@ def ago(seconds: float) -> str:
     return f"{s // 60} min"
 
 
+def _norwegian_notes() -> dict[str, str]:
+    """The catalog's notes by their English text -> their Norwegian (``text_nb``): a
+    result's notes arrive as text (the CLI prints them), the page shows them in bokmål."""
+    desk = current_app.extensions.get("triage")
+    catalog = getattr(desk, "catalog", None)
+    if catalog is None:
+        return {}
+    cached = getattr(catalog, "_nb_notes", None)
+    if cached is None:
+        cached = {}
+        for contract in catalog.contracts.values():
+            for entry in (*contract.notes, *(n for t in contract.terms for n in t.notes)):
+                if entry.text_nb:
+                    cached[entry.text] = entry.text_nb
+        object.__setattr__(catalog, "_nb_notes", cached)
+    return cast(dict[str, str], cached)
+
+
 def note(entry: Any) -> str:
     """A catalog note in the reader's language: the Norwegian text where the catalog has
     one (``text_nb``), else the text as written."""
+    if locale_code() != "nb":
+        return str(entry if isinstance(entry, str) else entry.text)
     if isinstance(entry, str):
-        return entry
-    nb = getattr(entry, "text_nb", None)
-    return str(nb if nb and locale_code() == "nb" else entry.text)
+        return _norwegian_notes().get(entry, entry)
+    return str(entry.text_nb or entry.text)
 
 
 def init_i18n(app: Flask) -> None:
