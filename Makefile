@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-services test-browser demo examples lint bench clean
+.PHONY: test test-services test-browser demo examples lint bench clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,17 @@ examples: $(STAMP)
 	$(VENV)/bin/triage sla deadline --contract nettsoft-vps-access --severity critical --received 2026-03-29T03:00
 	$(VENV)/bin/triage sla uptime --contract nettsoft-vps-access --month 2026-03 --users 40 --outage 2026-03-10T09:00/2026-03-10T13:00@12
 	$(VENV)/bin/triage sla penalty --contract nettsoft-mbn --quarter 2026Q1 --users 40 --breaches 2 --first-breach 2026-02-03
+
+## translations: extract the desk's strings again, update the .po files, compile the .mo files.
+## The .mo files are committed (a fresh clone needs no build step); tests/web/test_i18n.py
+## fails when a .mo lags its .po or a string has no English.
+BABEL := $(VENV)/bin/pybabel
+translations: $(STAMP)
+	$(BABEL) extract -F web/translations/babel.cfg -k _l -o web/translations/messages.pot \
+		--sort-output --no-location --omit-header .
+	$(BABEL) update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching \
+		--omit-header
+	$(BABEL) compile -d web/translations --statistics
 
 ## lint: ruff (lint + format check) and mypy (strict on the pure packages)
 lint: $(STAMP)

@@ -72,7 +72,10 @@ def money(value: Decimal | str | float | None, currency: str = "NOK") -> str:
     """``2 038,50 kr`` in bokmål, ``NOK 2,038.50`` in English."""
     if value is None or value == "":
         return "–"
-    return format_currency(Decimal(str(value)), currency, locale=locale_code())
+    code = locale_code()
+    # English CLDR glues the code to the figure ("NOK2,038.50"); a space reads better.
+    pattern = None if code == "nb" else "¤\u00a0#,##0.00"
+    return format_currency(Decimal(str(value)), currency, format=pattern, locale=code)
 
 
 def minutes(value: float | int | None) -> str:

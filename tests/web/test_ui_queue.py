@@ -156,7 +156,7 @@ def test_the_agent_sees_live_work_first_and_breached_tickets_in_their_own_sectio
         t["unrouted"],  # no clock
     ]
     assert row_ids(overdue) == [t["late_critical"], t["late"]]  # breached, unanswered
-    assert "Løpende <span class=\"muted\">(4)</span>" in html
+    assert 'Løpende <span class="muted">(4)</span>' in html
     assert "(6 saker)" in html  # the heading counts both sections
     assert t["resolved"] not in row_ids(html)  # the default is status "open"
     assert "uten avtale" in html and ">kritisk<" in html and ">ikke-kritisk<" in html

@@ -7,10 +7,9 @@ overrides (holiday swaps). Numbers are masked for agents.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
-
-import uuid
 from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for

@@ -13,12 +13,11 @@ vendor filter beyond picking a contract (the contract select is grouped by vendo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-
-import re
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -288,9 +287,7 @@ def _paged(
 
 def desk_users(session: Session) -> list[str]:
     """The names a ticket can be assigned to: the desk's active user accounts."""
-    return list(
-        session.scalars(select(User.name).where(User.active.is_(True)).order_by(User.name))
-    )
+    return list(session.scalars(select(User.name).where(User.active.is_(True)).order_by(User.name)))
 
 
 def _queue_context() -> dict[str, Any]:
@@ -308,9 +305,7 @@ def _queue_context() -> dict[str, Any]:
         if split:
             late = replace(args.filters, breached=True)
             overdue, overdue_total, _page, _pages = _paged(session, late, args.sort, 1, now)
-        states = escalation_states(
-            session, (item.ticket.id for item in (*items, *overdue))
-        )
+        states = escalation_states(session, (item.ticket.id for item in (*items, *overdue)))
         assignees = desk_users(session)
     rows = [_row(app.catalog, item, states[item.ticket.id]) for item in items]
     overdue_rows = [_row(app.catalog, item, states[item.ticket.id]) for item in overdue]

@@ -29,8 +29,8 @@ from werkzeug.wrappers import Response
 
 from sla.severity import Severity
 from triage.phone import InvalidPhone, mask_phone
-from triage.store import ticket_actions as actions
 from triage.store import sms_replies
+from triage.store import ticket_actions as actions
 from triage.store.models import EscalationPoint, InboxItem, SmsOutbox, SmsPage, Staff, User
 from web.api.schemas import (
     AssigneeArgsSchema,
@@ -620,7 +620,9 @@ def ticket_forward(ticket_id: int) -> Any:
                 e for e in actions.get_ticket(session, ticket_id).events if e.kind == "forwarded"
             ]
         to = sent[-1].data.get("to") if sent else None
-        return _("Feilmeldingen er sendt til %(to)s.", to=to) if to else _("Feilmeldingen er sendt.")
+        return (
+            _("Feilmeldingen er sendt til %(to)s.", to=to) if to else _("Feilmeldingen er sendt.")
+        )
 
     return _act(
         ticket_id,
@@ -649,7 +651,7 @@ def ticket_reopen(ticket_id: int) -> Any:
 @bp.post("/tickets/<int:ticket_id>/answer")
 @role_required("agent")
 def ticket_answer(ticket_id: int) -> Any:
-    """"Kvitter" (ACK) or "Start arbeid" (START) by the person paged about this ticket: the
+    """ "Kvitter" (ACK) or "Start arbeid" (START) by the person paged about this ticket: the
     SMS answer's rules and events (``triage.store.sms_replies.answer_from_web``)."""
     command = request.form.get("command", "")
     if command not in ("ack", "start"):
@@ -660,13 +662,9 @@ def ticket_answer(ticket_id: int) -> Any:
             actions.get_ticket(session, ticket_id)
         except actions.NotFound:
             return _not_found(ticket_id)
-        staff = sms_replies.paged_staff(
-            session, ticket_id, _user_email(session), current_user.name
-        )
+        staff = sms_replies.paged_staff(session, ticket_id, _user_email(session), current_user.name)
         if staff is None:
-            return _refused(
-                ticket_id, "answer", _("Du er ikke varslet om denne saken."), 409
-            )
+            return _refused(ticket_id, "answer", _("Du er ikke varslet om denne saken."), 409)
         answer = sms_replies.answer_from_web(
             session, app.catalog, staff, command, ticket_id, app.clock()
         )
