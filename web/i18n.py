@@ -79,12 +79,15 @@ def money(value: Decimal | str | float | None, currency: str = "NOK") -> str:
 
 
 def minutes(value: float | int | None) -> str:
-    """Business or wall-clock minutes as people say them: ``60 min``, ``2 t 5 min``."""
+    """Business or wall-clock minutes as people say them: ``60 min``, ``2 t 5 min`` (hours
+    from two hours up)."""
     if value is None:
         return "–"
     total = round(value)
-    hours, rest = divmod(abs(total), 60)
     sign = "-" if total < 0 else ""
+    if abs(total) < 120:
+        return f"{sign}{abs(total)} min"
+    hours, rest = divmod(abs(total), 60)
     if hours and rest:
         return _("%(sign)s%(h)s t %(m)s min", sign=sign, h=number(hours), m=rest)
     if hours:
@@ -109,7 +112,7 @@ def target(text: str | None) -> str:
         if days and not (hours or mins):
             return _("%(n)s d", n=days)
         return minutes(days * 1440 + hours * 60 + mins)
-    if text in ("next-business-day-end", "end-of-next-business-day"):
+    if text == "end-of-next-working-day":
         return _("slutten av neste virkedag")
     return text
 
