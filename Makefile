@@ -12,8 +12,17 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+## axe-core (npm) for the browser tests' accessibility checks, installed into the venv's
+## folder so a clean clone gets it from `make test`; the tests read it from AXE_JS.
+AXE_DIR := $(VENV)/axe
+AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+$(AXE_JS): | $(STAMP)
+	mkdir -p $(AXE_DIR)
+	npm install --silent --no-audit --no-fund --prefix $(AXE_DIR) axe-core@4
+	test -f $(AXE_JS)
+
 ## test: the whole test suite (the README's test command)
-test: $(STAMP)
+test: $(STAMP) $(AXE_JS)
 	$(PY) -m pytest -q -p no:cacheprovider -n auto
 
 ## test-services: the suite again on the PostgreSQL and Redis servers (CI's second pass)
@@ -23,7 +32,7 @@ test-services: $(STAMP)
 		$(PY) -m pytest -q -p no:cacheprovider -n auto -m "not browser"
 
 ## test-browser: the end-to-end test in Debian's chromium, on its own
-test-browser: $(STAMP)
+test-browser: $(STAMP) $(AXE_JS)
 	$(PY) -m pytest -q -p no:cacheprovider -m browser tests/e2e
 
 ## demo: the whole desk on the embedded default with demo data (Ctrl-C stops it)

@@ -35,6 +35,10 @@
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
+    // filter panels start open on a wide screen, folded on a phone (the work comes first)
+    if (window.matchMedia("(min-width: 701px)").matches) {
+      document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+    }
     document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
       el.addEventListener("change", function () {
         if (el.form) el.form.requestSubmit ? el.form.requestSubmit() : el.form.submit();

@@ -186,6 +186,8 @@ def _value(key: str, value: Any) -> str:
         return str(SEVERITY_LABELS.get(value, value))
     if key == "channel" and isinstance(value, str):
         return str(CHANNEL_LABELS.get(value, value))
+    if key == "point" and isinstance(value, str):
+        return str(POINT_LABELS.get(value, value))
     if isinstance(value, Mapping):
         return ", ".join(f"{k}: {_value(str(k), v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
