@@ -54,8 +54,7 @@ BABEL := $(VENV)/bin/pybabel
 translations: $(STAMP)
 	$(BABEL) extract -F web/translations/babel.cfg -k _l -o web/translations/messages.pot \
 		--sort-output --no-location --omit-header .
-	$(BABEL) update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching \
-		--omit-header
+	$(BABEL) update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
 	$(BABEL) compile -d web/translations --statistics
 
 ## lint: ruff (lint + format check) and mypy (strict on the pure packages)

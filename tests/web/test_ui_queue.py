@@ -298,7 +298,9 @@ def test_the_ticket_page_shows_the_deadline_its_rule_notes_and_the_timeline(
     assert "09.03.2026 08:00" in html  # the clock started
     assert "004 §2.6: started troubleshooting within 60 minutes" in html  # the rule
     assert "received Saturday 2026-03-07 10:00 outside the calendar&#39;s open hours" in html
-    assert "Reading: a ticket received outside office hours" in html  # the catalog's note
+    # the catalog's note, in bokmål (its text_nb)
+    assert "Lesemåte: en sak mottatt utenfor kontortid starter klokken" in html
+    assert "Reading: a ticket received outside office hours" not in html
     assert "Mottatt" in html and "Klassifisert" in html and "Rutet til avtale" in html
     assert "kari@kunde.no" in html
     assert "Varslingspunkter" in html and "halve tiden brukt" in html and "planlagt" in html
