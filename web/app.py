@@ -64,6 +64,11 @@ class Desk:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]  # aware "now"; tests pass a fixed one
     parsers: Mapping[str, Parser]  # inbox channel -> payload parser
+    #: HMAC webhook -> its accept-time shape check (``web.inbound_payloads.checks``)
+    checks: Mapping[str, Callable[[bytes, str], str]]
+    #: Leave every accepted payload to the batch intake, even without Redis (tests and
+    #: benchmarks drive it); by default a web app without Redis ingests inline.
+    defer_intake: bool = False
 
 
 def desk() -> Desk:
@@ -122,19 +127,22 @@ def create_app(
     catalog: Catalog | None = None,
     clock: Callable[[], datetime] | None = None,
     migrate: bool = False,
+    defer_intake: bool = False,
 ) -> Flask:
     """Build the web app.
 
     ``migrate`` runs the Alembic upgrade first (the embedded ``triage up``); production
     migrates on release and tests pass a migrated database, so it is off by default.
     ``clock`` returns an aware datetime: the server's receipt time of every inbound
-    message, injectable so tests can compute deadlines by hand.
+    message, injectable so tests can compute deadlines by hand. ``defer_intake``: the
+    HMAC webhooks only store and answer, even without Redis; whoever built the app runs
+    the batch intake (``triage.store.intake_batch.ingest_pending``) itself.
     """
     from web.api import init_api  # noqa: PLC0415 - views import desk() from here
     from web.auth import csrf, init_auth, secret_key  # noqa: PLC0415
     from web.i18n import init_i18n  # noqa: PLC0415
     from web.inbound import bp as inbound  # noqa: PLC0415
-    from web.inbound_payloads import parsers  # noqa: PLC0415
+    from web.inbound_payloads import checks, parsers  # noqa: PLC0415
     from web.security import apply_limits, init_security  # noqa: PLC0415
     from web.ui import register_ui  # noqa: PLC0415
 
@@ -152,6 +160,8 @@ def create_app(
         sessions=db.session_factory(settings.database_url),
         clock=clock or _utc_now,
         parsers=parsers(settings),
+        checks=checks(settings),
+        defer_intake=defer_intake,
     )
     wire_scheduling(app.extensions["triage"].sessions, settings.redis_url)
     limiter = init_security(app, settings)  # first hook: it counts before anyone answers

@@ -25,7 +25,7 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.store.escalations import Planned, on_planned
-from workers.queues import NOTIFY, SLA, connection, queue
+from workers.queues import INTAKE, NOTIFY, SLA, connection, queue
 
 log = logging.getLogger(__name__)
 JOB_TIMEOUT = 60
@@ -167,6 +167,43 @@ def _waiting(job_id: str, url: str) -> bool:
         return Job.fetch(job_id, connection=connection(url)).get_status() == JobStatus.QUEUED
     except NoSuchJobError:
         return False
+
+
+#: The doorbell of the batch intake: set by the first webhook that finds it unset, which
+#: then enqueues one intake job; the job clears it when it starts, so payloads stored
+#: while it runs ring again. At most one intake job waits in the queue however many
+#: webhooks arrive. The expiry only matters if the job was lost with the flag still set.
+INTAKE_FLAG = "triage:intake:wake"
+INTAKE_FLAG_SECONDS = 10
+
+
+def wake_intake(url: str) -> bool:
+    """Make sure an intake job will run after this payload was stored: one SET NX per
+    webhook, and an enqueue only for the webhook that rang first. False when Redis could
+    not be reached (the caller ingests itself rather than wait for the sweeper)."""
+    if _redis_paused(url):
+        return False
+    try:
+        if connection(url).set(INTAKE_FLAG, 1, nx=True, ex=INTAKE_FLAG_SECONDS):
+            queue(INTAKE, url).enqueue(
+                "workers.jobs.intake.ingest_inbox",
+                job_timeout=JOB_TIMEOUT,
+                result_ttl=0,
+                failure_ttl=86400,
+                description="ingest the inbox",
+            )
+    except RedisError as exc:
+        _redis_failed(url, "intake wake-up", exc)
+        return False
+    return True
+
+
+def intake_started(url: str) -> None:
+    """The intake job is running: the next stored payload must ring again."""
+    try:
+        connection(url).delete(INTAKE_FLAG)
+    except RedisError as exc:
+        _redis_failed(url, "intake flag reset", exc)
 
 
 def poll_mailbox(url: str) -> None:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from config.catalog import Catalog
 from tests.web.conftest import make_settings
-from tests.web.support import CALLER, chat_payload, post_chat
+from tests.web.support import CALLER, chat_payload, post_chat, taken
 from web.app import create_app
 
 
@@ -95,7 +95,7 @@ def test_logs_carry_no_personal_data_even_when_intake_fails(
     )
     caplog.set_level(logging.DEBUG)
 
-    assert post_chat(client, payload).status_code == 201
+    assert taken(client, post_chat(client, payload)).created
     assert (
         post_chat(
             client, {"text": "Sentralbordet", "sender": {"email": "kari@kunde.no"}}
@@ -106,7 +106,7 @@ def test_logs_carry_no_personal_data_even_when_intake_fails(
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"cannot store {payload['sender']} {payload['text']}")
 
-    monkeypatch.setattr("web.inbound.ingest", explode)
+    monkeypatch.setattr("web.inbound.ingest_pending", explode)  # the inline intake
     failed = post_chat(client, chat_payload(message_id="msg-2", sender=payload["sender"]))
 
     assert failed.status_code == 500

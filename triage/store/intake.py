@@ -137,6 +137,13 @@ def quarantine(session: Session, item_id: int, error: str) -> None:
     session.commit()
 
 
+def quarantine_in(session: Session, item_id: int, error: str) -> None:
+    """``quarantine`` inside the caller's transaction (the batch intake commits once)."""
+    session.connection().execute(
+        _QUARANTINE, {"item": item_id, "why": _clean(error)[:MAX_ERROR_CHARS]}
+    )
+
+
 def settle(session: Session, item_id: int | None, ticket_id: int | None) -> None:
     """The inbox item is processed (into ``ticket_id``, when it made or continued one);
     one statement, the row (payload and all) is never loaded."""
@@ -223,6 +230,20 @@ def ingest(
                 continue
             return result
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def ingest_in(
+    session: Session,
+    catalog: Catalog,
+    item_id: int,
+    message: IncomingMessage,
+    now: datetime,
+    received_at: datetime,
+) -> IntakeResult:
+    """``ingest``'s work inside the caller's transaction, without commit or retry: the
+    batch intake (``triage.store.intake_batch``) runs many of these in one transaction and
+    handles a lost race itself."""
+    return _ingest(session, catalog, item_id, message, now, received_at)
 
 
 def _ingest(
@@ -350,7 +371,13 @@ def _open(
     ladder. Returns its id."""
     text = _clean(message.text)
     subject = _clean(message.subject)
-    classification = classify(text, subject, message.channel, after_hours=message.after_hours)
+    classification = classify(
+        text,
+        subject,
+        message.channel,
+        after_hours=message.after_hours,
+        confirm_below=catalog.classification.confirm_below,
+    )
     routed = route(
         catalog.contracts,
         subject=subject,
@@ -376,6 +403,8 @@ def _open(
                 "severity": severity,
                 "reasons": list(classification.reasons),
                 "score": classification.score,
+                "confidence": classification.confidence,
+                "needs_confirmation": classification.needs_confirmation,
             },
         )
     )
@@ -395,6 +424,7 @@ def _open(
             "contract_id": routed.contract_id,
             "severity": severity,
             "severity_reasons": list(classification.reasons),
+            "needs_confirmation": classification.needs_confirmation,
             "status": "open",
             "received_at": received,
             "created_at": now,
@@ -508,8 +538,13 @@ def _first_text(
     # Chat and phone titles are made up here; only an e-mail subject is the sender's words.
     subject = ticket.subject if ticket.channel == "email" else ""
     classification = classify(
-        text, subject, ticket.channel, after_hours=bool(facts.get("after_hours"))
+        text,
+        subject,
+        ticket.channel,
+        after_hours=bool(facts.get("after_hours")),
+        confirm_below=catalog.classification.confirm_below,
     )
+    ticket.needs_confirmation = classification.needs_confirmation
     if classification.severity.value != ticket.severity:
         add_event(
             session,

@@ -29,7 +29,7 @@ from web.cli.output import emit_json, iso
 from workers.queues import QUEUES
 
 FORM_TYPE = "application/x-www-form-urlencoded"  # what Twilio posts
-WORKER_CLASS = "rq.worker.SimpleWorker"  # no fork per job: jobs are short, the pool stays warm
+WORKER_CLASS = "web.cli.worker.DeskWorker"  # SimpleWorker + the payload parsers (web/cli/worker.py)
 
 
 def _logging() -> None:

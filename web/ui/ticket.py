@@ -105,6 +105,7 @@ EVENT_LABELS = {
     "vendor_replied": _l("Leverandøren svarte"),
     "response_started": _l("Respons registrert"),
     "reclassified": _l("Omklassifisert"),
+    "classification_confirmed": _l("Klassifisering bekreftet"),
     "assigned": _l("Tildelt"),
     "paused": _l("Pauset"),
     "resumed": _l("Gjenopptatt"),
@@ -399,7 +400,12 @@ def ticket_original(ticket_id: int) -> Response:
 
 # ------------------------------------------------------------------ actions
 
-STATUS_OF = {actions.NotFound: 404, actions.Conflict: 409, actions.Invalid: 422}
+STATUS_OF = {
+    actions.NotFound: 404,
+    actions.Conflict: 409,
+    actions.Invalid: 422,
+    actions.Forbidden: 403,
+}
 
 
 class FormError(Exception):
@@ -517,6 +523,21 @@ def ticket_classification(ticket_id: int) -> Any:
         catalog=desk().catalog,
         severity=Severity(args["severity"]),
         reason=args["reason"],
+        wrong_reason=args.get("wrong_reason") or None,
+        may_downgrade=current_user.may("manager"),
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/confirmation")
+@role_required("agent")
+def ticket_confirmation(ticket_id: int) -> Any:
+    """One click from the queue or the ticket: the unsure classification is right."""
+    return _act(
+        ticket_id,
+        "classification",
+        actions.confirm_classification,
+        _("Kritisk bekreftet."),
+        catalog=desk().catalog,
     )
 
 
