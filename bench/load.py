@@ -8,7 +8,7 @@
 The desk runs as ``triage up`` and the Procfile run it: a scratch PostgreSQL database
 (created next to the one ``--database-url`` names, migrated, dropped at the end; ``--sqlite``
 uses a file in a temporary directory instead), the embedded Redis, gunicorn on 127.0.0.1
-with the desk's gunicorn settings (``config/gunicorn.py``; ``--web-workers`` sync workers,
+with the desk's gunicorn settings (``config/gunicorn.py``; ``--web-workers`` gevent workers,
 by default as many as the desk would start) serving ``web.app:create_app()``, ``--workers`` RQ
 workers with exactly ``worker_argv`` (SimpleWorker with the scheduler), and the minute
 sweeper. Twilio is the fake API (``tests/fakes/twilio_api.py``) in a child process of its
@@ -25,7 +25,7 @@ speaks to is printed as MET or NOT MET):
    client: the bare web stack (accept, WSGI, Flask) at the same offered load.
 3. Intake: for ``--duration`` seconds at ``--rate``, open loop (each request has its instant
    on a fixed grid, whether earlier ones were answered or not), from ``--concurrency``
-   client threads with one connection per request (gunicorn's sync workers close it after
+   client threads with one connection per request (the old sync workers closed it after
    each answer anyway). Each message is distinct (message id, conversation, Message-ID),
    ``--email-share`` of them e-mail, the rest chat, all HMAC-signed; ``--duplicate-share``
    of the deliveries repeat an earlier message byte for byte, some within milliseconds of
@@ -1297,7 +1297,7 @@ def report(
     baseline, intake = runs
     print()
     print(
-        f"desk: {kind}, gunicorn {args.web_workers} sync workers, {args.workers} RQ workers "
+        f"desk: {kind}, gunicorn {args.web_workers} workers ({os.environ.get('GUNICORN_CMD_ARGS') or 'gevent'}), {args.workers} RQ workers "
         f"(scheduler), sweeper, embedded Redis, fake Twilio (child process); client "
         f"{args.concurrency} threads; grouping window 0 s; {os.cpu_count()} CPUs"
     )
@@ -1446,7 +1446,7 @@ def parse_args() -> argparse.Namespace:
         "--web-workers",
         type=int,
         default=web_settings.workers,
-        help="gunicorn sync workers (default: as the desk's, config/gunicorn.py)",
+        help="gunicorn worker processes (default: as the desk's, config/gunicorn.py)",
     )
     parser.add_argument("--workers", type=int, default=2, help="RQ workers (with scheduler)")
     parser.add_argument("--concurrency", type=int, default=64, help="client threads")

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -37,8 +38,11 @@ from config.catalog import Catalog, load_catalog
 from config.settings import Settings
 from triage.store import db
 from triage.store.intake import Parser
+from web.body_deadline import BodyDeadline
 from web.schemas import field_errors
 from workers.enqueue import wire_scheduling
+from workers.health import background_parts
+from workers.processes import pid_alive
 
 #: The largest request body accepted at all: a raw e-mail with attachments. Views that take
 #: small bodies lower it per request (``web.inbound``).
@@ -152,6 +156,10 @@ def create_app(
     app = TriageFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config["SECRET_KEY"] = secret_key(settings.secret_key, settings.data_dir)
+    if settings.body_read_timeout:  # a stalled body is cut off (finding of issue 15)
+        app.wsgi_app = BodyDeadline(  # type: ignore[method-assign]
+            app.wsgi_app, settings.body_read_timeout, settings.body_deadline or 86400
+        )
     if settings.trust_proxy:  # only behind our own proxy: the headers are client-settable
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.extensions["triage"] = Desk(
@@ -358,4 +366,30 @@ def readyz() -> Response | dict[str, Any]:
             f"the database schema is at {version or 'nothing'}, this code needs {expected}",
             headers=retry,
         )
-    return {"status": "ready", "schema": version}
+    settings = desk().settings
+    parts = background_parts(settings.redis_url) if settings.redis_url else {}
+    parts.update(supervised_parts(settings.supervisor_state))  # triage up knows best
+    degraded = sorted(name for name, state in parts.items() if state != "running")
+    if degraded:
+        # still 200: this process takes tickets (the database is the record), so a load
+        # balancer must keep sending; monitoring reads "degraded" and the parts
+        log.warning("readyz: degraded, %s not running", ", ".join(degraded))
+        return {"status": "degraded", "schema": version, "degraded": degraded, "parts": parts}
+    return {"status": "ready", "schema": version, **({"parts": parts} if parts else {})}
+
+
+def supervised_parts(state_file: Path | None) -> dict[str, str]:
+    """The state of each process ``triage up`` supervises (``workers/supervisor.py``
+    writes the file), e.g. ``{"worker": "restarting", "web": "running"}``; empty when not
+    supervised, or when the file is unreadable or left by a supervisor that is gone."""
+    if state_file is None:
+        return {}
+    try:
+        data = json.loads(state_file.read_text(encoding="utf-8"))
+        children = data["children"]
+        alive = pid_alive(int(data["pid"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not alive or not isinstance(children, dict):
+        return {}
+    return {str(name): str(info.get("state")) for name, info in children.items()}

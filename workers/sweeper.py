@@ -16,7 +16,10 @@ pass, from the database alone:
 7. ingests what the intake worker left (payloads of the HMAC webhooks still pending
    after ``INTAKE_LEFT_AFTER``: a lost job, a flushed Redis, a killed worker), in
    batches, and payloads a dead request stored but never ingested (``inbox_recovery``);
-8. once a day (the first pass of each day, and at start), empties raw inbound payloads
+8. drafts a notice of breach (reklamasjon) for each ticket whose deadline passed without
+   response on a contract with a penalty or credit, and sends notices a manager queued
+   whose job was lost;
+9. once a day (the first pass of each day, and at start), empties raw inbound payloads
    older than ``TRIAGE_RETENTION_DAYS`` (``triage retention purge`` does the same by hand).
 """
 
@@ -28,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from triage.phone import mask_phone
-from triage.store import sms_outbox
+from triage.store import claim_notices, sms_outbox
 from triage.store.escalations import due_points, pending_points
 from triage.store.inbox_recovery import recover_stuck
 from triage.store.intake_batch import BATCH, ingest_pending
@@ -36,6 +39,8 @@ from triage.store.personal_data import purge_raw_payloads
 from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError
 from workers.context import WorkerContext, context
+from workers.health import sweeper_beat
+from workers.jobs.claim_notice import send_notice
 from workers.jobs.escalation import compose_and_send, fire_points, send
 
 log = logging.getLogger(__name__)
@@ -57,6 +62,7 @@ class SweepResult:
     reconciled: int
     released: int
     recovered: int = 0
+    notices_drafted: int = 0
 
 
 def sweep(ctx: WorkerContext) -> SweepResult:
@@ -78,6 +84,7 @@ def sweep(ctx: WorkerContext) -> SweepResult:
         enqueue.poll_mailbox(ctx.redis_url)
     left = _ingest_left(ctx, now)
     recovered = recover_stuck(ctx.sessions, ctx.catalog, ctx.parsers, now - STUCK_AFTER, now)
+    drafted = _claim_notices(ctx, now)
     result = SweepResult(
         fired,
         len(upcoming),
@@ -86,10 +93,22 @@ def sweep(ctx: WorkerContext) -> SweepResult:
         reconciled,
         released,
         left + recovered.ingested + recovered.quarantined,
+        drafted,
     )
     if any(vars(result).values()):
         log.info("sweep: %s", result)
     return result
+
+
+def _claim_notices(ctx: WorkerContext, now: datetime) -> int:
+    """Draft the notices of breach due by now; send the queued ones whose job was lost."""
+    with ctx.sessions() as session:
+        drafted = claim_notices.draft_due(session, ctx.catalog, now)
+        session.commit()
+        stuck = claim_notices.stuck_queued(session, now - STUCK_AFTER)
+    for notice_id in stuck:
+        send_notice(ctx, notice_id)
+    return len(drafted)
 
 
 def _ingest_left(ctx: WorkerContext, now: datetime) -> int:
@@ -159,6 +178,8 @@ def run(ctx: WorkerContext | None = None, *, once: bool = False) -> None:
     purged_on = None
     while True:
         started = time.monotonic()
+        if ctx.redis_url:  # /readyz: the sweeper runs (workers/health.py)
+            sweeper_beat(ctx.redis_url, INTERVAL)
         try:
             sweep(ctx)
             today = ctx.clock().date()

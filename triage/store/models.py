@@ -426,6 +426,40 @@ class FeeChange(Base):
     )
 
 
+class ClaimNotice(Base):
+    """A notice of breach (reklamasjon) for one ticket, drafted the day its deadline passed
+    without response on a contract with a penalty or credit (``triage.claim_notice``).
+
+    ``status``: drafted -> queued (a manager asked to send it) -> sent | failed (kept with
+    the error; sending again is allowed). ``message`` is the e-mail exactly as sent.
+    """
+
+    __tablename__ = "claim_notices"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    contract_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # penalty | credit
+    breach_on: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime]
+    claim_promptly_by: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="drafted")
+    drafted_at: Mapped[datetime]
+    requested_by: Mapped[str | None] = mapped_column(String(100))
+    requested_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    sent_to: Mapped[str | None] = mapped_column(String(320))
+    message_id: Mapped[str | None] = mapped_column(String(500))
+    message: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", name="uq_claim_notices_ticket"),
+        Index("ix_claim_notices_contract_breach", "contract_id", "breach_on"),
+        Index("ix_claim_notices_status", "status", "requested_at"),
+    )
+
+
 def table_of(model: type[Base]) -> Table:
     """A model's table, for the hot paths that write rows with Core statements instead of
     the unit of work (intake's new tickets: ``triage.store.tickets.insert_ticket``)."""

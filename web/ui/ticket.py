@@ -122,6 +122,12 @@ EVENT_LABELS = {
     "sla_unavailable": _l("Ingen SLA-frist"),
     "imported_update": _l("Importert endring"),
     "reopened": _l("Gjenåpnet"),
+    "claim_notice_drafted": _l("Reklamasjon skrevet (utkast)"),
+    "claim_notice_sent": _l("Reklamasjon sendt til leverandør"),
+    "vendor_response_confirmed": _l("Bekreftet som leverandørens respons"),
+    "ref_refused": _l("Nevnte en annen sak, men avsenderen er ikke part i den"),
+    "mentioned_by_outsider": _l("Nevnt av en som ikke er part i saken"),
+    "sms_refused": _l("SMS-svar avvist (ikke varslet, ikke på vakt)"),
 }
 DATA_LABELS = {
     "channel": _l("kanal"),
@@ -163,6 +169,15 @@ DATA_LABELS = {
     "recorded_at": _l("registrert"),
     "note": _l("notat"),
     "why": _l("hvorfor"),
+    "notice": _l("reklamasjon nr."),
+    "claim_promptly_by": _l("reklamer innen"),
+    "confirmable": _l("kan bekreftes av en agent"),
+    "sender_auth": _l("avsenderkontroll (DMARC/DKIM)"),
+    "new_ticket": _l("ny sak"),
+    "ticket": _l("sak"),
+    "action": _l("gjort"),
+    "event": _l("hendelse"),
+    "responded_at": _l("respons"),
 }
 #: Event data that says nothing to a person reading the timeline.
 HIDDEN_DATA = frozenset({"key", "inbox_item", "outbox_id", "recipients"})
