@@ -188,7 +188,15 @@ def oncall_reply() -> Any:
         sid = f"WEB{uuid.uuid4().hex}"
         raw = urlencode({"MessageSid": sid, "From": number, "Body": body}).encode("ascii")
         answer = sms_replies.receive_sms(
-            session, app.catalog, raw, FORM_TYPE, sid, number, body, app.clock()
+            session,
+            app.catalog,
+            raw,
+            FORM_TYPE,
+            sid,
+            number,
+            body,
+            app.clock(),
+            app.catalog.calendars[app.settings.roster_calendar],
         )
     flash(
         _("Svar fra %(name)s: %(reply)s", name=name, reply=answer.reply or "–"),

@@ -40,6 +40,7 @@ from web.api.schemas import (
     PauseArgsSchema,
     ResolveArgsSchema,
     ResponseArgsSchema,
+    VendorResponseArgsSchema,
 )
 from web.app import desk
 from web.auth import role_required
@@ -225,9 +226,12 @@ class EventRow:
     actor: str
     data: list[tuple[str, str, bool]]  # (label, text, long text)
     inbox_item: int | None
+    confirm: int | None = None  # event id: offer "confirm as vendor response"
 
 
-def _event_row(kind: str, at: datetime, actor: str, data: Mapping[str, Any]) -> EventRow:
+def _event_row(
+    kind: str, at: datetime, actor: str, data: Mapping[str, Any], confirm: int | None = None
+) -> EventRow:
     shown = [
         (str(DATA_LABELS.get(key, key)), _value(key, value), key in ("text", "body"))
         for key, value in data.items()
@@ -241,6 +245,7 @@ def _event_row(kind: str, at: datetime, actor: str, data: Mapping[str, Any]) -> 
         actor=actor,
         data=shown,
         inbox_item=item if isinstance(item, int) and not isinstance(item, bool) else None,
+        confirm=confirm,
     )
 
 
@@ -316,7 +321,17 @@ def _page(
             handoff_problem = None
         except actions.ActionError as exc:
             check, handoff_problem = None, exc.message
-        events = [_event_row(e.kind, e.at, e.actor, e.data or {}) for e in ticket.events]
+        unanswered = ticket.responded_at is None
+        events = [
+            _event_row(
+                e.kind,
+                e.at,
+                e.actor,
+                e.data or {},
+                e.id if unanswered and (e.data or {}).get("confirmable") else None,
+            )
+            for e in ticket.events
+        ]
         points = _escalation_points(session, ticket_id)
         escalation = escalation_states(session, [ticket_id])[ticket_id]
         has_original = (
@@ -519,6 +534,21 @@ def ticket_response(ticket_id: int) -> Any:
     )
 
 
+@bp.post("/tickets/<int:ticket_id>/vendor-response")
+@role_required("agent")
+def ticket_vendor_response(ticket_id: int) -> Any:
+    """Confirm a vendor message the desk did not trust as the vendor's response."""
+    return _act(
+        ticket_id,
+        "vendor-response",
+        actions.confirm_vendor_response,
+        "Meldingen er bekreftet som leverandørens respons.",
+        VendorResponseArgsSchema(),
+        rename={"event": "event_id"},
+        catalog=desk().catalog,
+    )
+
+
 @bp.post("/tickets/<int:ticket_id>/classification")
 @role_required("agent")
 def ticket_classification(ticket_id: int) -> Any:
@@ -704,7 +734,13 @@ def ticket_answer(ticket_id: int) -> Any:
         if staff is None:
             return _refused(ticket_id, "answer", _("Du er ikke varslet om denne saken."), 409)
         answer = sms_replies.answer_from_web(
-            session, app.catalog, staff, command, ticket_id, app.clock()
+            session,
+            app.catalog,
+            staff,
+            command,
+            ticket_id,
+            app.clock(),
+            app.catalog.calendars[app.settings.roster_calendar],
         )
     if answer.outcome == "start refused":
         return _refused(ticket_id, "answer", answer.reply or "", 409)

@@ -1,7 +1,7 @@
 """ui: each user's language for the web desk
 
-Revision ID: 0011_ui_user_locale
-Revises: 0010_claims2
+Revision ID: 0012_ui_user_locale
+Revises: 0011_trust
 Create Date: 2026-12-06 23:10:00.000000
 
 ``users.locale``: the language the desk speaks to this person (``nb`` or ``en``); NULL is
@@ -11,8 +11,8 @@ the desk's default, Norwegian bokmål. Chosen with the language switch in the pa
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0011_ui_user_locale"
-down_revision = "0010_claims2"
+revision = "0012_ui_user_locale"
+down_revision = "0011_trust"
 branch_labels = None
 depends_on = None
 
