@@ -115,6 +115,7 @@ class _NoteSchema(_Strict):
         ),
     )
     text = fields.String(required=True, validate=validate.Length(min=1))
+    text_nb = fields.String(validate=validate.Length(min=1))  # Norwegian, for the web desk
 
 
 class _CalendarSchema(_Strict):
@@ -512,7 +513,7 @@ class _Builder:
             fee=fee,
             penalty=penalty,
             availability=availability,
-            notes=tuple(Note(n["about"], n["text"]) for n in raw["notes"]),
+            notes=tuple(Note(n["about"], n["text"], n.get("text_nb")) for n in raw["notes"]),
         )
 
     def _alternative(self, raw: Mapping[str, Any], where: str) -> Alternative:
@@ -665,7 +666,7 @@ class _Builder:
             support_email=raw.get("support_email"),
             support_phone=raw.get("support_phone"),
             fault_report_contents=tuple(raw["fault_report_contents"]),
-            notes=tuple(Note(n["about"], n["text"]) for n in raw["notes"]),
+            notes=tuple(Note(n["about"], n["text"], n.get("text_nb")) for n in raw["notes"]),
             liability_cap=self._liability_cap(raw["liability_cap"], "liability_cap")
             if "liability_cap" in raw
             else None,

@@ -144,6 +144,7 @@ def create_app(
     """
     from web.api import init_api  # noqa: PLC0415 - views import desk() from here
     from web.auth import csrf, init_auth, secret_key  # noqa: PLC0415
+    from web.i18n import init_i18n  # noqa: PLC0415
     from web.inbound import bp as inbound  # noqa: PLC0415
     from web.inbound_payloads import checks, parsers  # noqa: PLC0415
     from web.security import apply_limits, init_security  # noqa: PLC0415
@@ -182,6 +183,7 @@ def create_app(
     app.register_blueprint(health)
     app.register_blueprint(inbound)
     init_auth(app, settings.secure_cookies)
+    init_i18n(app)
     csrf.exempt(inbound)  # signed by the sender, never a browser form
     init_api(app)
     for blueprint in app.blueprints.values():

@@ -381,6 +381,7 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    locale: Mapped[str | None] = mapped_column(String(10))  # None: the desk's default (nb)
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 

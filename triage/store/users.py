@@ -185,3 +185,12 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def may(role: str, needed: str) -> bool:
     return ROLES.index(role) >= ROLES.index(needed)
+
+
+def set_locale(session: Session, user_id: int, locale: str | None) -> None:
+    """The language the web desk speaks to this user (None: the desk's default)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError(f"no user {user_id}")
+    user.locale = locale
+    session.commit()

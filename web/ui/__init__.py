@@ -27,7 +27,7 @@ bp = Blueprint(
     static_url_path="/static",
 )
 OSLO = ZoneInfo("Europe/Oslo")
-VIEW_MODULES = ("queue", "ticket", "reports", "claims", "oncall", "admin")
+VIEW_MODULES = ("queue", "ticket", "reports", "claims", "oncall", "admin", "language", "new_ticket")
 
 
 def local(instant: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
