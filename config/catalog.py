@@ -17,7 +17,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -35,6 +35,7 @@ from sla.escalation import Ladder, LadderPoint
 from sla.penalty import FeeFormula, PenaltyRule, Stacking
 from sla.severity import Severity
 from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately, NoTarget, ResponseTarget
+from triage.monitoring import MonitoredService, ProbeSpec
 
 CATALOG_ENV = "TRIAGE_CATALOG"
 T = TypeVar("T")
@@ -210,6 +211,23 @@ class _RecogniseSchema(_Strict):
     keywords = fields.List(fields.String(), load_default=list)
 
 
+class _ProbeSchema(_Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(["http", "tcp"]))
+    target = fields.String(required=True)
+    interval = fields.String(load_default="PT1M")
+    timeout = fields.String(load_default="PT10S")
+    failures = fields.Integer(load_default=3, strict=True)
+    expect_status = fields.Integer(load_default=200, strict=True)
+    keyword = fields.String()
+
+
+class _MonitoringSchema(_Strict):
+    labels = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    affected_users_label = fields.String(load_default="affected_users")
+    default_affected_users = fields.Integer(required=True, strict=True)
+    probe = fields.Nested(_ProbeSchema)
+
+
 class _ContractSchema(_Strict):
     vendor = fields.String(required=True)
     service = fields.String(required=True)
@@ -221,6 +239,7 @@ class _ContractSchema(_Strict):
     recognise = fields.Nested(_RecogniseSchema, load_default=dict)
     notes = fields.List(fields.Nested(_NoteSchema), load_default=list)
     terms = fields.List(fields.Nested(_TermsSchema), required=True, validate=validate.Length(min=1))
+    monitoring = fields.Nested(_MonitoringSchema)
 
 
 class _CatalogSchema(_Strict):
@@ -283,6 +302,8 @@ class Catalog:
     calendars: Mapping[str, Calendar]
     ladders: Mapping[str, Ladder]
     origin: str
+    #: Contracts whose hosted service monitoring watches (``triage.monitoring``), by id.
+    monitoring: Mapping[str, MonitoredService] = field(default_factory=dict)
 
     def get(self, contract_id: str) -> Contract:
         try:
@@ -310,8 +331,47 @@ class _Builder:
             cid: _in(f"contract {cid!r}", partial(self._contract, cid, raw))
             for cid, raw in self.data["contracts"].items()
         }
+        monitoring = {
+            cid: _in(f"contract {cid!r}", partial(self._monitoring, cid, raw["monitoring"]))
+            for cid, raw in self.data["contracts"].items()
+            if "monitoring" in raw
+        }
         return Catalog(
-            contracts=contracts, calendars=self.calendars, ladders=self.ladders, origin=origin
+            contracts=contracts,
+            calendars=self.calendars,
+            ladders=self.ladders,
+            origin=origin,
+            monitoring=monitoring,
+        )
+
+    def _monitoring(self, cid: str, raw: Mapping[str, Any]) -> MonitoredService:
+        where = "monitoring"
+        probe = None
+        if "probe" in raw:
+            spec = raw["probe"]
+            at = f"{where}.probe"
+            probe = _field(
+                at,
+                lambda: ProbeSpec(
+                    kind=spec["kind"],
+                    target=spec["target"],
+                    interval=parse_duration(spec["interval"]),
+                    timeout=parse_duration(spec["timeout"]),
+                    failures=spec["failures"],
+                    expect_status=spec["expect_status"],
+                    keyword=spec.get("keyword"),
+                ),
+            )
+        if raw["default_affected_users"] < 0:
+            raise ValueError(f"{where}.default_affected_users: must not be negative")
+        if not raw["labels"] and probe is None:
+            raise ValueError(f"{where}: name the alert labels, a probe, or both")
+        return MonitoredService(
+            contract_id=cid,
+            labels=dict(raw["labels"]),
+            default_users=raw["default_affected_users"],
+            users_label=raw["affected_users_label"],
+            probe=probe,
         )
 
     def _calendar(self, name: str, raw: Mapping[str, Any]) -> Calendar:

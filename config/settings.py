@@ -43,6 +43,9 @@ class Settings:
     rate_limit_login: str = "20 per minute"  # POSTs to /login (besides the per-user lock)
     rate_limit_auth_failures: str = "30 per minute"  # bad webhook signatures / API tokens
     rate_limit_webhooks: str = "300 per second"  # signed webhooks: a runaway sender's loop
+    # Monitoring (web/inbound_monitoring.py, workers/jobs/monitoring.py).
+    alertmanager_token: str | None = None  # bearer token of /inbound/alertmanager, /monitoring
+    heartbeat_limit_seconds: int = 120  # a part silent this long pages level 2 directly
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -92,6 +95,10 @@ class Settings:
             ),
             rate_limit_webhooks=_rate(
                 get("TRIAGE_RATE_LIMIT_WEBHOOKS"), "TRIAGE_RATE_LIMIT_WEBHOOKS", "300 per second"
+            ),
+            alertmanager_token=get("TRIAGE_ALERTMANAGER_TOKEN"),
+            heartbeat_limit_seconds=_whole(
+                get("TRIAGE_HEARTBEAT_LIMIT_SECONDS"), "TRIAGE_HEARTBEAT_LIMIT_SECONDS", 120
             ),
         )
 

@@ -44,6 +44,8 @@ class RecordedOutage:
     exclusion_reason: str | None
     recorded_by: str = ""
     created_at: datetime | None = None
+    ongoing: bool = False  # monitoring has not seen it end: ``ends_at`` is "now"
+    source: str = "manual"  # manual | alertmanager | webhook | probe
 
 
 @dataclass(frozen=True)

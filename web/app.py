@@ -133,6 +133,7 @@ def create_app(
     from web.api import init_api  # noqa: PLC0415 - views import desk() from here
     from web.auth import csrf, init_auth, secret_key  # noqa: PLC0415
     from web.inbound import bp as inbound  # noqa: PLC0415
+    from web.inbound_monitoring import bp as inbound_monitoring  # noqa: PLC0415
     from web.inbound_payloads import parsers  # noqa: PLC0415
     from web.security import apply_limits, init_security  # noqa: PLC0415
     from web.ui import register_ui  # noqa: PLC0415
@@ -163,8 +164,10 @@ def create_app(
     _register_errors(app)
     app.register_blueprint(health)
     app.register_blueprint(inbound)
+    app.register_blueprint(inbound_monitoring)
     init_auth(app, settings.secure_cookies)
     csrf.exempt(inbound)  # signed by the sender, never a browser form
+    csrf.exempt(inbound_monitoring)
     init_api(app)
     for blueprint in app.blueprints.values():
         if (blueprint.url_prefix or "").startswith("/api/"):
