@@ -16,6 +16,9 @@ pass, from the database alone:
 7. ingests payloads a dead request stored but never ingested (``inbox_recovery``);
 8. once a day (the first pass of each day, and at start), empties raw inbound payloads
    older than ``TRIAGE_RETENTION_DAYS`` (``triage retention purge`` does the same by hand).
+
+Between passes it runs the desk's probes that are due, every second
+(``workers.probes``), so a probe's interval can be shorter than the minute.
 """
 
 from __future__ import annotations
@@ -34,10 +37,12 @@ from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError
 from workers.context import WorkerContext, context
 from workers.jobs.escalation import compose_and_send, fire_points, send
+from workers.probes import run_due
 
 log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=1)
 STUCK_AFTER = timedelta(minutes=2)  # well past the client's timeout: the request is over
+PROBE_TICK_SECONDS = 1.0  # how often, between passes, the sweeper looks for due probes
 
 
 @dataclass(frozen=True)
@@ -142,4 +147,17 @@ def run(ctx: WorkerContext | None = None, *, once: bool = False) -> None:
             log.error("sweep failed: %s", type(exc).__name__)
         if once:
             return
-        time.sleep(max(1.0, INTERVAL.total_seconds() - (time.monotonic() - started)))
+        _probe_until(ctx, started + max(1.0, INTERVAL.total_seconds()))
+
+
+def _probe_until(ctx: WorkerContext, deadline: float) -> None:
+    """Run due probes every second until ``deadline`` (``time.monotonic``)."""
+    while True:
+        try:
+            run_due(ctx)
+        except Exception as exc:  # the database is away: the next tick tries again
+            log.error("probes failed: %s", type(exc).__name__)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(PROBE_TICK_SECONDS, left))

@@ -368,13 +368,12 @@ def probe_due(session: Session, contract_ids: Iterable[str], now: datetime) -> l
     wanted = sorted(set(contract_ids))
     if not wanted:
         return []
-    scheduled = dict(
-        session.execute(
-            select(ProbeStatus.contract_id, ProbeStatus.next_due_at).where(
-                ProbeStatus.contract_id.in_(wanted)
-            )
-        ).tuples()
+    rows = session.execute(
+        select(ProbeStatus.contract_id, ProbeStatus.next_due_at).where(
+            ProbeStatus.contract_id.in_(wanted)
+        )
     )
+    scheduled = {str(cid): due for cid, due in rows}
     return [cid for cid in wanted if cid not in scheduled or scheduled[cid] <= now]
 
 
