@@ -21,13 +21,17 @@ import logging
 from collections.abc import Callable
 
 from flask import Blueprint, Response, request
+from twilio.twiml.voice_response import VoiceResponse
 
 from triage.intake.message import RejectedPayload
 from triage.monitoring import Signal, parse_alertmanager, parse_generic
-from triage.store.intake import quarantine, store_raw
+from triage.store.intake import quarantine, settle, store_raw
 from triage.store.monitoring import record_signals
+from triage.store.sms_replies import take_inbound
+from triage.store.voice_calls import call_by_sid
+from triage.voice_text import key_command, key_confirmation
 from web.app import ApiError, desk, limit_body
-from web.inbound import SIGNATURE_HEADER, signature
+from web.inbound import LANGUAGE, SIGNATURE_HEADER, _require_twilio_signature, signature
 
 MAX_BYTES = 1024 * 1024  # Alertmanager groups alerts; a megabyte is thousands of them
 
@@ -50,6 +54,40 @@ def alertmanager() -> Response:
 def monitoring() -> Response:
     """Any other monitor: ``{"service", "status": "down"|"up", "time"}``."""
     return _take("monitoring", lambda body: [parse_generic(body)])
+
+
+@bp.post("/twilio/page-call")
+def page_call() -> Response:
+    """The key pressed in a page call (Twilio's <Gather> action, X-Twilio-Signature
+    checked): 4 acknowledges, 6 starts work. Taken as the SMS answer it stands for
+    (``ACK 123`` from the called person's number) through ``take_inbound``, so the same
+    rules decide and a Twilio retry of the callback changes nothing twice."""
+    body = request.get_data()
+    _require_twilio_signature()
+    app = desk()
+    now = app.clock()
+    sid = request.form.get("CallSid", "").strip()[:40]
+    digits = request.form.get("Digits", "").strip()[:5]
+    reply = VoiceResponse()
+    with app.sessions() as session:
+        item_id = store_raw(session, "voice", request.content_type or "", body, now)
+        call = call_by_sid(session, sid) if sid else None
+        if call is None:
+            quarantine(session, item_id, "CallSid names no page call")
+            raise ApiError(404, "unknown_call", "CallSid names no page call the desk placed")
+        command = key_command(digits, call.ticket_id)
+        answer = None
+        if command is not None:
+            call.digits = digits
+            session.commit()
+            answer = take_inbound(
+                session, app.catalog, f"{sid}:{digits}", call.recipient, command, now
+            )
+        settle(session, item_id, call.ticket_id)
+        session.commit()
+    log.info("page call answered: key %s (%s)", digits or "-", answer.outcome if answer else "-")
+    reply.say(key_confirmation(command, answer.reply if answer else None), language=LANGUAGE)
+    return Response(str(reply.to_xml()), mimetype="text/xml")
 
 
 def _take(channel: str, parse: Callable[[bytes], list[Signal]]) -> Response:

@@ -17,8 +17,9 @@ pass, from the database alone:
 8. once a day (the first pass of each day, and at start), empties raw inbound payloads
    older than ``TRIAGE_RETENTION_DAYS`` (``triage retention purge`` does the same by hand).
 
-Between passes it runs the desk's probes that are due, every second
-(``workers.probes``), so a probe's interval can be shorter than the minute.
+Between passes, every second, it runs the desk's probes that are due (``workers.probes``),
+so a probe's interval can be shorter than the minute, and places the page calls that are
+due (``workers.voice``: an SMS page not acknowledged within the person's call delay).
 """
 
 from __future__ import annotations
@@ -38,11 +39,12 @@ from workers.channels.twilio_sms import ReconcileError
 from workers.context import WorkerContext, context
 from workers.jobs.escalation import compose_and_send, fire_points, send
 from workers.probes import run_due
+from workers.voice import place_due_calls
 
 log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=1)
 STUCK_AFTER = timedelta(minutes=2)  # well past the client's timeout: the request is over
-PROBE_TICK_SECONDS = 1.0  # how often, between passes, the sweeper looks for due probes
+TICK_SECONDS = 1.0  # how often, between passes, the sweeper looks for due probes and calls
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ def sweep(ctx: WorkerContext) -> SweepResult:
     if ctx.redis_url and ctx.settings.imap_url:
         enqueue.poll_mailbox(ctx.redis_url)
     recovered = recover_stuck(ctx.sessions, ctx.catalog, ctx.parsers, now - STUCK_AFTER, now)
+    place_due_calls(ctx)
     result = SweepResult(
         fired,
         len(upcoming),
@@ -147,17 +150,18 @@ def run(ctx: WorkerContext | None = None, *, once: bool = False) -> None:
             log.error("sweep failed: %s", type(exc).__name__)
         if once:
             return
-        _probe_until(ctx, started + max(1.0, INTERVAL.total_seconds()))
+        _tick_until(ctx, started + max(1.0, INTERVAL.total_seconds()))
 
 
-def _probe_until(ctx: WorkerContext, deadline: float) -> None:
-    """Run due probes every second until ``deadline`` (``time.monotonic``)."""
+def _tick_until(ctx: WorkerContext, deadline: float) -> None:
+    """Every second until ``deadline`` (``time.monotonic``): due probes, due page calls."""
     while True:
-        try:
-            run_due(ctx)
-        except Exception as exc:  # the database is away: the next tick tries again
-            log.error("probes failed: %s", type(exc).__name__)
+        for step in (run_due, place_due_calls):
+            try:
+                step(ctx)
+            except Exception as exc:  # the database is away: the next tick tries again
+                log.error("%s failed: %s", step.__name__, type(exc).__name__)
         left = deadline - time.monotonic()
         if left <= 0:
             return
-        time.sleep(min(PROBE_TICK_SECONDS, left))
+        time.sleep(min(TICK_SECONDS, left))

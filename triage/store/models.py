@@ -466,3 +466,50 @@ class Heartbeat(Base):
     part: Mapped[str] = mapped_column(String(40), primary_key=True)
     beat_at: Mapped[datetime]
     alarmed_at: Mapped[datetime | None]
+
+
+class NotificationRule(Base):
+    """How one person is reached when paged: ``sms`` at once, then e.g. a ``call`` after
+    ``delay_seconds`` without an acknowledgement. No rules: SMS only (as before)."""
+
+    __tablename__ = "notification_rules"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(10))  # sms | call
+    delay_seconds: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("staff_id", "channel", name="uq_notification_rules_staff_channel"),
+    )
+
+
+class VoiceCall(Base):
+    """A phone call that reads a page aloud: written before it is placed, unique per
+    ladder rung, person and attempt, so a call is placed once however often the sweeper
+    looks. ``status``: queued -> calling -> placed | failed; ``digits``: the key pressed
+    (4 = acknowledge, 6 = start work)."""
+
+    __tablename__ = "voice_calls"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalation_points.id", ondelete="CASCADE")
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(20))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    due_at: Mapped[datetime]
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    placed_at: Mapped[datetime | None]
+    digits: Mapped[str | None] = mapped_column(String(10))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint(
+            "escalation_id", "staff_id", "attempt", name="uq_voice_calls_point_staff_attempt"
+        ),
+    )

@@ -63,9 +63,46 @@ def upgrade() -> None:
         sa.Column('alarmed_at', Time, nullable=True),
         sa.PrimaryKeyConstraint('part'),
     )
+    op.create_table(
+        'notification_rules',
+        sa.Column('id', Id, nullable=False),
+        sa.Column('staff_id', Id, nullable=False),
+        sa.Column('channel', sa.String(length=10), nullable=False),
+        sa.Column('delay_seconds', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint('staff_id', 'channel', name='uq_notification_rules_staff_channel'),
+    )
+    op.create_table(
+        'voice_calls',
+        sa.Column('id', Id, nullable=False),
+        sa.Column('ticket_id', Id, nullable=False),
+        sa.Column('escalation_id', Id, nullable=False),
+        sa.Column('staff_id', Id, nullable=False),
+        sa.Column('recipient', sa.String(length=20), nullable=False),
+        sa.Column('attempt', sa.Integer(), nullable=False),
+        sa.Column('status', sa.String(length=20), nullable=False),
+        sa.Column('due_at', Time, nullable=False),
+        sa.Column('provider_sid', sa.String(length=64), nullable=True),
+        sa.Column('placed_at', Time, nullable=True),
+        sa.Column('digits', sa.String(length=10), nullable=True),
+        sa.Column('error', sa.Text(), nullable=True),
+        sa.Column('created_at', Time, nullable=False),
+        sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['escalation_id'], ['escalation_points.id'], ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['staff_id'], ['staff.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id'),
+        sa.UniqueConstraint(
+            'escalation_id', 'staff_id', 'attempt', name='uq_voice_calls_point_staff_attempt'
+        ),
+    )
+    op.create_index('ix_voice_calls_provider_sid', 'voice_calls', ['provider_sid'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_voice_calls_provider_sid', table_name='voice_calls')
+    op.drop_table('voice_calls')
+    op.drop_table('notification_rules')
     op.drop_table('heartbeats')
     op.drop_index('ix_probe_transitions_contract', table_name='probe_transitions')
     op.drop_table('probe_transitions')
