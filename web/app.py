@@ -17,7 +17,7 @@ import logging
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
@@ -349,4 +349,23 @@ def readyz() -> Response | dict[str, Any]:
             f"the database schema is at {version or 'nothing'}, this code needs {expected}",
             headers=retry,
         )
-    return {"status": "ready", "schema": version}
+    return {"status": "ready", "schema": version, **_parts()}
+
+
+def _parts() -> dict[str, Any]:
+    """The dead-man's switch's view (``workers.heartbeat``): each part's last beat and the
+    parts silent past the limit. Said, not failed on: the web process can still take
+    tickets while a worker is down, and a 503 would take it out of the load balancer."""
+    from triage.store.heartbeats import states  # noqa: PLC0415 - only /readyz needs it
+
+    app = desk()
+    limit = timedelta(seconds=app.settings.heartbeat_limit_seconds)
+    try:
+        with app.sessions() as session:
+            found = states(session, app.clock(), limit)
+    except SQLAlchemyError:
+        return {}
+    return {
+        "parts": {s.part: {"beat_at": s.beat_at.isoformat(), "down": s.silent} for s in found},
+        "down": [s.part for s in found if s.silent],
+    }

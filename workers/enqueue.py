@@ -179,3 +179,32 @@ def poll_mailbox(url: str) -> None:
         )
     except RedisError as exc:
         log.warning("enqueue of the mailbox poll failed (%s)", type(exc).__name__)
+
+
+def heartbeats(url: str) -> None:
+    """The dead-man's switch's probes of the worker and the scheduler
+    (``workers.heartbeat``): one job at once, one through RQ's scheduler a second later.
+    Fixed ids: a job still waiting is not queued twice (a dead worker does not pile up)."""
+    try:
+        sla = queue(SLA, url)
+        options = {"job_timeout": JOB_TIMEOUT, "result_ttl": RESULT_TTL, "failure_ttl": 3600}
+        if not _waiting("beat-worker", url):
+            sla.enqueue("workers.heartbeat.beat", "worker", job_id="beat-worker", **options)
+        if not _scheduled("beat-scheduler", url):
+            sla.enqueue_in(
+                timedelta(seconds=1),
+                "workers.heartbeat.beat",
+                "scheduler",
+                job_id="beat-scheduler",
+                **options,
+            )
+    except RedisError as exc:
+        _redis_failed(url, "enqueue of the heartbeats", exc)
+
+
+def _scheduled(job_id: str, url: str) -> bool:
+    try:
+        status = Job.fetch(job_id, connection=connection(url)).get_status()
+    except NoSuchJobError:
+        return False
+    return status in (JobStatus.SCHEDULED, JobStatus.QUEUED)

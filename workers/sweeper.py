@@ -14,7 +14,9 @@ pass, from the database alone:
 5. sends queued SMS whose attempt is due;
 6. polls the support mailbox, when one is configured;
 7. ingests payloads a dead request stored but never ingested (``inbox_recovery``);
-8. once a day (the first pass of each day, and at start), empties raw inbound payloads
+8. the dead-man's switch (``workers.heartbeat``): beats, sends the worker and scheduler
+   their heartbeat jobs, and pages level 2 about a part that fell silent;
+9. once a day (the first pass of each day, and at start), empties raw inbound payloads
    older than ``TRIAGE_RETENTION_DAYS`` (``triage retention purge`` does the same by hand).
 
 Between passes, every second, it runs the desk's probes that are due (``workers.probes``),
@@ -38,6 +40,8 @@ from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError
 from workers.context import WorkerContext, context
 from workers.jobs.escalation import compose_and_send, fire_points, send
+from triage.store.heartbeats import beat
+from workers.heartbeat import watch
 from workers.probes import run_due
 from workers.voice import place_due_calls
 
@@ -60,6 +64,11 @@ class SweepResult:
 
 def sweep(ctx: WorkerContext) -> SweepResult:
     now = ctx.clock()
+    with ctx.sessions() as session:  # the dead-man's switch: alive, and watching
+        beat(session, "sweeper", now)
+    if ctx.redis_url:
+        enqueue.heartbeats(ctx.redis_url)
+    watch(ctx, "sweeper")
     with ctx.sessions() as session:
         due = due_points(session, now)
         upcoming = pending_points(session, now, now + INTERVAL + timedelta(seconds=30))
