@@ -162,10 +162,17 @@ def run(ctx: WorkerContext | None = None, *, once: bool = False) -> None:
         _tick_until(ctx, started + max(1.0, INTERVAL.total_seconds()))
 
 
+def _watch(ctx: WorkerContext) -> int:
+    """The dead-man's switch between passes: a silent worker is paged within a second of
+    its limit, not at the next minute."""
+    return watch(ctx, "sweeper")
+
+
 def _tick_until(ctx: WorkerContext, deadline: float) -> None:
-    """Every second until ``deadline`` (``time.monotonic``): due probes, due page calls."""
+    """Every second until ``deadline`` (``time.monotonic``): due probes, due page calls,
+    silent parts."""
     while True:
-        for step in (run_due, place_due_calls):
+        for step in (run_due, place_due_calls, _watch):
             try:
                 step(ctx)
             except Exception as exc:  # the database is away: the next tick tries again
