@@ -25,8 +25,8 @@ client against the fake Twilio API (``tests/fakes/twilio_api.py``).
 from __future__ import annotations
 
 import argparse
-import json
 import dataclasses
+import json
 import random
 import sys
 import tempfile
@@ -140,7 +140,7 @@ class Target:
         target = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self.send_response(200 if target.up else 503)
                 self.send_header("Content-Length", "2")
                 self.end_headers()

@@ -112,7 +112,7 @@ class Signal:
     def delivery_key(self) -> str:
         """One key per fact (this alert, this state, from this instant): a resend of the
         same notification (Alertmanager's repeat_interval, a retry) is a duplicate."""
-        stamp = (self.ends_at if self.status == RESOLVED and self.ends_at else self.starts_at)
+        stamp = self.ends_at if self.status == RESOLVED and self.ends_at else self.starts_at
         return f"{self.fingerprint}|{self.status}|{stamp.astimezone(UTC).isoformat()}"
 
 

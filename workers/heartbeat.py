@@ -45,7 +45,9 @@ def watch(ctx: WorkerContext, watcher: str) -> int:
     limit = timedelta(seconds=ctx.settings.heartbeat_limit_seconds)
     watched = WATCHES.get(watcher, ())
     with ctx.sessions() as session:
-        silent = [s for s in heartbeats.states(session, now, limit) if s.silent and s.part in watched]
+        silent = [
+            s for s in heartbeats.states(session, now, limit) if s.silent and s.part in watched
+        ]
     sent = 0
     for state in silent:
         with ctx.sessions() as session:
@@ -88,4 +90,3 @@ def watch(ctx: WorkerContext, watcher: str) -> int:
                 result,
             )
     return sent
-

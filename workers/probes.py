@@ -86,4 +86,3 @@ def run_one(ctx: WorkerContext, service: MonitoredService) -> ProbeRun:
         record_signals(ctx.sessions, ctx.catalog, None, [signal], ctx.clock(), contract_id=cid)
         log.info("probe %s: %s at %s", cid, transition and transition.status, signal.starts_at)
     return ProbeRun(cid, error is None, error, transition.status if transition else None)
-

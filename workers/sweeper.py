@@ -34,14 +34,14 @@ from datetime import datetime, timedelta
 from triage.phone import mask_phone
 from triage.store import sms_outbox
 from triage.store.escalations import due_points, pending_points
+from triage.store.heartbeats import beat
 from triage.store.inbox_recovery import recover_stuck
 from triage.store.personal_data import purge_raw_payloads
 from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError
 from workers.context import WorkerContext, context
-from workers.jobs.escalation import compose_and_send, fire_points, send
-from triage.store.heartbeats import beat
 from workers.heartbeat import watch
+from workers.jobs.escalation import compose_and_send, fire_points, send
 from workers.probes import run_due
 from workers.voice import place_due_calls
 

@@ -62,7 +62,9 @@ def place_due_calls(ctx: WorkerContext) -> int:
             continue
         contract = ctx.catalog.contracts.get(call.contract_id or "")
         service = contract.short_name if contract else "ukjent tjeneste"
-        result = _channel(ctx.settings).call(call.recipient, twiml(call, service, ctx.settings.public_url))
+        result = _channel(ctx.settings).call(
+            call.recipient, twiml(call, service, ctx.settings.public_url)
+        )
         with ctx.sessions() as session:
             if isinstance(result, Sent):
                 voice_calls.mark_call(session, call_id, result.sid, None, ctx.clock())

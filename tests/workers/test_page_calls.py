@@ -59,14 +59,14 @@ def test_an_unacknowledged_page_is_followed_by_one_call_and_key_4_acknowledges(
     assert f'action="{PUBLIC}/inbound/twilio/page-call"' in call["twiml"]
     assert 'language="nb-NO"' in call["twiml"]
 
-    app = create_app(
-        dataclasses.replace(settings, data_dir=tmp_path), catalog=catalog, clock=clock
-    )
+    app = create_app(dataclasses.replace(settings, data_dir=tmp_path), catalog=catalog, clock=clock)
     client = app.test_client()
     params = {"CallSid": call["sid"], "Digits": "4", "From": "+4759440000", "To": ONCALL[1]}
     url = "http://localhost/inbound/twilio/page-call"
     signature = RequestValidator(fake_twilio.auth_token).compute_signature(url, params)
-    forged = client.post("/inbound/twilio/page-call", data=params, headers={"X-Twilio-Signature": "x"})
+    forged = client.post(
+        "/inbound/twilio/page-call", data=params, headers={"X-Twilio-Signature": "x"}
+    )
     assert forged.status_code == 403
     for _ in range(2):  # Twilio retries a callback: the second changes nothing
         answer = client.post(

@@ -34,7 +34,7 @@ class Target:
         target = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 self.send_response(target.status)
                 self.send_header("Content-Length", str(len(target.body)))
                 self.end_headers()

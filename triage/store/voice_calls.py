@@ -88,6 +88,8 @@ def plan_due_calls(session: Session, now: datetime) -> list[int]:
     ).all()
     acks = _acknowledged(session, {row[0] for row in rows})
     for ticket_id, escalation_id, staff_id, phone, sent_at, delay, level in rows:
+        if sent_at is None:  # the query asks for sent ones; the column is nullable
+            continue
         due = sent_at + timedelta(seconds=delay)
         if due > now or _acked_since(acks.get(ticket_id, ()), level, sent_at):
             continue
@@ -109,7 +111,9 @@ def plan_due_calls(session: Session, now: datetime) -> list[int]:
             pass  # planned already (by this sweeper earlier, or another one now)
     session.commit()
     return list(
-        session.scalars(select(VoiceCall.id).where(VoiceCall.status == QUEUED).order_by(VoiceCall.id))
+        session.scalars(
+            select(VoiceCall.id).where(VoiceCall.status == QUEUED).order_by(VoiceCall.id)
+        )
     )
 
 
@@ -179,7 +183,11 @@ def claim(session: Session, call_id: int, now: datetime) -> CallToPlace | None:
     if claimed.rowcount != 1 or answered:
         return None
     return CallToPlace(
-        call.id, ticket.id, call.recipient, ticket.severity == "critical", ticket.contract_id,
+        call.id,
+        ticket.id,
+        call.recipient,
+        ticket.severity == "critical",
+        ticket.contract_id,
         ticket.subject,
     )
 
