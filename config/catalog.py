@@ -135,10 +135,16 @@ class _LadderPointSchema(_Strict):
     after_due = fields.String()
 
 
+class _RepeatSchema(_Strict):
+    times = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10))
+    every = fields.String(required=True)
+
+
 class _LadderSchema(_Strict):
     points = fields.List(
         fields.Nested(_LadderPointSchema), required=True, validate=validate.Length(min=1)
     )
+    repeat = fields.Nested(_RepeatSchema)
 
 
 class _TierSchema(_Strict):
@@ -406,7 +412,13 @@ class _Builder:
                     partial(LadderPoint, point["name"], point["level"], fraction, delay),
                 )
             )
-        return Ladder(name, tuple(points))
+        repeat = raw.get("repeat") or {"times": 0}
+        every = (
+            _field("repeat.every", partial(parse_duration, repeat["every"]))
+            if "every" in repeat
+            else None
+        )
+        return _field("repeat", partial(Ladder, name, tuple(points), repeat["times"], every))
 
     def _tiers(self, raw: Mapping[str, Any]) -> tuple[CreditTier, ...]:
         tiers = []
