@@ -234,3 +234,28 @@ def test_the_generic_webhook_opens_and_closes_by_service(
     assert (outage.source, outage.ends_at - outage.starts_at) == ("webhook", timedelta(minutes=40))
     bad = send("sideways", "soon")
     assert bad.status_code == 422 and set(bad.json["error"]["fields"]) == {"status", "time"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[]",
+        b'{"alerts": {"0": 1}}',
+        b'{"version": 3, "alerts": [{}]}',
+        b'{"alerts": [1, "x", null]}',
+        b'{"alerts": [{"status": "firing", "labels": ["a"], "startsAt": 5}]}',
+        b'{"alerts": [{"status": "resolved", "startsAt": "2026-03-10T09:00:00Z"}]}',
+        b'{"alerts": [{"status": "firing", "startsAt": "2026-03-10T09:00:00", "fingerprint": ""}]}',
+        b'{"alerts": [{"status": "firing", "startsAt": "2026-03-10T09:00:00Z", "labels": {"service": "vps-access\\u0000"}}]}',
+        b"\xff\xfe",
+    ],
+)
+def test_odd_shapes_are_4xx_never_500_and_kept(
+    client: FlaskClient, sessions: sessionmaker[Session], body: bytes
+) -> None:
+    response = post(client, body)
+    assert 400 <= response.status_code < 500 or response.status_code == 200, response.json
+    assert response.json is not None
+    with sessions() as session:
+        (item,) = session.scalars(select(InboxItem)).all()
+        assert item.payload == body
