@@ -1,10 +1,11 @@
 """The dead-man's switch: every part beats, the others watch, level 2 is paged by SMS.
 
-- the sweeper beats on every tick and, when Redis is set, enqueues two tiny jobs per pass:
-  ``beat("worker")`` at once (a worker ran it) and ``beat("scheduler")`` a second later
-  through RQ's scheduler (the scheduler moved it, a worker ran it);
-- the sweeper watches the worker and the scheduler; the worker's beat job watches the
-  sweeper. A part silent past ``TRIAGE_HEARTBEAT_LIMIT_SECONDS`` makes the watcher page the
+- the sweeper beats on every pass and, when Redis is set, enqueues ``beat("worker")`` at
+  once (a worker ran it: the worker is alive);
+- ``beat("scheduler")`` runs every 30 s through RQ's scheduler, each run scheduling the
+  next (the scheduler moved it, a worker ran it), so it goes on with the sweeper dead; the
+  sweeper only repairs a broken chain (a flushed Redis);
+- the sweeper watches the worker and the scheduler; both heartbeat jobs watch the sweeper. A part silent past ``TRIAGE_HEARTBEAT_LIMIT_SECONDS`` makes the watcher page the
   on-call level 2 directly: an SMS outbox row sent at once through the SMS channel, no
   ticket, no web app involved (CONTRACTS.md §4). One page per silence.
 """
@@ -20,19 +21,23 @@ from triage.phone import mask_phone
 from triage.store import heartbeats
 from triage.store.models import SmsOutbox
 from triage.store.roster import load_roster
+from workers import enqueue
 from workers.context import WorkerContext, context
 from workers.jobs.escalation import send
 
 log = logging.getLogger(__name__)
-WATCHES = {"sweeper": ("worker", "scheduler"), "worker": ("sweeper",), "scheduler": ()}
+WATCHES = {"sweeper": ("worker", "scheduler"), "worker": ("sweeper",), "scheduler": ("sweeper",)}
 LEVEL = 2
 _OSLO = ZoneInfo("Europe/Oslo")
 NAMES = {"sweeper": "sweeperen", "worker": "arbeideren (RQ worker)", "scheduler": "planleggeren"}
 
 
 def beat(part: str) -> int:
-    """The RQ job: record the worker's (or scheduler's) beat, then watch the sweeper."""
+    """The RQ job: record the worker's (or scheduler's) beat, then watch the sweeper; the
+    scheduler's job schedules its next run first, so a failure below cannot break the chain."""
     ctx = context()
+    if part == "scheduler" and ctx.redis_url:
+        enqueue.next_scheduler_beat(ctx.redis_url)
     with ctx.sessions() as session:
         heartbeats.beat(session, part, ctx.clock())
     return watch(ctx, part)

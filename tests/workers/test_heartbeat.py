@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +25,7 @@ from tests.workers.escalation_support import (
 from triage.store.models import Heartbeat
 from web.app import create_app
 from workers.heartbeat import beat
+from workers.queues import SLA, connection
 from workers.sweeper import sweep
 
 
@@ -76,3 +78,24 @@ def test_the_worker_pages_when_the_sweeper_falls_silent(
         assert beat("worker") == 0
     (page,) = fake_twilio.sent()
     assert page["to"] == MANAGER[1] and "sweeperen" in page["body"]
+
+
+def test_the_schedulers_heartbeat_schedules_its_next_run_itself(
+    sessions: sessionmaker[Session],
+    database_url: str,
+    tmp_path: Path,
+    redis_url: str,
+    fake_twilio: FakeTwilio,
+) -> None:
+    catalog = load_catalog()
+    clock = Clock(oslo("2026-03-10T09:00"))
+    settings = settings_for(database_url, tmp_path, redis_url, fake_twilio)
+    registry = ScheduledJobRegistry(SLA, connection=connection(redis_url))
+    with installed(settings, catalog, clock):
+        assert registry.get_job_ids() == []
+        beat("scheduler")  # as RQ runs it: no sweeper involved
+        (next_run,) = registry.get_job_ids()
+        assert next_run.startswith("beat-scheduler-")
+        beat("scheduler")  # the same slot is not scheduled twice
+        assert registry.get_job_ids() == [next_run]
+    assert "scheduler" in _parts(sessions)
