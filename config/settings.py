@@ -42,6 +42,11 @@ class Settings:
     # by ";", or "off". Counted in Redis when REDIS_URL is set, so every web worker shares.
     rate_limit_login: str = "20 per minute"  # POSTs to /login (besides the per-user lock)
     rate_limit_auth_failures: str = "30 per minute"  # bad webhook signatures / API tokens
+    # The customer's organisation, named in claim letters and notices of breach.
+    customer_name: str = ""
+    customer_orgnr: str = ""
+    customer_address: str = ""
+    customer_contact: str = ""
     rate_limit_webhooks: str = "300 per second"  # signed webhooks: a runaway sender's loop
     # Monitoring (web/inbound_monitoring.py, workers/jobs/monitoring.py).
     alertmanager_token: str | None = None  # bearer token of /inbound/alertmanager, /monitoring
@@ -93,6 +98,10 @@ class Settings:
                 "TRIAGE_RATE_LIMIT_AUTH_FAILURES",
                 "30 per minute",
             ),
+            customer_name=get("TRIAGE_CUSTOMER_NAME") or "",
+            customer_orgnr=get("TRIAGE_CUSTOMER_ORGNR") or "",
+            customer_address=get("TRIAGE_CUSTOMER_ADDRESS") or "",
+            customer_contact=get("TRIAGE_CUSTOMER_CONTACT") or "",
             rate_limit_webhooks=_rate(
                 get("TRIAGE_RATE_LIMIT_WEBHOOKS"), "TRIAGE_RATE_LIMIT_WEBHOOKS", "300 per second"
             ),

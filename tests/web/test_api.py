@@ -41,6 +41,7 @@ API_PATHS = {
     "/api/v1/tickets/{ticket_id}": {"get"},
     "/api/v1/tickets/{ticket_id}/response": {"post"},
     "/api/v1/tickets/{ticket_id}/classification": {"post"},
+    "/api/v1/tickets/{ticket_id}/confirmation": {"post"},
     "/api/v1/tickets/{ticket_id}/contract": {"post"},
     "/api/v1/tickets/{ticket_id}/assignee": {"post"},
     "/api/v1/tickets/{ticket_id}/pause": {"post"},
@@ -175,7 +176,8 @@ def test_the_openapi_document_is_public_3_0_3_and_lists_every_route(client: Flas
         for method in API_PATHS[path]:
             responses = operations[method]["responses"]
             assert "401" in responses, (path, method)
-            assert ("403" in responses) == path.startswith("/api/v1/quarantine"), (path, method)
+            forbidden = path.startswith("/api/v1/quarantine") or path.endswith("/classification")
+            assert ("403" in responses) == forbidden, (path, method)
             assert ("404" in responses) == ("{" in path), (path, method)
             assert responses["401"] == {"$ref": "#/components/responses/UNAUTHORIZED"}
     assert doc["components"]["responses"]["UNAUTHORIZED"]["content"]["application/json"][
@@ -359,6 +361,7 @@ def test_time_left_orders_breached_then_critical_then_due(api: Api, queue: dict[
         "channel",
         "contract",
         "severity",
+        "needs_confirmation",
         "status",
         "assignee",
         "received_at",

@@ -350,7 +350,13 @@ def _open(
     ladder. Returns its id."""
     text = _clean(message.text)
     subject = _clean(message.subject)
-    classification = classify(text, subject, message.channel, after_hours=message.after_hours)
+    classification = classify(
+        text,
+        subject,
+        message.channel,
+        after_hours=message.after_hours,
+        confirm_below=catalog.classification.confirm_below,
+    )
     routed = route(
         catalog.contracts,
         subject=subject,
@@ -376,6 +382,8 @@ def _open(
                 "severity": severity,
                 "reasons": list(classification.reasons),
                 "score": classification.score,
+                "confidence": classification.confidence,
+                "needs_confirmation": classification.needs_confirmation,
             },
         )
     )
@@ -395,6 +403,7 @@ def _open(
             "contract_id": routed.contract_id,
             "severity": severity,
             "severity_reasons": list(classification.reasons),
+            "needs_confirmation": classification.needs_confirmation,
             "status": "open",
             "received_at": received,
             "created_at": now,
@@ -508,8 +517,13 @@ def _first_text(
     # Chat and phone titles are made up here; only an e-mail subject is the sender's words.
     subject = ticket.subject if ticket.channel == "email" else ""
     classification = classify(
-        text, subject, ticket.channel, after_hours=bool(facts.get("after_hours"))
+        text,
+        subject,
+        ticket.channel,
+        after_hours=bool(facts.get("after_hours")),
+        confirm_below=catalog.classification.confirm_below,
     )
+    ticket.needs_confirmation = classification.needs_confirmation
     if classification.severity.value != ticket.severity:
         add_event(
             session,

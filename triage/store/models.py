@@ -14,6 +14,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -50,6 +52,9 @@ class Ticket(Base):
     contract_id: Mapped[str | None] = mapped_column(String(100))  # None = unrouted
     severity: Mapped[str] = mapped_column(String(20))
     severity_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The classifier was unsure (confidence below the catalog's confirm_below): the ticket
+    # runs the critical clock until an agent confirms or downgrades it.
+    needs_confirmation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | paused | resolved
     assignee: Mapped[str | None] = mapped_column(String(100))
     received_at: Mapped[datetime]
@@ -390,6 +395,10 @@ class Outage(Base):
     recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Planned maintenance: when it was announced to, accepted or objected to by the customer.
+    announced_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    objected_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_outages_contract_start", "contract_id", "starts_at"),

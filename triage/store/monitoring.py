@@ -247,12 +247,13 @@ def _close_outage(
 
 
 def maintenance_at(session: Session, contract_id: str, at: datetime) -> int | None:
-    """The announced-maintenance entry of the register covering ``at``, if any."""
+    """The announced-maintenance entry of the register covering ``at``, if any: planned
+    maintenance by its cause, or any entry with an announcement recorded."""
     return session.scalar(
         select(Outage.id)
         .where(
             Outage.contract_id == contract_id,
-            Outage.cause == PLANNED_MAINTENANCE,
+            (Outage.cause == PLANNED_MAINTENANCE) | Outage.announced_at.is_not(None),
             Outage.starts_at <= at,
             (Outage.ends_at.is_(None)) | (Outage.ends_at > at),
         )

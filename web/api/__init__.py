@@ -26,7 +26,14 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.pagination import PaginationMetadataSchema
 from webargs.flaskparser import FlaskParser, abort
 
-from triage.store.ticket_actions import ActionError, Conflict, Invalid, NotFound, Unavailable
+from triage.store.ticket_actions import (
+    ActionError,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unavailable,
+)
 from web.api.schemas import ErrorSchema
 from web.api.tokens import ROLES, Principal, authenticate
 from web.app import ApiError, desk, error_response, limit_body
@@ -214,6 +221,8 @@ def init_api(app: Flask) -> Api:
             return error_response(404, "not_found", exc.message)
         if isinstance(exc, Conflict):
             return error_response(409, "conflict", exc.message)
+        if isinstance(exc, Forbidden):
+            return error_response(403, "forbidden", exc.message)
         if isinstance(exc, Unavailable):
             return error_response(503, "unavailable", exc.message)
         if isinstance(exc, Invalid):

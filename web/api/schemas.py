@@ -77,6 +77,11 @@ class ResponseArgsSchema(Schema):
 class ClassificationArgsSchema(Schema):
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     reason = _reason()
+    wrong_reason = Text(
+        load_default=None,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Which of the classifier's reasons was wrong (optional)."},
+    )
 
 
 class ContractArgsSchema(Schema):
@@ -114,6 +119,12 @@ class TicketSummarySchema(Schema):
     channel = fields.String()
     contract = fields.String(allow_none=True)
     severity = fields.String()
+    needs_confirmation = fields.Boolean(
+        metadata={
+            "description": "The classifier was unsure: runs the critical clock until "
+            "an agent confirms or downgrades it."
+        }
+    )
     status = fields.String(metadata={"description": "open, paused or resolved."})
     assignee = fields.String(allow_none=True)
     received_at = OsloDateTime()

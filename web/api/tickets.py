@@ -53,6 +53,7 @@ def _summary(ticket: Ticket, where: actions.Standing, since: Any) -> dict[str, A
         "channel": ticket.channel,
         "contract": ticket.contract_id,
         "severity": ticket.severity,
+        "needs_confirmation": bool(ticket.needs_confirmation),
         "status": ticket.status,
         "assignee": ticket.assignee,
         "received_at": ticket.received_at,
@@ -211,18 +212,29 @@ def record_response(args: dict[str, Any], ticket_id: int) -> Any:
 
 
 @blp.route("/<int:ticket_id>/classification", methods=["POST"])
-@blp.requires("agent", 404, 409)
+@blp.requires("agent", 403, 404, 409)
 @blp.arguments(ClassificationArgsSchema)
 @blp.response(200, TicketSchema)
 def reclassify(args: dict[str, Any], ticket_id: int) -> Any:
-    """Correct the severity, with a reason; the deadline follows the contract's rule."""
+    """Correct the severity, with a reason; the deadline follows the contract's rule.
+    Downgrading a critical ticket that does not need confirmation needs a manager (403)."""
     return _act(
         ticket_id,
         actions.reclassify,
         catalog=desk().catalog,
         severity=Severity(args["severity"]),
         reason=args["reason"],
+        wrong_reason=args.get("wrong_reason"),
+        may_downgrade=principal().may("manager"),
     )
+
+
+@blp.route("/<int:ticket_id>/confirmation", methods=["POST"])
+@blp.requires("agent", 404, 409)
+@blp.response(200, TicketSchema)
+def confirm_classification(ticket_id: int) -> Any:
+    """Confirm an unsure (needs-confirmation) classification: it stays critical."""
+    return _act(ticket_id, actions.confirm_classification, catalog=desk().catalog)
 
 
 @blp.route("/<int:ticket_id>/contract", methods=["POST"])

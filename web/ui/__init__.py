@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask
 
+from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately
+
 bp = Blueprint(
     "ui",
     __name__,
@@ -30,10 +32,29 @@ def local(instant: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return "" if instant is None else instant.astimezone(OSLO).strftime(fmt)
 
 
+def target_nb(target: object) -> str:
+    """A response target in Norwegian, for letters to the vendor (no English in them)."""
+    if isinstance(target, BusinessDuration):
+        minutes = int(target.amount.total_seconds() // 60)
+        amount = (
+            f"{minutes // 60} timer"
+            if minutes % 60 == 0 and minutes >= 120
+            else f"{minutes} minutter"
+        )
+        return f"påbegynt feilsøking/feilretting innen {amount} innenfor avtalens åpningstid"
+    if isinstance(target, EndOfNextWorkingDay):
+        return "svar innen utgangen av neste virkedag"
+    if isinstance(target, Immediately):
+        grace = int(target.grace.total_seconds() // 60)
+        return f"påbegynt feilretting omgående (regnet som innen {grace} minutter)"
+    return "ingen responstid avtalt"
+
+
 def register_ui(app: Flask) -> None:
     for name in VIEW_MODULES:
         importlib.import_module(f"web.ui.{name}")
     app.jinja_env.filters["local"] = local
+    app.jinja_env.filters["target_nb"] = target_nb
     app.register_blueprint(bp)
 
     @app.context_processor

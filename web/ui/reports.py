@@ -433,8 +433,8 @@ def penalties() -> Any:
     for contract in contracts:
         breaches = tallies[contract.id].breaches if contract.id in tallies else []
         entries = [
-            (entry, (entry.penalty.claim_by - today).days if entry.penalty.claim_by else None)
-            for entry in reversed(penalty_periods(contract, breaches))
+            (entry, (entry.claim_promptly_by - today).days if entry.claim_promptly_by else None)
+            for entry in reversed(penalty_periods(contract, breaches, now))
         ]
         notes = [n.text for n in contract.notes if n.about in ("penalty", "claim")]
         notes += contract.terms[-1].notes_about("penalty", "claim")
@@ -456,7 +456,7 @@ def _claim(contract: Contract, label: str, now: datetime) -> PeriodPenalty | Non
                 if f.contract_id == contract.id
             ]
         counted = tally(facts, now).get(contract.id)
-        for entry in penalty_periods(contract, counted.breaches if counted else []):
+        for entry in penalty_periods(contract, counted.breaches if counted else [], now):
             if entry.period == period:
                 return entry
     return None
@@ -479,20 +479,20 @@ def claim_letter(contract_id: str, period: str) -> Any:
         (s, terms.response[s]) for s in Severity
     ]
 
-    def about(*topics: str) -> list[str]:
-        return [n.text for n in contract.notes if n.about in topics] + terms.notes_about(*topics)
-
+    settings = desk().settings
+    promptly = entry.claim_promptly_by
     return _render(
         "reports/letter.html",
         contract=contract,
         entry=entry,
         penalty=entry.penalty,
         rules=rules,
-        notes=about("response", "penalty", "general"),
-        claim_notes=about("claim"),
+        checks=dict(zip(entry.breaches, entry.readings, strict=True)),
+        customer=settings,
         today=_today(now),
         now=now,
-        days_left=(entry.penalty.claim_by - _today(now)).days if entry.penalty.claim_by else None,
+        promptly=promptly,
+        days_left=(promptly - _today(now)).days if promptly else None,
     )
 
 
@@ -597,6 +597,14 @@ class _OutageForm:
     cause: str
     excluded: bool
     reason: str | None
+    stamps: dict[str, datetime | None]
+
+
+_STAMPS = (
+    ("announced_at", "Varslet"),
+    ("accepted_at", "Akseptert av kunden"),
+    ("objected_at", "Kunden protesterte"),
+)
 
 
 def _outage_form(
@@ -632,9 +640,20 @@ def _outage_form(
         errors.append("Begrunnelse: påkrevd når avbruddet unntas.")
     if reason is not None and len(reason) > MAX_TEXT:
         errors.append(f"Begrunnelse: høyst {MAX_TEXT} tegn.")
+    stamps: dict[str, datetime | None] = {}
+    for key, label in _STAMPS:
+        text = form.get(key, "").strip()
+        stamps[key] = None
+        if text:
+            try:
+                stamps[key] = parse_instant(text, OSLO)
+            except ValueError as exc:
+                errors.append(f"{label}: {exc}")
     if errors:
         return errors
-    return _OutageForm(contract_id, times["start"], times["end"], affected, cause, excluded, reason)
+    return _OutageForm(
+        contract_id, times["start"], times["end"], affected, cause, excluded, reason, stamps
+    )
 
 
 def _month_of(instant: datetime) -> str:
@@ -661,6 +680,7 @@ def record_outage() -> Any:
             exclusion_reason=parsed.reason,
             recorded_by=current_user.username,
             now=_now(),
+            **parsed.stamps,
         )
         session.commit()
     flash("Avbruddet er registrert.", "ok")

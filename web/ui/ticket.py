@@ -93,6 +93,7 @@ EVENT_LABELS = {
     "vendor_replied": "Leverandøren svarte",
     "response_started": "Respons registrert",
     "reclassified": "Omklassifisert",
+    "classification_confirmed": "Klassifisering bekreftet",
     "assigned": "Tildelt",
     "paused": "Pauset",
     "resumed": "Gjenopptatt",
@@ -365,7 +366,12 @@ def ticket_original(ticket_id: int) -> Response:
 
 # ------------------------------------------------------------------ actions
 
-STATUS_OF = {actions.NotFound: 404, actions.Conflict: 409, actions.Invalid: 422}
+STATUS_OF = {
+    actions.NotFound: 404,
+    actions.Conflict: 409,
+    actions.Invalid: 422,
+    actions.Forbidden: 403,
+}
 
 
 class FormError(Exception):
@@ -483,6 +489,21 @@ def ticket_classification(ticket_id: int) -> Any:
         catalog=desk().catalog,
         severity=Severity(args["severity"]),
         reason=args["reason"],
+        wrong_reason=args.get("wrong_reason") or None,
+        may_downgrade=current_user.may("manager"),
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/confirmation")
+@role_required("agent")
+def ticket_confirmation(ticket_id: int) -> Any:
+    """One click from the queue or the ticket: the unsure classification is right."""
+    return _act(
+        ticket_id,
+        "classification",
+        actions.confirm_classification,
+        "Kritisk bekreftet.",
+        catalog=desk().catalog,
     )
 
 

@@ -1,7 +1,7 @@
 """monitoring: outage source and fingerprint, open outages, probe status, heartbeats
 
 Revision ID: 0007_monitoring
-Revises: 0006
+Revises: 0008_classifier
 Create Date: 2026-12-06 23:00:00.000000
 
 ``outages.ends_at`` becomes nullable: an outage that monitoring opened and has not seen
@@ -15,7 +15,7 @@ import triage.store.types
 
 
 revision = '0007_monitoring'
-down_revision = '0006'
+down_revision = '0008_classifier'
 branch_labels = None
 depends_on = None
 
