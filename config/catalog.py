@@ -34,6 +34,7 @@ from sla.claims import CapBasis, ClaimFrom, LiabilityCap, PromptClaim
 from sla.contract import Contract, Note, Recognition, ResponseRule, Terms
 from sla.escalation import Ladder, LadderPoint
 from sla.penalty import FeeFormula, PenaltyRule, Stacking
+from sla.ranges import check_amount
 from sla.readings import Alternative, Favours
 from sla.severity import Severity
 from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately, NoTarget, ResponseTarget
@@ -618,7 +619,9 @@ class _Builder:
     def _liability_cap(self, raw: Mapping[str, Any], where: str) -> LiabilityCap:
         basis = CapBasis(raw["basis"])
         amount = (
-            _field(where + ".amount", lambda: _decimal(raw["amount"], "amount"))
+            _field(
+                where + ".amount", lambda: check_amount("amount", _decimal(raw["amount"], "amount"))
+            )
             if "amount" in raw
             else None
         )

@@ -51,6 +51,23 @@ class Settings:
     # Monitoring (web/inbound_monitoring.py, workers/jobs/monitoring.py).
     alertmanager_token: str | None = None  # bearer token of /inbound/alertmanager, /monitoring
     heartbeat_limit_seconds: int = 120  # a part silent this long pages level 2 directly
+    # Slow clients (web/body_deadline.py): the longest wait for the next bytes of a request
+    # body (and of each send of the answer), and for the whole body; 0 = no limit.
+    body_read_timeout: int = 10
+    body_deadline: int = 60
+    # ``triage up``'s supervisor state file (workers/supervisor.py): /readyz reports the
+    # parts that are down; unset (the Procfile) = not supervised here.
+    supervisor_state: Path | None = None
+
+    @property
+    def customer(self) -> dict[str, str]:
+        """The customer's organisation as letters and notices name it."""
+        return {
+            "customer_name": self.customer_name,
+            "customer_orgnr": self.customer_orgnr,
+            "customer_address": self.customer_address,
+            "customer_contact": self.customer_contact,
+        }
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -105,6 +122,11 @@ class Settings:
             rate_limit_webhooks=_rate(
                 get("TRIAGE_RATE_LIMIT_WEBHOOKS"), "TRIAGE_RATE_LIMIT_WEBHOOKS", "300 per second"
             ),
+            body_read_timeout=_whole(
+                get("TRIAGE_BODY_READ_TIMEOUT"), "TRIAGE_BODY_READ_TIMEOUT", 10
+            ),
+            body_deadline=_whole(get("TRIAGE_BODY_DEADLINE"), "TRIAGE_BODY_DEADLINE", 60),
+            supervisor_state=Path(state) if (state := get("TRIAGE_SUPERVISOR_STATE")) else None,
             alertmanager_token=get("TRIAGE_ALERTMANAGER_TOKEN"),
             heartbeat_limit_seconds=_whole(
                 get("TRIAGE_HEARTBEAT_LIMIT_SECONDS"), "TRIAGE_HEARTBEAT_LIMIT_SECONDS", 120

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from sla.claims import PromptClaim
 from sla.periods import Period, add_months
+from sla.ranges import check_amount, check_users
 
 ORE = Decimal("0.01")
 
@@ -35,10 +36,9 @@ class FeeFormula:
     currency: str = "NOK"
 
     def __post_init__(self) -> None:
-        if self.base_monthly < 0 or self.per_user_monthly < 0:
-            raise ValueError("fee amounts must not be negative")
-        if self.default_users < 0:
-            raise ValueError("default active users must not be negative")
+        check_amount("base_monthly", self.base_monthly)  # sla/ranges.py: issue 15
+        check_amount("per_user_monthly", self.per_user_monthly)
+        check_users("active_users", self.default_users)
 
     def period_fee(self, users: int) -> Decimal:
         if users < 0:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, cast
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -37,8 +38,11 @@ from config.catalog import Catalog, load_catalog
 from config.settings import Settings
 from triage.store import db
 from triage.store.intake import Parser
+from web.body_deadline import BodyDeadline
 from web.schemas import field_errors
 from workers.enqueue import wire_scheduling
+from workers.health import background_parts
+from workers.processes import pid_alive
 
 #: The largest request body accepted at all: a raw e-mail with attachments. Views that take
 #: small bodies lower it per request (``web.inbound``).
@@ -64,6 +68,11 @@ class Desk:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]  # aware "now"; tests pass a fixed one
     parsers: Mapping[str, Parser]  # inbox channel -> payload parser
+    #: HMAC webhook -> its accept-time shape check (``web.inbound_payloads.checks``)
+    checks: Mapping[str, Callable[[bytes, str], str]]
+    #: Leave every accepted payload to the batch intake, even without Redis (tests and
+    #: benchmarks drive it); by default a web app without Redis ingests inline.
+    defer_intake: bool = False
 
 
 def desk() -> Desk:
@@ -122,19 +131,22 @@ def create_app(
     catalog: Catalog | None = None,
     clock: Callable[[], datetime] | None = None,
     migrate: bool = False,
+    defer_intake: bool = False,
 ) -> Flask:
     """Build the web app.
 
     ``migrate`` runs the Alembic upgrade first (the embedded ``triage up``); production
     migrates on release and tests pass a migrated database, so it is off by default.
     ``clock`` returns an aware datetime: the server's receipt time of every inbound
-    message, injectable so tests can compute deadlines by hand.
+    message, injectable so tests can compute deadlines by hand. ``defer_intake``: the
+    HMAC webhooks only store and answer, even without Redis; whoever built the app runs
+    the batch intake (``triage.store.intake_batch.ingest_pending``) itself.
     """
     from web.api import init_api  # noqa: PLC0415 - views import desk() from here
     from web.auth import csrf, init_auth, secret_key  # noqa: PLC0415
     from web.inbound import bp as inbound  # noqa: PLC0415
     from web.inbound_monitoring import bp as inbound_monitoring  # noqa: PLC0415
-    from web.inbound_payloads import parsers  # noqa: PLC0415
+    from web.inbound_payloads import checks, parsers  # noqa: PLC0415
     from web.security import apply_limits, init_security  # noqa: PLC0415
     from web.ui import register_ui  # noqa: PLC0415
 
@@ -144,6 +156,10 @@ def create_app(
     app = TriageFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config["SECRET_KEY"] = secret_key(settings.secret_key, settings.data_dir)
+    if settings.body_read_timeout:  # a stalled body is cut off (finding of issue 15)
+        app.wsgi_app = BodyDeadline(  # type: ignore[method-assign]
+            app.wsgi_app, settings.body_read_timeout, settings.body_deadline or 86400
+        )
     if settings.trust_proxy:  # only behind our own proxy: the headers are client-settable
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.extensions["triage"] = Desk(
@@ -152,6 +168,8 @@ def create_app(
         sessions=db.session_factory(settings.database_url),
         clock=clock or _utc_now,
         parsers=parsers(settings),
+        checks=checks(settings),
+        defer_intake=defer_intake,
     )
     wire_scheduling(app.extensions["triage"].sessions, settings.redis_url)
     limiter = init_security(app, settings)  # first hook: it counts before anyone answers
@@ -349,13 +367,49 @@ def readyz() -> Response | dict[str, Any]:
             f"the database schema is at {version or 'nothing'}, this code needs {expected}",
             headers=retry,
         )
-    return {"status": "ready", "schema": version, **_parts()}
+    settings = desk().settings
+    parts = background_parts(settings.redis_url) if settings.redis_url else {}
+    parts.update(supervised_parts(settings.supervisor_state))  # triage up knows best
+    beats = _heartbeats()  # the dead-man's switch: a part silent past its limit
+    for name, beat in beats.items():
+        if beat["down"]:
+            parts[name] = "silent"
+    extra = {"heartbeats": beats} if beats else {}
+    degraded = sorted(name for name, state in parts.items() if state != "running")
+    if degraded:
+        # still 200: this process takes tickets (the database is the record), so a load
+        # balancer must keep sending; monitoring reads "degraded" and the parts
+        log.warning("readyz: degraded, %s not running", ", ".join(degraded))
+        return {
+            "status": "degraded",
+            "schema": version,
+            "degraded": degraded,
+            "parts": parts,
+            **extra,
+        }
+    return {"status": "ready", "schema": version, **({"parts": parts} if parts else {}), **extra}
 
 
-def _parts() -> dict[str, Any]:
-    """The dead-man's switch's view (``workers.heartbeat``): each part's last beat and the
-    parts silent past the limit. Said, not failed on: the web process can still take
-    tickets while a worker is down, and a 503 would take it out of the load balancer."""
+def supervised_parts(state_file: Path | None) -> dict[str, str]:
+    """The state of each process ``triage up`` supervises (``workers/supervisor.py``
+    writes the file), e.g. ``{"worker": "restarting", "web": "running"}``; empty when not
+    supervised, or when the file is unreadable or left by a supervisor that is gone."""
+    if state_file is None:
+        return {}
+    try:
+        data = json.loads(state_file.read_text(encoding="utf-8"))
+        children = data["children"]
+        alive = pid_alive(int(data["pid"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not alive or not isinstance(children, dict):
+        return {}
+    return {str(name): str(info.get("state")) for name, info in children.items()}
+
+
+def _heartbeats() -> dict[str, dict[str, Any]]:
+    """The dead-man's switch's view (``workers.heartbeat``): each part's last beat in the
+    database and whether it is silent past the limit (a silent part is "degraded")."""
     from triage.store.heartbeats import states  # noqa: PLC0415 - only /readyz needs it
 
     app = desk()
@@ -365,7 +419,4 @@ def _parts() -> dict[str, Any]:
             found = states(session, app.clock(), limit)
     except SQLAlchemyError:
         return {}
-    return {
-        "parts": {s.part: {"beat_at": s.beat_at.isoformat(), "down": s.silent} for s in found},
-        "down": [s.part for s in found if s.silent],
-    }
+    return {s.part: {"beat_at": s.beat_at.isoformat(), "down": s.silent} for s in found}

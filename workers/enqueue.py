@@ -11,7 +11,6 @@ database within a minute.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import time
 from collections.abc import Iterable
@@ -25,7 +24,7 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.store.escalations import Planned, on_planned
-from workers.queues import NOTIFY, SLA, connection, queue
+from workers.queues import INTAKE, NOTIFY, SLA, connection, queue
 
 log = logging.getLogger(__name__)
 JOB_TIMEOUT = 60
@@ -117,19 +116,27 @@ def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
         _redis_failed(url, "escalation scheduling", exc)
 
 
-def flush_pages(url: str, phone: str, at: datetime | None = None) -> None:
-    """Compose the number's waiting pages into an SMS, now or when its window opens.
+def flush_pages(url: str, page_id: int, at: datetime | None = None) -> None:
+    """Compose the waiting pages of the number that page ``page_id`` is for into an SMS,
+    now or when its window opens.
 
-    The job's id and description name a digest of the number, not the number: RQ logs
-    both, and logs carry no personal data."""
-    digest = hashlib.sha256(phone.encode()).hexdigest()[:16]
-    job_id = f"flush-{digest}" + (f"-{int(at.timestamp())}" if at else "")
-    _notify(url, "workers.jobs.escalation.flush_pages", (phone,), job_id, at, f"flush {digest}")
+    The job carries the page's id, never the number: RQ keeps a job's arguments in Redis,
+    whose append-only file outlives the staff member's erasure (issue 15). The first
+    waiting page of a number names its flush until that number's SMS is composed, so two
+    firings for the same number still make one job."""
+    job_id = f"flush-{page_id}" + (f"-{int(at.timestamp())}" if at else "")
+    _notify(url, "workers.jobs.escalation.flush_pages", (page_id,), job_id, at, job_id)
 
 
 def send_sms(url: str, outbox_id: int, at: datetime | None = None, attempt: int = 0) -> None:
     job_id = f"sms-{outbox_id}-{attempt}"
     _notify(url, "workers.jobs.escalation.send_sms", (outbox_id,), job_id, at, job_id)
+
+
+def send_claim_notice(url: str, notice_id: int) -> None:
+    """Send a notice of breach the manager queued (``workers.jobs.claim_notice``)."""
+    job_id = f"claim-notice-{notice_id}"
+    _notify(url, "workers.jobs.claim_notice.send_claim_notice", (notice_id,), job_id, None, job_id)
 
 
 def _notify(
@@ -167,6 +174,43 @@ def _waiting(job_id: str, url: str) -> bool:
         return Job.fetch(job_id, connection=connection(url)).get_status() == JobStatus.QUEUED
     except NoSuchJobError:
         return False
+
+
+#: The doorbell of the batch intake: set by the first webhook that finds it unset, which
+#: then enqueues one intake job; the job clears it when it starts, so payloads stored
+#: while it runs ring again. At most one intake job waits in the queue however many
+#: webhooks arrive. The expiry only matters if the job was lost with the flag still set.
+INTAKE_FLAG = "triage:intake:wake"
+INTAKE_FLAG_SECONDS = 10
+
+
+def wake_intake(url: str) -> bool:
+    """Make sure an intake job will run after this payload was stored: one SET NX per
+    webhook, and an enqueue only for the webhook that rang first. False when Redis could
+    not be reached (the caller ingests itself rather than wait for the sweeper)."""
+    if _redis_paused(url):
+        return False
+    try:
+        if connection(url).set(INTAKE_FLAG, 1, nx=True, ex=INTAKE_FLAG_SECONDS):
+            queue(INTAKE, url).enqueue(
+                "workers.jobs.intake.ingest_inbox",
+                job_timeout=JOB_TIMEOUT,
+                result_ttl=0,
+                failure_ttl=86400,
+                description="ingest the inbox",
+            )
+    except RedisError as exc:
+        _redis_failed(url, "intake wake-up", exc)
+        return False
+    return True
+
+
+def intake_started(url: str) -> None:
+    """The intake job is running: the next stored payload must ring again."""
+    try:
+        connection(url).delete(INTAKE_FLAG)
+    except RedisError as exc:
+        _redis_failed(url, "intake flag reset", exc)
 
 
 def poll_mailbox(url: str) -> None:

@@ -98,9 +98,11 @@ def _hmac_round(
     item = assert_stored(app, before, body, response)
     if response.status_code < 300:
         answer = response.get_json()
-        assert set(answer) == {"ticket", "created", "duplicate"}, answer
-        assert response.status_code == (201 if answer["created"] else 200)
-        assert item.ticket_id == answer["ticket"]
+        assert response.status_code == 202, response.status
+        assert {"receipt", "status_url"} <= set(answer), answer
+        if not answer.get("duplicate"):
+            assert answer["receipt"] == str(item.id)
+        assert answer["status_url"] == f"/inbound/receipts/{answer['receipt']}"
     else:
         assert response.status_code in (415, 422), response.status
     return response

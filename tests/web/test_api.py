@@ -24,7 +24,7 @@ from werkzeug.test import TestResponse
 from config.catalog import Catalog
 from sla.severity import Severity
 from tests.web.conftest import Clock
-from tests.web.support import chat_payload, oslo, post_chat
+from tests.web.support import chat_payload, oslo, post_chat, ticket_of
 from triage.sla_state import derive_sla_state
 from triage.store.intake import quarantine, store_raw
 from triage.store.models import ApiToken, InboxItem, Ticket, TicketEvent
@@ -452,10 +452,9 @@ def test_pagination(api: Api, queue: dict[str, int]) -> None:
 
 
 def test_a_ticket_from_intake_is_in_the_queue(api: Api, client: FlaskClient, clock: Clock) -> None:
-    opened = post_chat(client, chat_payload())
-    assert opened.status_code == 201
+    opened = ticket_of(client, post_chat(client, chat_payload()))
     (item,) = api.get("/tickets").json or []
-    assert item["id"] == (opened.json or {})["ticket"]
+    assert item["id"] == opened
     assert item["contract"] == MBN and item["channel"] == "chat"
     assert item["due_at"] == iso(clock.now + timedelta(hours=1))  # 09:15 + 60 minutes
 

@@ -210,6 +210,35 @@ def test_due_point_pages_once_through_rq_and_twilio(
         assert len(_outbox(sessions)) == 1
 
 
+def test_jobs_carry_ids_never_a_phone_number(
+    sessions: Sessions,
+    redis_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    rq_settings: Settings,
+) -> None:
+    """Issue 15: Redis's append-only file held the on-call number in ``flush_pages``'s
+    arguments after the staff member's erasure. Every job the escalation path leaves in
+    Redis names ids only (arguments, description, id)."""
+    from rq.job import Job
+
+    now = _now()
+    _received_ticket(sessions, catalog, now, redis_url)
+    with installed(rq_settings, catalog):
+        run_worker(redis_url)
+    assert fake_twilio.sent()  # the page went out through the flush job
+    redis = connection(redis_url)
+    jobs = [
+        Job.fetch(key.decode().removeprefix("rq:job:"), connection=redis)
+        for key in redis.scan_iter("rq:job:*")
+    ]
+    assert any(job.func_name.endswith("flush_pages") for job in jobs)
+    digits = KARI.lstrip("+")[-8:]
+    for job in jobs:
+        seen = f"{job.id} {job.description} {job.args!r} {job.kwargs!r}"
+        assert digits not in seen, seen
+
+
 # ------------------------------------------------------------------ 2. scheduling
 
 
@@ -639,8 +668,8 @@ def test_one_job_fires_every_rung_due_together_and_the_rest_find_nothing(
 
 
 def test_an_immediate_job_already_waiting_is_not_queued_twice(redis_url: str) -> None:
-    enqueue.flush_pages(redis_url, KARI)
-    enqueue.flush_pages(redis_url, KARI)
+    enqueue.flush_pages(redis_url, 12)
+    enqueue.flush_pages(redis_url, 12)
     enqueue.send_sms(redis_url, 7)
     enqueue.send_sms(redis_url, 7)
     assert queue(NOTIFY, redis_url).count == 2

@@ -61,7 +61,9 @@ def test_a_silent_worker_pages_level_2_once_and_readyz_names_it(
         assert len(fake_twilio.sent()) == 1  # one page per silence
     app = create_app(dataclasses.replace(settings, data_dir=tmp_path), catalog=catalog, clock=clock)
     ready = app.test_client().get("/readyz").json
-    assert "worker" in ready["down"] and ready["parts"]["sweeper"]["down"] is False
+    assert ready["status"] == "degraded" and "worker" in ready["degraded"]
+    assert ready["parts"]["worker"] == "silent"
+    assert ready["heartbeats"]["sweeper"]["down"] is False
 
 
 def test_the_worker_pages_when_the_sweeper_falls_silent(

@@ -136,6 +136,12 @@ def plan_new_ladder(
     _record(session, _insert_points(session, ticket_id, schedule, now))
 
 
+def planned_in(session: Session) -> list[Planned]:
+    """The plan changes of the session's open transaction, not yet handed to the
+    scheduler: the batch intake fires the ones due on receipt itself, at once."""
+    return list(session.info.get(_PLANNED, ()))
+
+
 def _status(at: datetime, now: datetime) -> str:
     """Pending, or skipped when already older than the lookback (module docstring)."""
     return PENDING if at >= now - LOOKBACK else SKIPPED

@@ -137,6 +137,13 @@ def quarantine(session: Session, item_id: int, error: str) -> None:
     session.commit()
 
 
+def quarantine_in(session: Session, item_id: int, error: str) -> None:
+    """``quarantine`` inside the caller's transaction (the batch intake commits once)."""
+    session.connection().execute(
+        _QUARANTINE, {"item": item_id, "why": _clean(error)[:MAX_ERROR_CHARS]}
+    )
+
+
 def settle(session: Session, item_id: int | None, ticket_id: int | None) -> None:
     """The inbox item is processed (into ``ticket_id``, when it made or continued one);
     one statement, the row (payload and all) is never loaded."""
@@ -223,6 +230,20 @@ def ingest(
                 continue
             return result
     raise AssertionError("unreachable")  # the loop returns or raises
+
+
+def ingest_in(
+    session: Session,
+    catalog: Catalog,
+    item_id: int,
+    message: IncomingMessage,
+    now: datetime,
+    received_at: datetime,
+) -> IntakeResult:
+    """``ingest``'s work inside the caller's transaction, without commit or retry: the
+    batch intake (``triage.store.intake_batch``) runs many of these in one transaction and
+    handles a lost race itself."""
+    return _ingest(session, catalog, item_id, message, now, received_at)
 
 
 def _ingest(

@@ -122,7 +122,8 @@ class InboxItem(Base):
     """A raw payload as it arrived, stored before parsing so nothing is ever lost.
 
     ``status``: received -> processed | quarantined; a quarantined item keeps the error
-    and can be re-processed by an admin after a fix.
+    and can be re-processed by an admin after a fix. Its id is the receipt the HMAC
+    webhooks answer with (``GET /inbound/receipts/<id>``).
     """
 
     __tablename__ = "inbox"
@@ -135,8 +136,14 @@ class InboxItem(Base):
     status: Mapped[str] = mapped_column(String(20), default="received")
     error: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    #: The channel's cheap identity of a delivery (``triage.store.intake_batch``): a
+    #: redelivery is answered with the first delivery's receipt before anything parses it.
+    delivery_key: Mapped[str | None] = mapped_column(String(500))
 
-    __table_args__ = (Index("ix_inbox_status", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbox_status", "status", "received_at"),
+        Index("ix_inbox_delivery", "channel", "delivery_key"),
+    )
 
 
 class ApiToken(Base):
@@ -422,6 +429,40 @@ class FeeChange(Base):
 
     __table_args__ = (
         UniqueConstraint("contract_id", "valid_from", name="uq_fee_changes_contract_date"),
+    )
+
+
+class ClaimNotice(Base):
+    """A notice of breach (reklamasjon) for one ticket, drafted the day its deadline passed
+    without response on a contract with a penalty or credit (``triage.claim_notice``).
+
+    ``status``: drafted -> queued (a manager asked to send it) -> sent | failed (kept with
+    the error; sending again is allowed). ``message`` is the e-mail exactly as sent.
+    """
+
+    __tablename__ = "claim_notices"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    contract_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # penalty | credit
+    breach_on: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime]
+    claim_promptly_by: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="drafted")
+    drafted_at: Mapped[datetime]
+    requested_by: Mapped[str | None] = mapped_column(String(100))
+    requested_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    sent_to: Mapped[str | None] = mapped_column(String(320))
+    message_id: Mapped[str | None] = mapped_column(String(500))
+    message: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", name="uq_claim_notices_ticket"),
+        Index("ix_claim_notices_contract_breach", "contract_id", "breach_on"),
+        Index("ix_claim_notices_status", "status", "requested_at"),
     )
 
 

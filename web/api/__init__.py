@@ -180,7 +180,8 @@ class LazyPage:
 
 
 def init_api(app: Flask) -> Api:
-    from web.api.quarantine import blp as quarantine  # noqa: PLC0415 - they import from here
+    from web.api.outages import blp as outages  # noqa: PLC0415 - they import from here
+    from web.api.quarantine import blp as quarantine  # noqa: PLC0415
     from web.api.sms import blp as sms  # noqa: PLC0415
     from web.api.tickets import blp as tickets  # noqa: PLC0415
 
@@ -213,6 +214,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(tickets)
     api.register_blueprint(quarantine)
     api.register_blueprint(sms)
+    api.register_blueprint(outages)
     app.before_request(_authenticate)
 
     @app.errorhandler(ActionError)

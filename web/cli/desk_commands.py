@@ -29,7 +29,7 @@ from web.cli.output import emit_json, iso
 from workers.queues import QUEUES
 
 FORM_TYPE = "application/x-www-form-urlencoded"  # what Twilio posts
-WORKER_CLASS = "rq.worker.SimpleWorker"  # no fork per job: jobs are short, the pool stays warm
+WORKER_CLASS = "web.cli.worker.DeskWorker"  # SimpleWorker + the payload parsers (web/cli/worker.py)
 
 
 def _logging() -> None:
@@ -157,11 +157,16 @@ def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db.upgrade(settings.database_url)
     catalog = load_catalog(settings.catalog_path)
-    with EmbeddedRedis(settings.data_dir) as server, Supervisor() as supervisor:
+    state_file = settings.data_dir / "supervisor.json"
+    with (
+        EmbeddedRedis(settings.data_dir) as server,
+        Supervisor(state_file=state_file) as supervisor,
+    ):
         env = {
             **os.environ,
             "REDIS_URL": server.url,
             "TRIAGE_DATA_DIR": str(settings.data_dir),
+            "TRIAGE_SUPERVISOR_STATE": str(state_file),  # /readyz reports a dead part
             # plain HTTP on this machine: a Secure session cookie would never come back
             # (unless someone already chose otherwise)
             "TRIAGE_SECURE_COOKIES": os.environ.get("TRIAGE_SECURE_COOKIES", "0"),
@@ -169,9 +174,11 @@ def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
         os.environ["REDIS_URL"] = server.url
         if demo:
             _load_demo(settings, catalog, server.url, f"http://{host}:{port}")
-        supervisor.start(ChildSpec("worker", worker_argv(server.url), env))
-        supervisor.start(ChildSpec("sweeper", [sys.executable, "-m", "web.cli", "sweeper"], env))
-        supervisor.start(ChildSpec("web", web_argv(host, port), env))
+        # each is restarted with backoff when it dies, the others go on (issue 15)
+        sweeper_argv = [sys.executable, "-m", "web.cli", "sweeper"]
+        supervisor.start(ChildSpec("worker", worker_argv(server.url), env, restart=True))
+        supervisor.start(ChildSpec("sweeper", sweeper_argv, env, restart=True))
+        supervisor.start(ChildSpec("web", web_argv(host, port), env, restart=True))
         click.echo(
             f"triage: desk running at http://{host}:{port}/ (data in {settings.data_dir}); "
             "Ctrl-C stops it",

@@ -23,6 +23,7 @@ from sla.explain import explain_deadline
 from sla.instants import parse_instant
 from sla.penalty import period_penalty
 from sla.periods import Period
+from sla.ranges import MAX_COUNT, MAX_USERS
 from sla.severity import Severity
 from web.cli.errors import BadArgument
 from web.cli.output import OSLO, emit_csv, emit_json, iso, nok, number
@@ -210,7 +211,12 @@ def _outage(text: str, known_causes: tuple[str, ...]) -> Outage:
 @sla.command()
 @click.option("--contract", "contract_id", required=True)
 @click.option("--month", required=True, help="YYYY-MM")
-@click.option("--users", type=click.IntRange(min=1), required=True, help="Users of the service.")
+@click.option(
+    "--users",
+    type=click.IntRange(1, MAX_USERS),
+    required=True,
+    help="Users of the service.",
+)
 @click.option(
     "--outage",
     "outages",
@@ -258,11 +264,13 @@ def uptime(contract_id: str, month: str, users: int, outages: tuple[str, ...]) -
 @click.option("--contract", "contract_id", required=True)
 @click.option("--quarter", required=True, help="YYYYQn, the quarter the breaches happened in.")
 @click.option(
-    "--users", type=click.IntRange(min=0), help="Active users (default: the catalog's figure)."
+    "--users",
+    type=click.IntRange(0, MAX_USERS),
+    help="Active users (default: the catalog's figure).",
 )
 @click.option(
     "--breaches",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_COUNT),
     required=True,
     help="Missed guarantees in the quarter.",
 )

@@ -24,7 +24,7 @@ bp = Blueprint(
     static_url_path="/static",
 )
 OSLO = ZoneInfo("Europe/Oslo")
-VIEW_MODULES = ("queue", "ticket", "reports", "oncall", "admin")
+VIEW_MODULES = ("queue", "ticket", "reports", "claims", "oncall", "admin")
 
 
 def local(instant: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:

@@ -47,16 +47,26 @@ def fire_points(ctx: WorkerContext, points: list[tuple[int, str]]) -> int:
     with ctx.sessions() as session:
         roster = load_roster(session, ctx.office_hours, now)
         fired = fire_due(session, roster, now, points, EARLY)
-    for phone in sorted(fired.recipients):
-        if ctx.redis_url:  # the notify workers send, so a slow provider never delays firing
-            enqueue.flush_pages(ctx.redis_url, phone)
-        else:
+    if ctx.redis_url:  # the notify workers send, so a slow provider never delays firing
+        with ctx.sessions() as session:
+            first = sms_outbox.first_waiting_pages(session, fired.recipients)
+        for phone in sorted(first):  # a number with none waiting was composed meanwhile
+            enqueue.flush_pages(ctx.redis_url, first[phone])
+    else:
+        for phone in sorted(fired.recipients):
             compose_and_send(ctx, phone)
     return fired.fired
 
 
-def flush_pages(phone: str) -> int | None:
-    return compose_and_send(context(), phone)
+def flush_pages(page: int | str) -> int | None:
+    """The RQ job: compose the SMS of the number that ``page`` (an ``sms_pages`` id) is
+    for. A job queued by an earlier release carries the number itself; it still runs."""
+    ctx = context()
+    if isinstance(page, str):
+        return compose_and_send(ctx, page)
+    with ctx.sessions() as session:
+        phone = sms_outbox.page_recipient(session, page)
+    return None if phone is None else compose_and_send(ctx, phone)
 
 
 def compose_and_send(ctx: WorkerContext, phone: str) -> int | None:
@@ -64,8 +74,8 @@ def compose_and_send(ctx: WorkerContext, phone: str) -> int | None:
     grouping window opens. Returns the outbox id sent, if any."""
     with ctx.sessions() as session:
         composed = sms_outbox.compose(session, ctx.catalog, phone, ctx.clock(), ctx.group_window)
-    if composed.retry_at is not None and ctx.redis_url:
-        enqueue.flush_pages(ctx.redis_url, phone, composed.retry_at)
+    if composed.retry_at is not None and composed.page_id is not None and ctx.redis_url:
+        enqueue.flush_pages(ctx.redis_url, composed.page_id, composed.retry_at)
     if composed.outbox_id is None:
         return None
     send(ctx, composed.outbox_id)

@@ -1,7 +1,7 @@
 """monitoring: outage source and fingerprint, open outages, probe status, heartbeats
 
-Revision ID: 0007_monitoring
-Revises: 0008_classifier
+Revision ID: 0011_monitoring
+Revises: 0010_claims2
 Create Date: 2026-12-06 23:00:00.000000
 
 ``outages.ends_at`` becomes nullable: an outage that monitoring opened and has not seen
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import triage.store.types
 
 
-revision = '0007_monitoring'
-down_revision = '0008_classifier'
+revision = '0011_monitoring'
+down_revision = '0010_claims2'
 branch_labels = None
 depends_on = None
 
