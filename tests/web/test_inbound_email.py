@@ -367,5 +367,5 @@ def test_three_people_answering_one_unseen_announcement_make_three_tickets(
             sender=f"Person {n} <p{n}@kunde.no>",
             in_reply_to="<announcement@desk.example.no>",
         )
-        assert post_email(client, raw).status_code == 201
+        assert deliver(client, raw).created
     assert len(tickets(sessions)) == 3
