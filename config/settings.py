@@ -38,6 +38,8 @@ class Settings:
     # The web desk.
     secure_cookies: bool = True  # session cookie only over HTTPS (triage up: plain loopback)
     retention_days: int = 90  # raw inbound payloads older than this are purged
+    session_idle_minutes: int = 30  # a login session unused this long has ended
+    session_max_hours: int = 12  # a login session ends this long after the login, used or not
     # Rate limits per client address (web/security.py), "N per second|minute|hour" joined
     # by ";", or "off". Counted in Redis when REDIS_URL is set, so every web worker shares.
     rate_limit_login: str = "20 per minute"  # POSTs to /login (besides the per-user lock)
@@ -107,6 +109,12 @@ class Settings:
             secure_cookies=(get("TRIAGE_SECURE_COOKIES") or "1").lower()
             not in ("0", "false", "no"),
             retention_days=_whole(get("TRIAGE_RETENTION_DAYS"), "TRIAGE_RETENTION_DAYS", 90),
+            session_idle_minutes=_positive(
+                get("TRIAGE_SESSION_IDLE_MINUTES"), "TRIAGE_SESSION_IDLE_MINUTES", 30
+            ),
+            session_max_hours=_positive(
+                get("TRIAGE_SESSION_MAX_HOURS"), "TRIAGE_SESSION_MAX_HOURS", 12
+            ),
             rate_limit_login=_rate(
                 get("TRIAGE_RATE_LIMIT_LOGIN"), "TRIAGE_RATE_LIMIT_LOGIN", "20 per minute"
             ),
@@ -145,6 +153,14 @@ def _whole(value: str | None, name: str, default: int) -> int:
     if not value.isdigit():
         raise ValueError(f"{name}: {value!r} is not a whole number of 0 or more")
     return int(value)
+
+
+def _positive(value: str | None, name: str, default: int) -> int:
+    """A whole number of 1 or more: a session that may last 0 minutes is a typo."""
+    number = _whole(value, name, default)
+    if number < 1:
+        raise ValueError(f"{name}: {value!r} must be 1 or more")
+    return number
 
 
 def _rate(value: str | None, name: str, default: str) -> str:

@@ -26,6 +26,7 @@ from sla.claims import ClaimFrom, PromptClaim
 from sla.contract import Contract, Terms
 from sla.periods import Period
 from sla.targets import Outcome, judge
+from triage.shown_text import neutralise_line
 
 OSLO = ZoneInfo("Europe/Oslo")
 PENALTY, CREDIT = "penalty", "credit"
@@ -196,7 +197,7 @@ def notice_text(
         f"Vi viser til avtalen «{contract.service}», avtalereferanse {contract.source}, og "
         "reklamerer med dette skriftlig over mislighold av avtalens responstidsgaranti.",
         "",
-        f"Sak: #{ticket_id} {subject}".rstrip(),
+        f"Sak: #{ticket_id} {neutralise_line(subject)}".rstrip(),
         f"Mottatt: {_when(received_at)}",
         f"Frist etter avtalen: {_when(due_at)}",
         f"Respons: {response}",

@@ -49,6 +49,7 @@ from workers import enqueue
 JSON_MAX_BYTES = 1024 * 1024  # a chat text is at most 20 000 characters
 FORM_MAX_BYTES = 256 * 1024
 SIGNATURE_HEADER = "X-Triage-Signature"
+TWILIO_FORM = "application/x-www-form-urlencoded"
 VOICEMAIL_MAX_SECONDS = 180
 LANGUAGE = "nb-NO"
 
@@ -200,6 +201,7 @@ def twilio_sms() -> Response:
                 sender,
                 text,
                 app.clock(),
+                app.catalog.calendars[app.settings.roster_calendar],
             )
         except IncompleteSms as exc:
             raise ApiError(
@@ -336,9 +338,14 @@ def _require_twilio_signature() -> None:
     if not given:
         log.warning("inbound twilio: refused, no signature")
         raise ApiError(403, "missing_signature", "X-Twilio-Signature header is missing")
-    is_form = media_type(request.content_type or "") == "application/x-www-form-urlencoded"
-    params = request.form if is_form else {}
-    if not RequestValidator(token).validate(request.url, params, given):
+    if media_type(request.content_type or "") != TWILIO_FORM:
+        # Twilio posts only url-encoded forms, and only their fields are signed: the
+        # fields of a multipart body would pass with the signature of the bare URL.
+        log.warning("inbound twilio: refused, body is not %s", TWILIO_FORM)
+        raise ApiError(
+            415, "unsupported_media_type", f"Twilio webhooks take {TWILIO_FORM} bodies only"
+        )
+    if not RequestValidator(token).validate(request.url, request.form, given):
         log.warning("inbound twilio: refused, bad signature")
         raise ApiError(
             403, "bad_signature", "X-Twilio-Signature does not match the URL and parameters"

@@ -205,9 +205,18 @@ def _twilio_post(
     checks_size = path != "/inbound/twilio/sms-status" or mode != "missing"
     if checks_size and _too_large(app, path, body, before, response):
         return response, False
+    if mode == "missing":
+        assert response.status_code == 403, response.status
+        assert error_of(response)["code"] == "missing_signature"
+        return response, False
+    if content_type != FORM:  # only url-encoded fields are signed (issue 15, finding 12)
+        assert response.status_code == 415, response.status
+        assert error_of(response)["code"] == "unsupported_media_type"
+        assert inbox_count(app) == before
+        return response, False
     if mode != "good":
         assert response.status_code == 403, response.status
-        assert error_of(response)["code"] in ("missing_signature", "bad_signature")
+        assert error_of(response)["code"] == "bad_signature"
         return response, False
     return response, True
 

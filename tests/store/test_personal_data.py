@@ -102,13 +102,16 @@ OLA_TEXT = "Ingen dekning på lageret i Storvik siden i morges"
 OLA_VALUES = (OLA_NAME, OLA_EMAIL, OLA_SUBJECT, OLA_TEXT, "Storvik")
 
 
-def email_bytes(message_id: str, sender: str, subject: str, text: str) -> bytes:
+def email_bytes(
+    message_id: str, sender: str, subject: str, text: str, in_reply_to: str | None = None
+) -> bytes:
     lines = [
         f"From: {sender}",
         "To: support@desk.example.no",
         f"Subject: {subject}",
         "Date: Tue, 10 Mar 2026 09:10:00 +0100",
         f"Message-ID: {message_id}",
+        *([f"In-Reply-To: {in_reply_to}"] if in_reply_to else []),
         "MIME-Version: 1.0",
         "Content-Type: text/plain; charset=utf-8",
         "Content-Transfer-Encoding: 8bit",
@@ -209,7 +212,8 @@ def world(sessions: sessionmaker[Session]) -> World:
     )
     assert ola is not None
     w.ola = ola.ticket_id
-    # Kari writes on Ola's ticket (it was forwarded to her): her event on his ticket.
+    # Kari writes on Ola's ticket (it was forwarded to her, and she answers his mail: a
+    # "[#N]" tag alone would not let a non-party in): her event on his ticket.
     reply = arrive(
         sessions,
         "email",
@@ -219,6 +223,7 @@ def world(sessions: sessionmaker[Session]) -> World:
             f"{KARI_NAME} <{KARI_EMAIL}>",
             f"Re: [#{w.ola}] samme her",
             KARI_REPLY,
+            in_reply_to="<o1.20260310@mail.firma.no>",
         ),
         NOW,
     )

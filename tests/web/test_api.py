@@ -40,6 +40,7 @@ API_PATHS = {
     "/api/v1/tickets": {"get", "post"},
     "/api/v1/tickets/{ticket_id}": {"get"},
     "/api/v1/tickets/{ticket_id}/response": {"post"},
+    "/api/v1/tickets/{ticket_id}/vendor-response": {"post"},
     "/api/v1/tickets/{ticket_id}/classification": {"post"},
     "/api/v1/tickets/{ticket_id}/confirmation": {"post"},
     "/api/v1/tickets/{ticket_id}/contract": {"post"},
@@ -54,7 +55,10 @@ API_PATHS = {
     "/api/v1/quarantine/{item_id}/reprocess": {"post"},
     "/api/v1/sms": {"get"},
     "/api/v1/oncall": {"get"},
+    "/api/v1/outages": {"get", "post"},
 }
+#: Routes above the lowest role (agent): their documents list 403.
+MANAGER_PATHS = ("/api/v1/quarantine", "/api/v1/outages")
 
 
 # ------------------------------------------------------------------ helpers
@@ -176,7 +180,7 @@ def test_the_openapi_document_is_public_3_0_3_and_lists_every_route(client: Flas
         for method in API_PATHS[path]:
             responses = operations[method]["responses"]
             assert "401" in responses, (path, method)
-            forbidden = path.startswith("/api/v1/quarantine") or path.endswith("/classification")
+            forbidden = path.startswith(MANAGER_PATHS) or path.endswith("/classification")
             assert ("403" in responses) == forbidden, (path, method)
             assert ("404" in responses) == ("{" in path), (path, method)
             assert responses["401"] == {"$ref": "#/components/responses/UNAUTHORIZED"}

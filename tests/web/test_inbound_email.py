@@ -16,6 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.catalog import Catalog
 from tests.web.conftest import Clock
 from tests.web.support import (
     Taken,
@@ -30,6 +31,8 @@ from tests.web.support import (
     taken,
     tickets,
 )
+from tests.web.test_vendor_trust import forward
+from triage.store import ticket_actions as actions
 
 FIRST_ID = "<first.1@kunde.no>"
 
@@ -145,10 +148,11 @@ def test_a_ticket_tag_in_the_subject_threads_without_in_reply_to(
 
 
 def test_the_vendors_first_real_reply_is_the_response(
-    client: FlaskClient, sessions: sessionmaker[Session], clock: Clock
+    client: FlaskClient, sessions: sessionmaker[Session], catalog: Catalog, clock: Clock
 ) -> None:
     opened = deliver(client, _fault())
     vendor = "Nettsoft Support <support@nettsoft.no>"
+    sent = forward(sessions, catalog, opened.ticket, clock.now)
 
     clock.now = oslo(2026, 3, 10, 9, 16)
     deliver(
@@ -158,7 +162,7 @@ def test_the_vendors_first_real_reply_is_the_response(
             subject="Automatic reply: Mobilsvar virker ikke",
             text="Vi har mottatt saken din.",
             sender=vendor,
-            in_reply_to=FIRST_ID,
+            in_reply_to=sent,
             extra_headers=("Auto-Submitted: auto-replied",),
         ),
     )
@@ -170,6 +174,7 @@ def test_the_vendors_first_real_reply_is_the_response(
             subject=f"Re: [#{opened.ticket}] Mobilsvar",
             text="Vi ser på det nå.",
             sender=vendor,
+            references=sent,
         ),
     )
     clock.now = oslo(2026, 3, 10, 11, 0)
@@ -195,9 +200,12 @@ def test_the_vendors_first_real_reply_is_the_response(
     assert "already recorded" in replies[2]["not_counted_because"]
 
 
-def test_a_vendor_recognised_by_sender_domain_responds_too(
-    client: FlaskClient, sessions: sessionmaker[Session], clock: Clock
+def test_a_vendor_recognised_by_sender_domain_is_offered_for_confirmation(
+    client: FlaskClient, sessions: sessionmaker[Session], catalog: Catalog, clock: Clock
 ) -> None:
+    """Pindena has no support address in the catalog, so the desk sent it nothing to
+    answer: its reply is the vendor's (by sender domain) but counts only once an agent
+    confirms it (issue 15, finding 1)."""
     clock.now = oslo(2026, 3, 31, 10, 0)
     opened = deliver(
         client,
@@ -223,8 +231,16 @@ def test_a_vendor_recognised_by_sender_domain_responds_too(
     [ticket] = tickets(sessions)
     assert ticket.contract_id == "pindena"
     assert ticket.due_at == oslo(2026, 4, 1, 16, 0)
+    assert ticket.responded_at is None
+    reply = event(ticket, "vendor_replied")
+    assert (reply["counted_as_response"], reply["confirmable"]) == (False, True)
+    reply_id = next(e.id for e in ticket.events if e.kind == "vendor_replied")
+    with sessions() as session:
+        actions.confirm_vendor_response(
+            session, catalog, ticket.id, "Agent", clock.now, event_id=reply_id
+        )
+    [ticket] = tickets(sessions)
     assert ticket.responded_at == oslo(2026, 4, 1, 15, 0)
-    assert event(ticket, "vendor_replied")["counted_as_response"] is True
 
 
 def test_people_answering_one_unknown_mail_get_separate_tickets(

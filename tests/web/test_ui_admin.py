@@ -126,7 +126,7 @@ def test_create_deactivate_activate_and_unlock_users(
     page = text(admin.get("/admin", base_url=HTTPS))
     assert "per.agent" in page and "Bruker per.agent (agent) er laget." in page
     refused = post(admin, "/admin/users", {"username": "kort", "role": "agent", "password": "kort"})
-    assert refused.status_code == 422 and "password: at least 10" in text(refused)
+    assert refused.status_code == 422 and "password: at least 12" in text(refused)
     taken = post(
         admin, "/admin/users", {"username": "per.agent", "role": "agent", "password": PASSWORD}
     )

@@ -60,6 +60,8 @@ MAX_HTML_SOURCE_CHARS = 5 * MAX_BODY_CHARS
 MAX_HEADER_CHARS = 16 * 1024
 #: Recipient addresses examined per message (To + Cc + Delivered-To + X-Original-To).
 MAX_RECIPIENTS = 500
+#: Authentication-Results headers kept (each relay on the way adds one).
+MAX_AUTH_RESULTS = 20
 #: References kept (the newest ones); enough to thread any real conversation.
 MAX_REFERENCES = 100
 #: MIME parts examined and nesting depth followed; beyond that the message is hostile.
@@ -114,6 +116,9 @@ class ParsedEmail:
     attachments: tuple[Attachment, ...]
     auto_submitted: bool
     warnings: tuple[str, ...]
+    #: The Authentication-Results headers, topmost (the nearest relay's) first; see
+    #: ``triage.intake.sender_auth``.
+    authentication_results: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- public API
@@ -350,6 +355,10 @@ def _parse(data: bytes, max_attachment_bytes: int) -> ParsedEmail:
         attachments=tuple(walker.attachments),
         auto_submitted=_is_auto_submitted(headers, sender, msg),
         warnings=warnings.result(),
+        authentication_results=tuple(
+            value[:MAX_HEADER_CHARS]
+            for value in headers.all("authentication-results")[:MAX_AUTH_RESULTS]
+        ),
     )
 
 

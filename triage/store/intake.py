@@ -34,17 +34,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
 from triage.classify import classify
 from triage.intake.email_message import MalformedEmail, parse_email
-from triage.intake.message import IncomingMessage, from_email
+from triage.intake.message import KINDS, IncomingMessage, from_email
 from triage.routing import route
 from triage.store.escalations import plan_new_ladder
-from triage.store.models import ChannelMessage, InboxItem, Ticket, table_of
+from triage.store.models import ChannelMessage, InboxItem, Staff, Ticket, User, table_of
 from triage.store.sla_columns import rederive_sla, sla_state_or_why
 from triage.store.tickets import NewEvent, add_event, insert_ticket, sla_values
 
@@ -269,7 +269,7 @@ def _ingest(
         settle(session, item_id, known[dedup])
         return IntakeResult(known[dedup], created=False, duplicate=True)
 
-    ticket = _thread_target(session, message, lookup, known) or _answered_by(
+    ticket = _thread_target(session, catalog, message, lookup, known) or _answered_by(
         session, answered_by, known
     )
     if ticket is None:
@@ -344,18 +344,60 @@ def _known(session: Session, source: str, keys: Iterable[str]) -> dict[str, int]
 
 
 def _thread_target(
-    session: Session, message: IncomingMessage, lookup: list[str], known: Mapping[str, int]
+    session: Session,
+    catalog: Catalog,
+    message: IncomingMessage,
+    lookup: list[str],
+    known: Mapping[str, int],
 ) -> Ticket | None:
     """The ticket this message continues: by thread key first, then by "[#id]" tag.
 
-    Locked (on PostgreSQL) so two replies cannot both record the first response.
+    A "[#id]" tag is typed by anyone: it continues the ticket only when the sender is a
+    party to it (``is_party``); anyone else's message opens a ticket of its own, which
+    ``_open`` marks (``ref_refused``). Locked (on PostgreSQL) so two replies cannot both
+    record the first response.
     """
     for key in lookup:
         if key in known:
             return session.get(Ticket, known[key], with_for_update=True)
     if message.ticket_ref is not None:
-        return session.get(Ticket, message.ticket_ref, with_for_update=True)
+        ticket = session.get(Ticket, message.ticket_ref, with_for_update=True)
+        if ticket is not None and is_party(session, catalog, ticket, message.sender_email):
+            return ticket
     return None
+
+
+#: Events of messages that are part of a ticket: their senders and addressees are parties.
+_JOINED = frozenset({"received", "vendor_replied", *KINDS})
+
+
+def is_party(session: Session, catalog: Catalog, ticket: Ticket, sender: str | None) -> bool:
+    """Whether ``sender`` may add to ``ticket`` by naming it: its requester, an address
+    its first message went to (To, Cc), someone whose message already joined it, staff
+    of the desk (users and on-call staff with that e-mail), or the vendor of its
+    contract."""
+    address = (sender or "").strip().lower()
+    if not address or "@" not in address:
+        return False
+    if address == (ticket.requester_email or "").strip().lower():
+        return True
+    if ticket.contract_id is not None and ticket.contract_id in vendor_contracts(catalog, address):
+        return True
+    for event in ticket.events:
+        if event.kind not in _JOINED:  # e.g. an outsider's mention names them too
+            continue
+        data = event.data or {}
+        seen = [data.get("sender_email") or "", *(data.get("recipients") or ())]
+        if address in (str(a).strip().lower() for a in seen):
+            return True
+    staff = (
+        select(User.id)
+        .where(func.lower(User.email) == address)
+        .union_all(
+            select(Staff.id).where(func.lower(Staff.email) == address, Staff.active.is_(True))
+        )
+    )
+    return session.execute(staff.limit(1)).first() is not None
 
 
 # ------------------------------------------------------------------ a new ticket
@@ -411,6 +453,9 @@ def _open(
         )
     )
     events.append(_route_event(routed.contract_id, routed.reasons, now))
+    refused = _refused_ref(session, message, received)
+    if refused is not None:
+        events.append(refused)
     state, why_not = sla_state_or_why(catalog, routed.contract_id, severity, received, None, ())
     if why_not is not None:
         events.append(NewEvent("sla_unavailable", now, data={"reason": why_not}))
@@ -437,7 +482,48 @@ def _open(
     )
     if state is not None and state.due_at is not None:
         plan_new_ladder(session, catalog, ticket_id, routed.contract_id, severity, received, now)
+    if refused is not None:
+        _tell_named_ticket(session, refused, ticket_id, message, now)
     return ticket_id
+
+
+def _refused_ref(session: Session, message: IncomingMessage, received: datetime) -> NewEvent | None:
+    """The mark on a new ticket whose message named an existing ticket ("[#N]") it was
+    not let into (its sender is no party to it, see ``is_party``): which and why."""
+    if message.ticket_ref is None or session.get(Ticket, message.ticket_ref) is None:
+        return None
+    return NewEvent(
+        "ref_refused",
+        received,
+        message.source,
+        {
+            "ticket": message.ticket_ref,
+            "sender_email": _cut(message.sender_email, 320),
+            "action": "opened as a new ticket",
+            "why": (
+                f"the subject names ticket #{message.ticket_ref}, but the sender is not a "
+                "party to it (its requester, an addressee of its messages, staff or its "
+                "vendor); an agent can merge it if it belongs there"
+            ),
+        },
+    )
+
+
+def _tell_named_ticket(
+    session: Session, refused: NewEvent, ticket_id: int, message: IncomingMessage, now: datetime
+) -> None:
+    """The named ticket says so too: its agent sees that someone wrote about it."""
+    named = session.get(Ticket, refused.data["ticket"])
+    if named is not None:
+        add_event(
+            session,
+            named,
+            "mentioned_by_outsider",
+            now,
+            message.source,
+            new_ticket=ticket_id,
+            sender_email=_cut(message.sender_email, 320),
+        )
 
 
 def _route_event(contract_id: str | None, reasons: Iterable[str], now: datetime) -> NewEvent:
@@ -502,7 +588,18 @@ def _vendor_replied(
     received: datetime,
     now: datetime,
 ) -> None:
-    """The vendor's first real reply on the ticket is the contract's response."""
+    """The vendor's first real reply on the ticket is the contract's response.
+
+    A reply stops the clock (and cancels the escalation) only when the desk can trust
+    it came from the vendor: it answers an e-mail the desk sent to that vendor (its
+    In-Reply-To or References name a forward of this ticket), it comes from the
+    vendor's catalog address or domain, and where the relay recorded
+    Authentication-Results, DMARC or an aligned DKIM signature passed. A message that
+    only *looks* like the vendor's is kept as a message with ``confirmable``: an agent
+    who knows better confirms it (``ticket_actions.confirm_vendor_response``).
+    """
+    doubt = _vendor_doubt(catalog, ticket, message, vendor_of)
+    not_counted: str | None
     if ticket.contract_id is None:
         not_counted = "the ticket is unrouted, so no contract's clock runs"
     elif ticket.contract_id not in vendor_of:
@@ -512,7 +609,7 @@ def _vendor_replied(
     elif ticket.responded_at is not None:
         not_counted = "the response was already recorded"
     else:
-        not_counted = None
+        not_counted = doubt
     add_event(
         session,
         ticket,
@@ -522,11 +619,38 @@ def _vendor_replied(
         vendor_of=sorted(vendor_of),
         counted_as_response=not_counted is None,
         not_counted_because=not_counted,
+        confirmable=not_counted is not None and not_counted == doubt,
+        sender_auth=message.sender_auth,
         **data,
     )
     if not_counted is None:
         ticket.responded_at = received
         rederive_sla(session, catalog, ticket, now)
+
+
+def _vendor_doubt(
+    catalog: Catalog, ticket: Ticket, message: IncomingMessage, vendor_of: set[str]
+) -> str | None:
+    """Why this vendor-looking message cannot be trusted as the vendor's, or None."""
+    forwards = {
+        str(e.data.get("message_id")): str(e.data.get("to") or "")
+        for e in ticket.events
+        if e.kind == "forwarded" and e.data
+    }
+    answers_forward = any(
+        key in forwards and vendor_contracts(catalog, forwards[key]) & vendor_of
+        for key in message.thread_keys
+    )
+    if not answers_forward:
+        if not forwards:
+            return "the desk has not forwarded this ticket to the vendor, so nothing was answered"
+        return "not a reply to the desk's forward to the vendor (In-Reply-To/References)"
+    if message.sender_auth == "fail":
+        return (
+            "the relay's Authentication-Results show neither DMARC nor an aligned DKIM "
+            "signature passing for the sender's domain"
+        )
+    return None
 
 
 def _first_text(

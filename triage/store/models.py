@@ -163,6 +163,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: until revoked (demo tokens expire)
     revoked_at: Mapped[datetime | None]
 
 
@@ -359,8 +360,12 @@ class SmsInbound(Base):
 class User(Base):
     """Someone who logs in to the web desk: agent < manager < admin.
 
-    ``password_hash`` is werkzeug's scrypt hash; ``failed_logins`` and ``locked_until``
-    stop password guessing (a lock-out after repeated failures, lifted by time).
+    ``password_hash`` is werkzeug's scrypt hash. ``failed_logins`` counts wrong passwords
+    since the last good one (shown to admins); guessing is slowed by ``LoginThrottle``, not
+    by a lock an attacker could trigger, so ``locked_until`` is no longer set.
+    ``session_generation`` is written into every login session and checked on each
+    request: logout, a password change, deactivation and unlock bump it, which ends every
+    session (and copied cookie) of the user at once.
     """
 
     __tablename__ = "users"
@@ -376,6 +381,22 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginThrottle(Base):
+    """Failed logins per key ("address:<ip>" or "account:<name>@<ip>"), with the backoff
+    they earned: ``blocked_until`` grows with ``failures`` and is lifted by a good login
+    (account key) or by time. Keyed by address, so guessing from one place never stops
+    the account's owner from logging in from another."""
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
 
 
 class Outage(Base):

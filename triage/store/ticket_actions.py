@@ -422,6 +422,41 @@ def record_response(
     return _done(session, ticket, now)
 
 
+def confirm_vendor_response(
+    session: Session,
+    catalog: Catalog,
+    ticket_id: int,
+    actor: str,
+    now: datetime,
+    event_id: int,
+) -> Ticket:
+    """An agent vouches that a vendor-looking message the desk could not trust (not a
+    reply to its forward, or failing the relay's authentication) is the vendor's
+    response: the response is its receipt time, and the event says who confirmed it."""
+    ticket = _locked(session, ticket_id, now)
+    reply = next((e for e in ticket.events if e.id == event_id), None)
+    if reply is None or reply.kind != "vendor_replied":
+        raise NotFound(f"ticket {ticket_id} has no vendor message {event_id}")
+    if not (reply.data or {}).get("confirmable"):
+        why = (reply.data or {}).get("not_counted_because") or "it already counted"
+        raise Conflict(f"vendor message {event_id} cannot be confirmed: {why}")
+    if ticket.responded_at is not None:
+        raise Conflict(f"the response was already recorded ({_shown(ticket.responded_at)})")
+    ticket.responded_at = reply.at
+    add_event(
+        session,
+        ticket,
+        "vendor_response_confirmed",
+        now,
+        actor,
+        event=event_id,
+        responded_at=reply.at.isoformat(),
+        sender_email=(reply.data or {}).get("sender_email"),
+    )
+    rederive_sla(session, catalog, ticket, now)
+    return _done(session, ticket, now)
+
+
 class Forbidden(ActionError):
     """The actor's role does not allow this change (a downgrade needs a manager)."""
 

@@ -74,6 +74,14 @@ class ResponseArgsSchema(Schema):
     )
 
 
+class VendorResponseArgsSchema(Schema):
+    event = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=2**53),
+        metadata={"description": "The vendor_replied event to confirm as the response."},
+    )
+
+
 class ClassificationArgsSchema(Schema):
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     reason = _reason()

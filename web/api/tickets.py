@@ -26,6 +26,7 @@ from web.api.schemas import (
     TicketQuerySchema,
     TicketSchema,
     TicketSummarySchema,
+    VendorResponseArgsSchema,
 )
 from web.app import desk
 from web.manual_tickets import register
@@ -209,6 +210,23 @@ def record_response(args: dict[str, Any], ticket_id: int) -> Any:
     """Response started (default now): not before receipt, not in the future (422);
     once per ticket (409)."""
     return _act(ticket_id, actions.record_response, catalog=desk().catalog, at=args.get("at"))
+
+
+@blp.route("/<int:ticket_id>/vendor-response", methods=["POST"])
+@blp.requires("agent", 404, 409)
+@blp.arguments(VendorResponseArgsSchema)
+@blp.response(200, TicketSchema)
+def confirm_vendor_response(args: dict[str, Any], ticket_id: int) -> Any:
+    """Confirm a vendor message the desk did not trust (``confirmable`` on its
+    ``vendor_replied`` event) as the vendor's response: the response is that message's
+    receipt time, and the event names who confirmed it. Unknown event 404; not
+    confirmable or already answered 409."""
+    return _act(
+        ticket_id,
+        actions.confirm_vendor_response,
+        catalog=desk().catalog,
+        event_id=args["event"],
+    )
 
 
 @blp.route("/<int:ticket_id>/classification", methods=["POST"])

@@ -12,11 +12,12 @@ import logging
 import os
 import sys
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import click
+from sqlalchemy.orm import Session
 
 from config.catalog import Catalog, load_catalog
 from config.settings import Settings
@@ -29,6 +30,7 @@ from web.cli.output import emit_json, iso
 from workers.queues import QUEUES
 
 FORM_TYPE = "application/x-www-form-urlencoded"  # what Twilio posts
+DEMO_TOKEN_LIFETIME = timedelta(days=1)
 WORKER_CLASS = "web.cli.worker.DeskWorker"  # SimpleWorker + the payload parsers (web/cli/worker.py)
 
 
@@ -135,7 +137,17 @@ def sms_reply(sender: str, body: str) -> int:
     sid = f"CLI{uuid.uuid4().hex}"  # Twilio's are "SM" + 32 hex: never the same
     raw = urlencode({"MessageSid": sid, "From": number, "Body": body}).encode("ascii")
     with db.session_factory(settings.database_url)() as session:
-        answer = receive_sms(session, catalog, raw, FORM_TYPE, sid, number, body, datetime.now(UTC))
+        answer = receive_sms(
+            session,
+            catalog,
+            raw,
+            FORM_TYPE,
+            sid,
+            number,
+            body,
+            datetime.now(UTC),
+            catalog.calendars[settings.roster_calendar],
+        )
     emit_json({"from": mask_phone(number), "outcome": answer.outcome, "reply": answer.reply})
     return 0
 
@@ -187,6 +199,13 @@ def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
         return supervisor.run()
 
 
+def demo_credentials(session: Session, now: datetime) -> tuple[str, str]:
+    """The demo's admin API token (it expires after ``DEMO_TOKEN_LIFETIME``: a token
+    printed to a terminal ends up in scrollback and logs) and the demo users' password."""
+    _row, token = create_token(session, "demo", "admin", now, DEMO_TOKEN_LIFETIME)
+    return token, demo_users(session, now)
+
+
 def _load_demo(settings: Settings, catalog: Catalog, redis_url: str, base: str) -> None:
     from workers.enqueue import wire_scheduling  # noqa: PLC0415
 
@@ -195,8 +214,7 @@ def _load_demo(settings: Settings, catalog: Catalog, redis_url: str, base: str) 
     now = datetime.now(UTC)
     result = load_demo(sessions, catalog, now)
     with sessions() as session:
-        _row, token = create_token(session, "demo", "admin", now)
-        password = demo_users(session, now)
+        token, password = demo_credentials(session, now)
     click.echo(
         f"triage: demo loaded ({result.imported} new, {result.updated} updated tickets; "
         f"rejected: {result.rejected or 'none'})",
@@ -207,6 +225,8 @@ def _load_demo(settings: Settings, catalog: Catalog, redis_url: str, base: str) 
         f"password {password}\n"
         "triage: see the SMS outbox with\n"
         f"  curl -H 'Authorization: Bearer {token}' {base}/api/v1/sms\n"
+        f"  (the token expires in {DEMO_TOKEN_LIFETIME.days} day; make lasting ones with "
+        "triage tokens create)\n"
         "  or: triage sms list",
         err=True,
     )

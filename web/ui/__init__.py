@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import importlib
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask
+from markupsafe import Markup
 
 from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately
+from triage.shown_text import neutralise
 
 bp = Blueprint(
     "ui",
@@ -30,6 +33,17 @@ VIEW_MODULES = ("queue", "ticket", "reports", "claims", "oncall", "admin")
 def local(instant: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     """A time as people here read it: Europe/Oslo wall clock."""
     return "" if instant is None else instant.astimezone(OSLO).strftime(fmt)
+
+
+def shown(value: Any) -> Any:
+    """Every value a template prints, before escaping: text from outside loses
+    bidirectional overrides and control characters (``triage.shown_text``)."""
+    if not isinstance(value, str):
+        return value
+    cleaned = neutralise(value)
+    if cleaned is value:
+        return value
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
 def target_nb(target: object) -> str:
@@ -55,6 +69,7 @@ def register_ui(app: Flask) -> None:
         importlib.import_module(f"web.ui.{name}")
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["target_nb"] = target_nb
+    app.jinja_env.finalize = shown
     app.register_blueprint(bp)
 
     @app.context_processor

@@ -23,6 +23,8 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from triage.passwords import MIN_LENGTH as PASSWORD_MIN
+from triage.passwords import RULE as PASSWORD_RULE
 from triage.phone import mask_any
 from triage.store import ticket_actions as actions
 from triage.store.models import Staff, User
@@ -38,7 +40,13 @@ from triage.store.personal_data import (
     export_staff,
     phone_forms,
 )
-from triage.store.users import ROLES, UserError, create_user
+from triage.store.users import (
+    ROLES,
+    UserError,
+    create_user,
+    end_sessions,
+    forget_failures,
+)
 from web.api.tokens import create_token, list_tokens, revoke_token
 from web.app import desk
 from web.auth import role_required
@@ -80,6 +88,8 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
         staff=staff,
         now=now,
         new_token=extra.pop("new_token", None),
+        password_rule=PASSWORD_RULE,
+        password_min=PASSWORD_MIN,
         **extra,
     )
     return page, status
@@ -150,12 +160,14 @@ def _change_user(user_id: int, change: str) -> Any:
             if user.id == current_user.id:
                 return _refused(409, "Du kan ikke deaktivere deg selv.")
             user.active = False
+            end_sessions(user)
             message = f"{user.username} er deaktivert og kan ikke logge inn."
         elif change == "activate":
             user.active = True
             message = f"{user.username} er aktiv igjen."
         else:
-            user.failed_logins, user.locked_until = 0, None
+            forget_failures(session, user)
+            end_sessions(user)
             message = f"{user.username} er låst opp."
         session.commit()
         log.info("admin %s: %s user %s", _actor(), change, user.username)

@@ -64,6 +64,7 @@ from triage.report_period import (
     report_period,
     response_distribution,
 )
+from triage.shown_text import neutralise
 from triage.store import claim_notices
 from triage.store import outages as register
 from triage.store.fees import (
@@ -342,9 +343,12 @@ def reports() -> Any:
 
 
 def _csv_cell(value: Any) -> Any:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``."""
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``,
+    and text loses direction tricks and control characters (``triage.shown_text``)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = neutralise(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
