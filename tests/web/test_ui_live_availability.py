@@ -46,6 +46,7 @@ def test_the_month_so_far_counts_an_open_outage_until_now(
     assert row["heading_for_pct"].startswith("på vei mot 10 %")
     assert "pågår" in html  # the register shows the outage as ongoing
     clock.now += timedelta(hours=2)  # two more hours down: 3 of 97.25 h
+    manager = logged_in(app, "manager", "manager2")  # the first session has idled out
     later = live_row(
         manager.get("/availability?month=2026-03", base_url="https://localhost").get_data(
             as_text=True
