@@ -17,7 +17,7 @@ import logging
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -146,6 +146,7 @@ def create_app(
     from web.auth import csrf, init_auth, secret_key  # noqa: PLC0415
     from web.i18n import init_i18n  # noqa: PLC0415
     from web.inbound import bp as inbound  # noqa: PLC0415
+    from web.inbound_monitoring import bp as inbound_monitoring  # noqa: PLC0415
     from web.inbound_payloads import checks, parsers  # noqa: PLC0415
     from web.security import apply_limits, init_security  # noqa: PLC0415
     from web.ui import register_ui  # noqa: PLC0415
@@ -182,9 +183,11 @@ def create_app(
     _register_errors(app)
     app.register_blueprint(health)
     app.register_blueprint(inbound)
+    app.register_blueprint(inbound_monitoring)
     init_auth(app, settings.secure_cookies)
     init_i18n(app)
     csrf.exempt(inbound)  # signed by the sender, never a browser form
+    csrf.exempt(inbound_monitoring)
     init_api(app)
     for blueprint in app.blueprints.values():
         if (blueprint.url_prefix or "").startswith("/api/"):
@@ -369,13 +372,24 @@ def readyz() -> Response | dict[str, Any]:
     settings = desk().settings
     parts = background_parts(settings.redis_url) if settings.redis_url else {}
     parts.update(supervised_parts(settings.supervisor_state))  # triage up knows best
+    beats = _heartbeats()  # the dead-man's switch: a part silent past its limit
+    for name, beat in beats.items():
+        if beat["down"]:
+            parts[name] = "silent"
+    extra = {"heartbeats": beats} if beats else {}
     degraded = sorted(name for name, state in parts.items() if state != "running")
     if degraded:
         # still 200: this process takes tickets (the database is the record), so a load
         # balancer must keep sending; monitoring reads "degraded" and the parts
         log.warning("readyz: degraded, %s not running", ", ".join(degraded))
-        return {"status": "degraded", "schema": version, "degraded": degraded, "parts": parts}
-    return {"status": "ready", "schema": version, **({"parts": parts} if parts else {})}
+        return {
+            "status": "degraded",
+            "schema": version,
+            "degraded": degraded,
+            "parts": parts,
+            **extra,
+        }
+    return {"status": "ready", "schema": version, **({"parts": parts} if parts else {}), **extra}
 
 
 def supervised_parts(state_file: Path | None) -> dict[str, str]:
@@ -393,3 +407,18 @@ def supervised_parts(state_file: Path | None) -> dict[str, str]:
     if not alive or not isinstance(children, dict):
         return {}
     return {str(name): str(info.get("state")) for name, info in children.items()}
+
+
+def _heartbeats() -> dict[str, dict[str, Any]]:
+    """The dead-man's switch's view (``workers.heartbeat``): each part's last beat in the
+    database and whether it is silent past the limit (a silent part is "degraded")."""
+    from triage.store.heartbeats import states  # noqa: PLC0415 - only /readyz needs it
+
+    app = desk()
+    limit = timedelta(seconds=app.settings.heartbeat_limit_seconds)
+    try:
+        with app.sessions() as session:
+            found = states(session, app.clock(), limit)
+    except SQLAlchemyError:
+        return {}
+    return {s.part: {"beat_at": s.beat_at.isoformat(), "down": s.silent} for s in found}

@@ -661,14 +661,14 @@ def _availability_page(
         status = 400
     start, end = day_bounds(period.first, period.last, OSLO)
     with app.sessions() as session:
-        entries = register.outages_between(session, start, end)
+        entries = register.outages_between(session, start, end, now=now)
     months: list[tuple[Contract, list[MonthFigures]]] = []
     remedies: dict[str, str | None] = {}
     for contract in contracts:
         figures = []
         for month in period.months():
             try:
-                found = month_figures(contract, month, users[contract.id], entries)
+                found = month_figures(contract, month, users[contract.id], entries, now)
             except ValueError as exc:  # no terms in force that month
                 problems.append(f"{contract.id} {month.label}: {exc}")
                 continue
