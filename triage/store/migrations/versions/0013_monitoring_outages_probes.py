@@ -1,7 +1,7 @@
 """monitoring: outage source and fingerprint, open outages, probe status, heartbeats
 
-Revision ID: 0012_monitoring
-Revises: 0011_trust
+Revision ID: 0013_monitoring
+Revises: 0012_ui_user_locale
 Create Date: 2026-12-06 23:00:00.000000
 
 ``outages.ends_at`` becomes nullable: an outage that monitoring opened and has not seen
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import triage.store.types
 
 
-revision = '0012_monitoring'
-down_revision = '0011_trust'
+revision = '0013_monitoring'
+down_revision = '0012_ui_user_locale'
 branch_labels = None
 depends_on = None
 
