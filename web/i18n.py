@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, cast
 
@@ -52,11 +53,13 @@ def severity_word(severity: str | None) -> str:
     return str(SEVERITY_WORDS.get(severity or "", severity or "–"))
 
 
-def number(value: float | Decimal | int | None, decimals: int | None = 0) -> str:
+def number(value: float | Decimal | Fraction | int | None, decimals: int | None = 0) -> str:
     """``1 234`` / ``1,234``; ``decimals`` fixed places (``50,0``), None: as many as the
     value has (up to three)."""
     if value is None:
         return "–"
+    if isinstance(value, Fraction):  # the SLA core's exact hours (``sla.availability``)
+        value = Decimal(value.numerator) / Decimal(value.denominator)
     if decimals is None:
         return format_decimal(value, locale=locale_code())
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")

@@ -174,6 +174,10 @@ def restarted_worker(desk_pid: int, port: int, data_dir: Path, log: Path) -> Non
 
     worker = state()["worker"]["pid"]
     assert isinstance(worker, int) and "rq.cli" in cmdline(worker)
+    # past the supervisor's startup grace (10 s): a child that ends sooner after its first
+    # start stops the desk on purpose (a port clash must not be hidden by restarts)
+    started = os.stat(f"/proc/{worker}").st_ctime
+    time.sleep(max(0.0, started + 11 - time.time()))
     os.kill(worker, signal.SIGTERM)
     seen: list[object] = []
     deadline = time.monotonic() + 30

@@ -40,9 +40,9 @@ def test_the_month_so_far_counts_an_open_outage_until_now(
     html = page.get_data(as_text=True)
     assert page.status_code == 200, html[:500]
     row = live_row(html, "nettsoft-vps-access")
-    assert row["core_hours_elapsed"].startswith("95.25 av 344")
+    assert row["core_hours_elapsed"].startswith("95,25 av 344")
     assert row["downtime_hours_so_far"] == "1"  # 08:15-09:15, still going on
-    assert row["uptime_pct_so_far"] == "98.95 %"  # 94.25 / 95.25
+    assert row["uptime_pct_so_far"] == "98,95 %"  # 94.25 / 95.25 (bokmål decimals)
     assert row["heading_for_pct"].startswith("på vei mot 10 %")
     assert "pågår" in html  # the register shows the outage as ongoing
     clock.now += timedelta(hours=2)  # two more hours down: 3 of 97.25 h
@@ -53,5 +53,5 @@ def test_the_month_so_far_counts_an_open_outage_until_now(
         ),
         "nettsoft-vps-access",
     )
-    assert later["downtime_hours_so_far"] == "3" and later["uptime_pct_so_far"] == "96.92 %"
+    assert later["downtime_hours_so_far"] == "3" and later["uptime_pct_so_far"] == "96,92 %"
     assert later["heading_for_pct"].startswith("på vei mot 30 %")
