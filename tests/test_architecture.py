@@ -85,3 +85,122 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
         "import flask\nfrom sqlalchemy.orm import Session\nfrom web.cli import main\n"
     )
     assert imported_roots(sample) >= {"flask", "sqlalchemy", "web"}
+
+
+# ------------------------------------------------------------------ import cycles
+
+PROJECT_PACKAGES = ("sla", "triage", "web", "workers", "config")
+
+
+def project_modules() -> dict[str, Path]:
+    """Every module of the project by dotted name (a package by its ``__init__``)."""
+    found: dict[str, Path] = {}
+    for package in PROJECT_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
+
+
+def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
+    """The project modules ``name`` imports anywhere in its source, function bodies
+    included: ``from a.b import c`` names ``a.b`` and, when it is a module, ``a.b.c``.
+
+    A package's own ``__init__`` running before its submodule is not an edge: that is how
+    packages work, and a package that imports its submodules is the usual shape.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    targets: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            targets.add(module)
+            targets.update(f"{module}.{alias.name}" for alias in node.names)
+    return (targets & known) - {name}
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+    return cycles
+
+
+def test_no_import_cycle_among_the_projects_modules() -> None:
+    """An import loop forces function-level imports and makes the import order matter;
+    shared pieces belong in a small module both sides import (e.g. ``web.desk``)."""
+    modules = project_modules()
+    graph = {name: imported_modules(name, path, set(modules)) for name, path in modules.items()}
+    cycles = import_cycles(graph)
+    described = [
+        " ; ".join(f"{m} -> {sorted(graph[m] & set(cycle))}" for m in cycle) for cycle in cycles
+    ]
+    assert not cycles, "import cycles: " + " | ".join(described)
+
+
+def test_nothing_imports_the_app_factory() -> None:
+    """``web.app`` is for the entry points (gunicorn, ``triage up``, tests, bench)."""
+    modules = project_modules()
+    importers = [
+        name
+        for name, path in modules.items()
+        if "web.app" in imported_modules(name, path, set(modules))
+    ]
+    assert not importers, f"{importers} import web.app"
+
+
+def test_the_cycle_checker_sees_a_cycle(tmp_path: Path) -> None:
+    """A loop through a function-level import and a relative import is found."""
+    (tmp_path / "a.py").write_text("def f():\n    from pkg import b\n")
+    (tmp_path / "b.py").write_text("from .c import x\n")
+    (tmp_path / "c.py").write_text("import pkg.a\n")
+    known = {"pkg.a", "pkg.b", "pkg.c"}
+    graph = {f"pkg.{n}": imported_modules(f"pkg.{n}", tmp_path / f"{n}.py", known) for n in "abc"}
+    assert graph == {"pkg.a": {"pkg.b"}, "pkg.b": {"pkg.c"}, "pkg.c": {"pkg.a"}}
+    assert import_cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"]]
+    assert import_cycles({"x": {"y"}, "y": set()}) == []

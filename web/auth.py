@@ -27,7 +27,7 @@ from wtforms.validators import DataRequired, Length
 
 from triage.store import users
 from triage.store.models import User
-from web.app import desk
+from web.desk import desk
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("auth", __name__)

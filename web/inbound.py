@@ -30,7 +30,7 @@ from triage.phone import mask_any, normalise_phone
 from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
 from triage.store.sms_outbox import record_delivery
 from triage.store.sms_replies import IncompleteSms, receive_sms
-from web.app import MAX_CONTENT_LENGTH, ApiError, desk, limit_body
+from web.desk import MAX_CONTENT_LENGTH, ApiError, desk, limit_body
 from web.inbound_payloads import media_type
 from web.schemas import CONTROL_CHARS
 

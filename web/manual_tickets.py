@@ -18,7 +18,7 @@ from typing import Any
 from sla.severity import Severity
 from triage.store import ticket_actions as actions
 from triage.store.intake import ingest, store_raw
-from web.app import Desk
+from web.desk import Desk
 from web.inbound_payloads import manual_envelope
 
 #: The reason the events give when the agent's own choice replaces the desk's.

@@ -16,9 +16,9 @@ from triage.phone import mask_phone
 from triage.store import sms_outbox
 from triage.store.models import SmsOutbox, Staff
 from triage.store.roster import load_roster
-from web.api import PREFIX, ApiBlueprint, LazyPage
+from web.api.base import PREFIX, ApiBlueprint, LazyPage
 from web.api.schemas import OnCallSchema, SmsQuerySchema, SmsSchema
-from web.app import desk
+from web.desk import desk
 
 blp = ApiBlueprint(
     "sms", __name__, url_prefix=PREFIX, description="Escalation SMS and the on-call roster."

@@ -13,7 +13,7 @@ from flask_smorest import Page
 from sla.severity import Severity
 from triage.store import ticket_actions as actions
 from triage.store.models import Ticket
-from web.api import PREFIX, ApiBlueprint, LazyPage, principal
+from web.api.base import PREFIX, ApiBlueprint, LazyPage, principal
 from web.api.schemas import (
     AssigneeArgsSchema,
     ClassificationArgsSchema,
@@ -27,7 +27,7 @@ from web.api.schemas import (
     TicketSchema,
     TicketSummarySchema,
 )
-from web.app import desk
+from web.desk import desk
 from web.manual_tickets import register
 from web.schemas import ManualTicketSchema
 from workers.channels.smtp import send_email

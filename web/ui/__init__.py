@@ -1,38 +1,23 @@
 """The web desk's pages (server-rendered; a little JavaScript of our own in ``static/``).
 
-One blueprint, ``ui``, whose views live in modules by subject: ``queue`` (the agents'
-queue and ticket actions), ``ticket`` (the ticket page), ``reports`` (managers' breach
-reports, penalties, claim letters, availability, catalog), ``admin`` (users, personal
-data). Every view states its role with ``web.auth.role_required``.
+One blueprint, ``ui`` (``web.ui.blueprint``), whose views live in modules by subject:
+``queue`` (the agents' queue and ticket actions), ``ticket`` (the ticket page), ``reports``
+(managers' breach reports, penalties, claim letters, availability, catalog), ``oncall``,
+``admin`` (users, personal data). Every view states its role with
+``web.auth.role_required``. Importing a view module registers its routes on ``bp``.
 """
 
 from __future__ import annotations
 
-import importlib
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from flask import Flask
 
-from flask import Blueprint, Flask
+from web.ui import admin, oncall, queue, reports, ticket
+from web.ui.blueprint import bp, local
 
-bp = Blueprint(
-    "ui",
-    __name__,
-    template_folder="../templates",
-    static_folder="../static",
-    static_url_path="/static",
-)
-OSLO = ZoneInfo("Europe/Oslo")
-VIEW_MODULES = ("queue", "ticket", "reports", "oncall", "admin")
-
-
-def local(instant: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
-    """A time as people here read it: Europe/Oslo wall clock."""
-    return "" if instant is None else instant.astimezone(OSLO).strftime(fmt)
+VIEW_MODULES = (queue, ticket, reports, oncall, admin)
 
 
 def register_ui(app: Flask) -> None:
-    for name in VIEW_MODULES:
-        importlib.import_module(f"web.ui.{name}")
     app.jinja_env.filters["local"] = local
     app.register_blueprint(bp)
 

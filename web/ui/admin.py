@@ -40,9 +40,9 @@ from triage.store.personal_data import (
 )
 from triage.store.users import ROLES, UserError, create_user
 from web.api.tokens import create_token, list_tokens, revoke_token
-from web.app import desk
 from web.auth import role_required
-from web.ui import bp
+from web.desk import desk
+from web.ui.blueprint import bp
 
 log = logging.getLogger(__name__)
 QUARANTINE_SHOWN = 50

@@ -20,9 +20,9 @@ from triage.phone import mask_phone
 from triage.store import sms_outbox
 from triage.store.models import RosterOverride, Rotation, Staff
 from triage.store.roster import SHIFTS, RosterError, add_override, add_staff, load_roster
-from web.app import desk
 from web.auth import role_required
-from web.ui import OSLO, bp
+from web.desk import desk
+from web.ui.blueprint import OSLO, bp
 
 SHOWN_SMS = 100
 

@@ -30,10 +30,10 @@ from triage.store import ticket_actions as actions
 from triage.store.escalations import ACKNOWLEDGED, FIRED, PENDING
 from triage.store.models import EscalationPoint
 from web.api.schemas import TicketQuerySchema
-from web.app import desk
 from web.auth import role_required
+from web.desk import desk
 from web.schemas import field_errors
-from web.ui import bp, local
+from web.ui.blueprint import bp, local
 
 PAGE_SIZE = 50
 AT_RISK_SECONDS = 30 * 60  # a deadline this close, or passed, marks the row "at-risk"

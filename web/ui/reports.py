@@ -65,10 +65,10 @@ from triage.store import outages as register
 from triage.store.fees import FeeError, effective_catalog, fee_changes, record_fee_change
 from triage.store.report_figures import ReportAggregate, aggregate_report, breach_facts
 from triage.store.tickets import report_facts
-from web.app import desk
 from web.auth import role_required
 from web.cli.output import iso, nok, number
-from web.ui import OSLO, bp
+from web.desk import desk
+from web.ui.blueprint import OSLO, bp
 
 PERCENTILES = (90,)
 SUMMARY_COLUMNS = (

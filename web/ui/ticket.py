@@ -38,10 +38,10 @@ from web.api.schemas import (
     ResolveArgsSchema,
     ResponseArgsSchema,
 )
-from web.app import desk
 from web.auth import role_required
+from web.desk import desk
 from web.schemas import field_errors
-from web.ui import bp, local
+from web.ui.blueprint import bp, local
 from web.ui.queue import (
     CHANNEL_LABELS,
     SEVERITY_LABELS,
