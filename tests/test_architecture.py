@@ -2,7 +2,9 @@
 
 The pure packages (``sla/``, ``triage/`` except ``triage/store/``) must stay free of
 frameworks and I/O adapters so they can be reasoned about and tested with plain values;
-``workers/`` must never import ``web/``.
+``workers/`` must never import ``web/``; no module imports another that imports it back;
+all SQL lives in ``triage/store/`` (``web/`` and ``workers/`` call its named reads and
+use-cases).
 """
 
 from __future__ import annotations
@@ -204,3 +206,89 @@ def test_the_cycle_checker_sees_a_cycle(tmp_path: Path) -> None:
     assert graph == {"pkg.a": {"pkg.b"}, "pkg.b": {"pkg.c"}, "pkg.c": {"pkg.a"}}
     assert import_cycles(graph) == [["pkg.a", "pkg.b", "pkg.c"]]
     assert import_cycles({"x": {"y"}, "y": set()}) == []
+
+
+# ------------------------------------------------------------------ SQL only in the store
+
+#: What an adapter may take from SQLAlchemy: the session types it passes to the store, and
+#: the exceptions it answers (a lost database is a 503, not a 500). Nothing that builds SQL.
+SQLALCHEMY_FOR_ADAPTERS = {
+    "sqlalchemy.orm": {"Session", "sessionmaker"},
+    "sqlalchemy.exc": None,  # any exception class
+}
+#: Session methods that run SQL or change rows; outside the store they are a query in
+#: disguise. (``commit`` is not among them: ending the unit of work is the caller's.)
+QUERYING_METHODS = {"execute", "scalar", "scalars", "get", "add", "add_all", "delete", "query"}
+
+
+def sql_outside_the_store(path: Path) -> list[str]:
+    """Where ``path`` builds SQL or queries through a session, and where it imports the
+    ORM models at run time.
+
+    The rule for models: an adapter may *name* what a store read returns (a ``Ticket``, a
+    ``User``) in annotations, so it imports ``triage.store.models`` only under ``if
+    TYPE_CHECKING:``; at run time it has no model class to put in a query or construct.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    type_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            type_only.update(id(inner) for stmt in node.body for inner in ast.walk(stmt))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        where = f"line {getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "sqlalchemy" and alias.name not in (
+                    SQLALCHEMY_FOR_ADAPTERS
+                ):
+                    found.append(f"{where}: import {alias.name}")
+                if alias.name == "triage.store.models" and id(node) not in type_only:
+                    found.append(f"{where}: import triage.store.models")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            root = node.module.split(".")[0]
+            if root == "sqlalchemy":
+                allowed = SQLALCHEMY_FOR_ADAPTERS.get(node.module, set())
+                names = {alias.name for alias in node.names}
+                if allowed is not None and not names <= allowed:
+                    found.append(f"{where}: from {node.module} import {sorted(names)}")
+            if node.module == "triage.store.models" and id(node) not in type_only:
+                found.append(f"{where}: triage.store.models at run time")
+            if node.module == "triage.store" and any(a.name == "models" for a in node.names):
+                found.append(f"{where}: triage.store.models at run time")
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in QUERYING_METHODS
+            and "session" in ast.unparse(node.func.value).lower()
+        ):
+            found.append(f"{where}: {ast.unparse(node.func)}(...)")
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "web").rglob("*.py")) + sorted((ROOT / "workers").rglob("*.py")),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_adapters_build_no_sql(path: Path) -> None:
+    """The web app and the workers ask the store by name (``triage.store.*``)."""
+    found = sql_outside_the_store(path)
+    assert not found, f"{path.relative_to(ROOT)}: {found}"
+
+
+def test_the_sql_checker_sees_a_violation(tmp_path: Path) -> None:
+    sample = tmp_path / "view.py"
+    sample.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from sqlalchemy import func, select\n"
+        "from sqlalchemy.orm import Session, selectinload\n"
+        "from sqlalchemy.exc import DBAPIError\n"
+        "from triage.store.models import Staff\n"
+        "if TYPE_CHECKING:\n"
+        "    from triage.store.models import User\n"
+        "def view(session):\n"
+        "    return session.get(Staff, 1), app.sessions().scalars(1), {}.get(1)\n"
+    )
+    found = sql_outside_the_store(sample)
+    assert [f.split(":", 1)[0] for f in found] == ["line 2", "line 3", "line 5", "line 9", "line 9"]

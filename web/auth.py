@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
@@ -26,8 +26,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from triage.store import users
-from triage.store.models import User
 from web.desk import desk
+
+if TYPE_CHECKING:  # the row users.user_by_id and users.authenticate return
+    from triage.store.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("auth", __name__)
@@ -58,7 +60,7 @@ def _load(user_id: str) -> DeskUser | None:
     if not user_id.isdigit():
         return None
     with desk().sessions() as session:
-        user = session.get(User, int(user_id))
+        user = users.user_by_id(session, int(user_id))
         return DeskUser(user) if user is not None and user.active else None
 
 

@@ -4,11 +4,9 @@ schema this code expects): the probes a load balancer or orchestrator asks."""
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from typing import Any
 
 from flask import Blueprint, Response
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.store import db
@@ -19,14 +17,6 @@ READY_RETRY_AFTER_SECONDS = 5
 log = logging.getLogger(__name__)
 
 health = Blueprint("health", __name__)
-
-
-@lru_cache(maxsize=1)
-def schema_head() -> str | None:
-    """The migration the code expects (read once: the scripts ship with the code)."""
-    from alembic.script import ScriptDirectory  # noqa: PLC0415 - only /readyz needs it
-
-    return ScriptDirectory.from_config(db.alembic_config("sqlite://")).get_current_head()
 
 
 @health.get("/healthz")
@@ -41,13 +31,13 @@ def readyz() -> Response | dict[str, Any]:
     retry = {"Retry-After": str(READY_RETRY_AFTER_SECONDS)}
     try:
         with desk().sessions() as session:
-            version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            version = db.schema_version(session)
     except SQLAlchemyError as exc:
         log.warning("readyz: database unavailable (%s)", type(exc).__name__)
         return error_response(
             503, "database_unavailable", "the database does not answer", headers=retry
         )
-    expected = schema_head()
+    expected = db.schema_head()
     if version != expected:
         return error_response(
             503,

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -426,3 +426,11 @@ def listing(
     if status is not None:
         query = query.where(SmsOutbox.status == status)
     return list(session.scalars(query))
+
+
+def count(session: Session, *, status: str | None = None) -> int:
+    """How many messages ``listing`` pages through."""
+    query = select(func.count()).select_from(SmsOutbox)
+    if status is not None:
+        query = query.where(SmsOutbox.status == status)
+    return int(session.scalar(query) or 0)

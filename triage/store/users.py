@@ -1,4 +1,5 @@
-"""Users of the web desk: created, authenticated (with lock-out), listed.
+"""Users of the web desk: created, authenticated (with lock-out), listed, found by id,
+activated, deactivated and unlocked.
 
 Passwords are hashed with werkzeug's scrypt (memory-hard). After ``MAX_FAILURES`` wrong
 passwords in a row the account is locked for ``LOCK_FOR``; the answer to a login attempt
@@ -20,6 +21,7 @@ ROLES = ("agent", "manager", "admin")
 MAX_FAILURES = 5
 LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 10
+MAX_ID = 2**63 - 1  # BIGINT: a larger id is no row, not a database error
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
@@ -92,3 +94,36 @@ def authenticate(session: Session, username: str, password: str, now: datetime) 
 
 def may(role: str, needed: str) -> bool:
     return ROLES.index(role) >= ROLES.index(needed)
+
+
+def list_users(session: Session, *, order: str = "username") -> list[User]:
+    """Every user, by user name (the admin page) or by id (``triage users list``)."""
+    key = User.id if order == "id" else User.username
+    return list(session.scalars(select(User).order_by(key)))
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Activate or deactivate (committed); a deactivated user cannot log in."""
+    user.active = active
+    session.commit()
+
+
+def unlock(session: Session, user: User) -> None:
+    """Lift a lock-out and forget the failed attempts (committed)."""
+    user.failed_logins, user.locked_until = 0, None
+    session.commit()
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password (committed), which also lifts a lock-out."""
+    user.password_hash = generate_password_hash(password)
+    user.failed_logins, user.locked_until = 0, None
+    session.commit()

@@ -19,12 +19,12 @@ from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api
 
 from triage.store.ticket_actions import ActionError, Conflict, Invalid, NotFound, Unavailable
+from triage.store.tokens import authenticate
 from web.api.base import PREFIX
 from web.api.quarantine import blp as quarantine
 from web.api.schemas import ErrorSchema
 from web.api.sms import blp as sms
 from web.api.tickets import blp as tickets
-from web.api.tokens import authenticate
 from web.desk import ApiError, desk, error_response, limit_body
 
 DOC_ENDPOINT = "api-docs.openapi_json"

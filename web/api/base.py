@@ -16,7 +16,7 @@ from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest.pagination import PaginationMetadataSchema
 from webargs.flaskparser import FlaskParser, abort
 
-from web.api.tokens import ROLES, Principal
+from triage.store.tokens import ROLES, Principal
 
 PREFIX = "/api/v1"
 

@@ -13,17 +13,18 @@ import csv
 import io
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from werkzeug.security import generate_password_hash
 
 from config.catalog import Catalog
 from triage.csv_import import COLUMNS, classify_row
 from triage.store.importer import ImportResult, import_csv
-from triage.store.models import Rotation, Staff, User
-from triage.store.roster import add_staff, set_rotation
-from triage.store.users import ROLES, create_user
+from triage.store.roster import add_staff, has_rotation, set_rotation, staff_with_phone
+from triage.store.users import ROLES, create_user, set_password, user_by_username
+
+if TYPE_CHECKING:  # the row the roster's reads return
+    from triage.store.models import Staff
 
 # Numbers from the range Nkom reserves for fiction/tests are not available for mobiles, so
 # these are plainly fake ones in the 4000 00xx block; they only ever reach the outbox.
@@ -72,7 +73,7 @@ def load_demo(sessions: sessionmaker[Session], catalog: Catalog, now: datetime) 
         monday = (now - timedelta(days=now.weekday() + 7)).replace(
             hour=7, minute=0, second=0, microsecond=0
         )
-        if session.scalars(select(Rotation)).first() is None:
+        if not has_rotation(session):
             set_rotation(session, 1, "always", monday, people[:2], now)
             set_rotation(session, 2, "always", monday, people[2:], now)
     out = io.StringIO()
@@ -85,7 +86,7 @@ def load_demo(sessions: sessionmaker[Session], catalog: Catalog, now: datetime) 
 
 
 def _staff(session: Session, name: str, phone: str, email: str, now: datetime) -> Staff:
-    existing = session.scalars(select(Staff).where(Staff.phone == phone)).first()
+    existing = staff_with_phone(session, phone)
     return existing or add_staff(session, name, phone, now, email)
 
 
@@ -95,11 +96,9 @@ def demo_users(session: Session, now: datetime) -> str:
     password = secrets.token_urlsafe(9)
     for role in ROLES:
         username = f"demo-{role}"
-        user = session.scalars(select(User).where(User.username == username)).first()
+        user = user_by_username(session, username)
         if user is None:
             create_user(session, username, f"Demo {role}", role, password, now)
         else:
-            user.password_hash = generate_password_hash(password)
-            user.failed_logins, user.locked_until = 0, None
-            session.commit()
+            set_password(session, user, password)
     return password

@@ -23,7 +23,7 @@ from config.settings import Settings
 from triage.phone import InvalidPhone, mask_phone, normalise_phone
 from triage.store import db, sms_outbox
 from triage.store.sms_replies import receive_sms
-from web.api.tokens import create_token
+from triage.store.tokens import create_token
 from web.cli.demo import demo_users, load_demo
 from web.cli.output import emit_json, iso
 from workers.queues import QUEUES

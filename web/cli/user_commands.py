@@ -6,11 +6,10 @@ import sys
 from datetime import UTC, datetime
 
 import click
-from sqlalchemy import select
 
 from config.settings import Settings
 from triage.store import db
-from triage.store.models import User
+from triage.store import users as accounts
 from triage.store.users import ROLES, UserError, create_user
 from web.cli.errors import BadArgument
 from web.cli.output import emit_json, iso
@@ -52,7 +51,7 @@ def list_users() -> int:
     settings = Settings.from_env()
     db.upgrade(settings.database_url)
     with db.session_factory(settings.database_url)() as session:
-        for user in session.scalars(select(User).order_by(User.id)):
+        for user in accounts.list_users(session, order="id"):
             emit_json(
                 {
                     "id": user.id,

@@ -21,11 +21,9 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from triage.phone import mask_any
 from triage.store import ticket_actions as actions
-from triage.store.models import Staff, User
 from triage.store.personal_data import (
     ERASED,
     ErasureCounts,
@@ -38,8 +36,17 @@ from triage.store.personal_data import (
     export_staff,
     phone_forms,
 )
-from triage.store.users import ROLES, UserError, create_user
-from web.api.tokens import create_token, list_tokens, revoke_token
+from triage.store.roster import list_staff, staff_by_id
+from triage.store.tokens import create_token, list_tokens, revoke_token
+from triage.store.users import (
+    ROLES,
+    UserError,
+    create_user,
+    list_users,
+    set_active,
+    unlock,
+    user_by_id,
+)
 from web.auth import role_required
 from web.desk import desk
 from web.ui.blueprint import bp
@@ -56,7 +63,7 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
     app = desk()
     now = app.clock()
     with app.sessions() as session:
-        users = list(session.scalars(select(User).order_by(User.username)))
+        users = list_users(session)
         tokens = list_tokens(session)
         quarantine = actions.quarantined(session, limit=QUARANTINE_SHOWN)
         quarantine_total = actions.count_quarantine(session)
@@ -68,7 +75,7 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
                 "active": s.active,
                 "erased": s.name == ERASED,
             }
-            for s in session.scalars(select(Staff).order_by(Staff.name, Staff.id))
+            for s in list_staff(session)
         ]
     page = render_template(
         "admin.html",
@@ -112,10 +119,6 @@ def admin() -> tuple[str, int]:
 # ------------------------------------------------------------------ users
 
 
-def _user(session: Any, user_id: int) -> User | None:
-    return session.get(User, user_id) if 0 < user_id <= actions.MAX_ID else None
-
-
 @bp.post("/admin/users")
 @role_required("admin")
 def admin_create_user() -> Any:
@@ -143,21 +146,20 @@ def admin_create_user() -> Any:
 def _change_user(user_id: int, change: str) -> Any:
     app = desk()
     with app.sessions() as session:
-        user = _user(session, user_id)
+        user = user_by_id(session, user_id)
         if user is None:
             return _refused(404, f"Bruker {user_id} finnes ikke.")
         if change == "deactivate":
             if user.id == current_user.id:
                 return _refused(409, "Du kan ikke deaktivere deg selv.")
-            user.active = False
+            set_active(session, user, False)
             message = f"{user.username} er deaktivert og kan ikke logge inn."
         elif change == "activate":
-            user.active = True
+            set_active(session, user, True)
             message = f"{user.username} er aktiv igjen."
         else:
-            user.failed_logins, user.locked_until = 0, None
+            unlock(session, user)
             message = f"{user.username} er låst opp."
-        session.commit()
         log.info("admin %s: %s user %s", _actor(), change, user.username)
         return _done(message, "brukere")
 
@@ -348,7 +350,7 @@ def admin_export_staff(staff_id: int) -> Any:
 def admin_erase_staff(staff_id: int) -> Any:
     app = desk()
     with app.sessions() as session:
-        staff = session.get(Staff, staff_id) if 0 < staff_id <= actions.MAX_ID else None
+        staff = staff_by_id(session, staff_id)
         if staff is None:
             return _refused(404, f"Ansatt {staff_id} finnes ikke.")
         if staff.name == ERASED:
