@@ -25,9 +25,9 @@ from web.desk import DESK_BLUEPRINTS, FORM_MAX_CONTENT_LENGTH, MAX_CONTENT_LENGT
 from web.errors import register_errors
 from web.health import health
 from web.inbound import bp as inbound
-from web.inbound_payloads import parsers
 from web.security import apply_limits, init_security
 from web.ui import register_ui
+from workers.channels.payloads import parsers
 from workers.enqueue import wire_scheduling
 
 

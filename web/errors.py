@@ -25,7 +25,7 @@ from werkzeug.exceptions import (
 )
 
 from web.desk import DESK_BLUEPRINTS, ApiError, error_response
-from web.schemas import field_errors
+from workers.channels.schemas import field_errors
 
 #: How long a client should wait before sending again when the database is unreachable:
 #: long enough for a restart or fail-over, short enough that chat feels live.

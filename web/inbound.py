@@ -31,8 +31,8 @@ from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
 from triage.store.sms_outbox import record_delivery
 from triage.store.sms_replies import IncompleteSms, receive_sms
 from web.desk import MAX_CONTENT_LENGTH, ApiError, desk, limit_body
-from web.inbound_payloads import media_type
-from web.schemas import CONTROL_CHARS
+from workers.channels.payloads import media_type
+from workers.channels.schemas import CONTROL_CHARS
 
 JSON_MAX_BYTES = 1024 * 1024  # a chat text is at most 20 000 characters
 FORM_MAX_BYTES = 256 * 1024
@@ -68,13 +68,14 @@ def email() -> Response:
 
 @bp.post("/chat")
 def chat() -> Response:
-    """One chat message (JSON, ``web.schemas.ChatMessageSchema``)."""
+    """One chat message (JSON, ``workers.channels.schemas.ChatMessageSchema``)."""
     return _hmac_intake("chat")
 
 
 @bp.post("/cti")
 def cti() -> Response:
-    """One call event from the desk's phone system (JSON, ``web.schemas.CtiEventSchema``)."""
+    """One call event from the desk's phone system (JSON,
+    ``workers.channels.schemas.CtiEventSchema``)."""
     return _hmac_intake("cti")
 
 

@@ -28,7 +28,7 @@ from web.api.schemas import (
 )
 from web.desk import desk
 from web.manual_tickets import register
-from web.schemas import ManualTicketSchema
+from workers.channels.schemas import ManualTicketSchema
 from workers.channels.smtp import send_email
 
 if TYPE_CHECKING:  # the row the ticket use-cases return

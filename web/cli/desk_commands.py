@@ -80,12 +80,11 @@ def worker_argv(redis_url: str) -> list[str]:
 def sweeper(once: bool) -> int:
     """Every minute: fire what is due and not yet sent, resend what was lost (needs REDIS_URL
     for the scheduling part; the database is the source of truth)."""
-    from web.inbound_payloads import parsers  # noqa: PLC0415
     from workers import sweeper as sweeping  # noqa: PLC0415 - imports the Twilio client
     from workers.context import context  # noqa: PLC0415
 
     _logging()
-    sweeping.run(context(parsers=parsers(Settings.from_env())), once=once)
+    sweeping.run(context(), once=once)
     return 0
 
 

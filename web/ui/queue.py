@@ -30,8 +30,8 @@ from triage.store.escalation_facts import escalation_facts
 from web.api.schemas import TicketQuerySchema
 from web.auth import role_required
 from web.desk import desk
-from web.schemas import field_errors
 from web.ui.blueprint import bp, local
+from workers.channels.schemas import field_errors
 
 PAGE_SIZE = 50
 AT_RISK_SECONDS = 30 * 60  # a deadline this close, or passed, marks the row "at-risk"

@@ -40,7 +40,6 @@ from web.api.schemas import (
 )
 from web.auth import role_required
 from web.desk import desk
-from web.schemas import field_errors
 from web.ui.blueprint import bp, local
 from web.ui.queue import (
     CHANNEL_LABELS,
@@ -50,6 +49,7 @@ from web.ui.queue import (
     escalation_states,
     left_text,
 )
+from workers.channels.schemas import field_errors
 from workers.channels.smtp import send_email
 
 OUTCOME_LABELS = {
