@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
+from config.local_time import OSLO
 from sla.calendar import Calendar
 from triage.oncall import Override, Person, Roster
 from triage.oncall import Rotation as RotationValue
@@ -166,7 +167,7 @@ def set_rotation(
     first_handover: datetime,
     members: Sequence[Staff],
     now: datetime,
-    zone: str = "Europe/Oslo",
+    zone: str = OSLO.key,
 ) -> Rotation:
     """Replace the rotation of ``level`` and ``shift`` (members in turn order)."""
     if shift not in SHIFTS:

@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.catalog import Catalog
+from config.local_time import OSLO
 from triage.phone import mask_phone
 from triage.sms_text import Page, grouped_message, page_message
 from triage.store.models import EscalationPoint, SmsOutbox, SmsPage, SmsRecipient, Ticket
@@ -52,7 +52,6 @@ BACKOFF = (
     timedelta(minutes=10),
     timedelta(minutes=15),
 )
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from config.catalog import load_catalog
+from config.local_time import OSLO
 from config.settings import Settings
 from triage.classify import classify as classify_text
 from triage.csv_import import BadFile, classify_row
@@ -22,7 +23,7 @@ from triage.store.fees import effective_catalog
 from triage.store.importer import import_csv
 from triage.store.tickets import report_facts
 from web.cli.errors import BadArgument
-from web.cli.output import OSLO, emit_csv, emit_json
+from web.cli.output import emit_csv, emit_json
 from workers.enqueue import wire_scheduling
 
 

@@ -25,7 +25,8 @@ from triage.store import db, sms_outbox
 from triage.store.sms_replies import receive_sms
 from triage.store.tokens import create_token
 from web.cli.demo import demo_users, load_demo
-from web.cli.output import emit_json, iso
+from web.cli.output import emit_json
+from web.formats import iso
 from workers.queues import QUEUES
 
 FORM_TYPE = "application/x-www-form-urlencoded"  # what Twilio posts

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import click
 
 from config.catalog import load_catalog
+from config.local_time import OSLO
 from config.settings import Settings
 from sla.calendar import Calendar
 from sla.instants import parse_instant
@@ -29,7 +30,8 @@ from triage.store.roster import (
     set_rotation,
 )
 from web.cli.errors import BadArgument
-from web.cli.output import OSLO, emit_json, iso
+from web.cli.output import emit_json
+from web.formats import iso
 
 if TYPE_CHECKING:  # the rows the roster's reads return
     from triage.store.models import Staff

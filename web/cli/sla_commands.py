@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from config.catalog import Catalog, CatalogError, load_catalog
+from config.local_time import OSLO
 from config.settings import Settings
 from sla.availability import Outage, month_availability
 from sla.contract import Contract
@@ -27,7 +28,8 @@ from sla.severity import Severity
 from triage.store import db
 from triage.store.recompute import recompute_all
 from web.cli.errors import BadArgument
-from web.cli.output import OSLO, emit_csv, emit_json, iso, nok, number
+from web.cli.output import emit_csv, emit_json
+from web.formats import iso, nok, number
 
 DEADLINE_COLUMNS = (
     "contract",

@@ -16,7 +16,8 @@ from config.settings import Settings
 from triage.store import db
 from triage.store.tokens import ROLES, create_token, list_tokens, revoke_token
 from web.cli.errors import BadArgument
-from web.cli.output import emit_json, iso
+from web.cli.output import emit_json
+from web.formats import iso
 
 if TYPE_CHECKING:  # the row the token use-cases return
     from triage.store.models import ApiToken

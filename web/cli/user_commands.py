@@ -12,7 +12,8 @@ from triage.store import db
 from triage.store import users as accounts
 from triage.store.users import ROLES, UserError, create_user
 from web.cli.errors import BadArgument
-from web.cli.output import emit_json, iso
+from web.cli.output import emit_json
+from web.formats import iso
 
 
 @click.group(name="users")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from flask import Flask
 
+from web.formats import local
 from web.ui import admin, oncall, queue, reports, ticket
-from web.ui.blueprint import bp, local
+from web.ui.blueprint import bp
 
 VIEW_MODULES = (queue, ticket, reports, oncall, admin)
 

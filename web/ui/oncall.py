@@ -13,6 +13,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from config.local_time import OSLO
 from sla.instants import parse_instant
 from triage.oncall import coverage_gaps, on_call, shift_at
 from triage.phone import mask_phone
@@ -30,7 +31,7 @@ from triage.store.roster import (
 from triage.store.roster import rotations as roster_rotations
 from web.auth import role_required
 from web.desk import desk
-from web.ui.blueprint import OSLO, bp
+from web.ui.blueprint import bp
 
 SHOWN_SMS = 100
 

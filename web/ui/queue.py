@@ -30,7 +30,8 @@ from triage.store.escalation_facts import escalation_facts
 from web.api.schemas import TicketQuerySchema
 from web.auth import role_required
 from web.desk import desk
-from web.ui.blueprint import bp, local
+from web.formats import local
+from web.ui.blueprint import bp
 from workers.channels.schemas import field_errors
 
 PAGE_SIZE = 50

@@ -35,6 +35,7 @@ from pygal.style import Style
 from sqlalchemy.orm import Session
 
 from config.catalog import Catalog
+from config.local_time import OSLO
 from sla.contract import Contract
 from sla.instants import parse_instant
 from sla.periods import Period
@@ -66,9 +67,9 @@ from triage.store.fees import FeeError, effective_catalog, fee_changes, record_f
 from triage.store.report_figures import ReportAggregate, aggregate_report, breach_facts
 from triage.store.tickets import report_facts
 from web.auth import role_required
-from web.cli.output import iso, nok, number
 from web.desk import desk
-from web.ui.blueprint import OSLO, bp
+from web.formats import iso, nok, number
+from web.ui.blueprint import bp
 
 PERCENTILES = (90,)
 SUMMARY_COLUMNS = (

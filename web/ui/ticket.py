@@ -40,7 +40,8 @@ from web.api.schemas import (
 )
 from web.auth import role_required
 from web.desk import desk
-from web.ui.blueprint import bp, local
+from web.formats import local
+from web.ui.blueprint import bp
 from web.ui.queue import (
     CHANNEL_LABELS,
     SEVERITY_LABELS,
