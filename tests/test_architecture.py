@@ -292,3 +292,26 @@ def test_the_sql_checker_sees_a_violation(tmp_path: Path) -> None:
     )
     found = sql_outside_the_store(sample)
     assert [f.split(":", 1)[0] for f in found] == ["line 2", "line 3", "line 5", "line 9", "line 9"]
+
+
+# ------------------------------------------------------------------ what each package may import
+
+#: The package docstrings' "May import" lines, for the packages the checks above leave open.
+MAY_NOT_IMPORT = {
+    "config": {"triage", "workers", "web"},
+    "triage/store": {"workers", "web"},
+}
+
+
+@pytest.mark.parametrize(
+    ("package", "path"),
+    [
+        (package, path)
+        for package in MAY_NOT_IMPORT
+        for path in sorted((ROOT / package).rglob("*.py"))
+    ],
+    ids=lambda value: str(value.relative_to(ROOT)) if isinstance(value, Path) else value,
+)
+def test_packages_import_only_downwards(package: str, path: Path) -> None:
+    bad = imported_roots(path) & MAY_NOT_IMPORT[package]
+    assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
