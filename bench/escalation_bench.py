@@ -2,6 +2,12 @@
 
     python bench/escalation_bench.py [--database-url URL] [--open 10000] [--measured 600]
                                      [--workers 2] [--window 60] [--burst 2000]
+                                     [--per-rung]
+
+``--window 0`` puts every measured point in the same second (issue 18's 600 rungs).
+``--per-rung`` schedules as before issue 18 (one RQ job per rung, ``escalate-<ticket>-
+<point>``, running the compatible ``fire_escalation``) instead of one job per due second:
+run both in turn for a before/after under the same load.
 
 Everything runs as in production except Twilio: a scratch database (SQLite in a temporary
 directory, or a scratch PostgreSQL database created next to the one ``--database-url``
@@ -74,7 +80,7 @@ from sla.escalation import escalation_schedule
 from sla.severity import Severity
 from tests.fakes.twilio_api import FakeTwilio, _Handler
 from triage.store import db
-from triage.store.escalations import LOOKBACK
+from triage.store.escalations import LOOKBACK, Planned
 from triage.store.models import EscalationPoint, SmsOutbox, SmsPage, Ticket
 from triage.store.roster import add_staff, set_rotation
 from triage.store.sla_columns import rederive_sla
@@ -408,11 +414,12 @@ def phase_load(
     # Time the Redis side of loading (the commit hook's schedule_escalations), in this
     # process only: wire_scheduling's hook looks the function up at call time.
     original = enqueue.schedule_escalations
+    scheduling = schedule_per_rung if PER_RUNG else original
     spent = [0.0, 0.0]
 
     def timed(url: str, changes: Iterable[Any]) -> None:
         started = time.perf_counter()
-        original(url, changes)
+        scheduling(url, changes)
         spent[0] += time.perf_counter() - started
         spent[1] += 1.0
 
@@ -531,7 +538,7 @@ def stage_times(
     """Lateness per measured ticket, and when each step of its page happened (ms after
     the point's fire_at): the fire job's RQ timestamps, the database's, the fake's."""
     jobs = Job.fetch_many(
-        [f"escalate-{t}-{MEASURED_POINT}" for t in loaded.measured_ids],
+        [job_of(t, due[t][0]) if t in due else "" for t in loaded.measured_ids],
         connection=connection(redis_url),
     )
     job_by_ticket = dict(zip(loaded.measured_ids, jobs, strict=True))
@@ -572,6 +579,42 @@ def stage_times(
                     steps[step].append((moment - previous) * 1000)
             previous = moment
     return lateness, stages, steps
+
+
+PER_RUNG = False  # --per-rung
+
+
+def job_of(ticket_id: int, fire_at: float) -> str:
+    """The RQ job that fired the ticket's measured point."""
+    if PER_RUNG:
+        return f"escalate-{ticket_id}-{MEASURED_POINT}"
+    return enqueue.escalation_job_id(math.ceil(fire_at))
+
+
+def schedule_per_rung(url: str, changes: Iterable[Planned]) -> None:
+    """Scheduling as before issue 18, for ``--per-rung``: one job per pending rung within
+    the horizon, at its (rounded-up) instant."""
+    now = datetime.now(UTC)
+    near = [c for c in changes if c.pending and c.fire_at <= now + enqueue.SCHEDULE_AHEAD]
+    if not near:
+        return
+    sla = queue(SLA, url)
+    with connection(url).pipeline() as pipe:
+        for change in near:
+            kwargs: dict[str, Any] = {
+                "job_id": f"escalate-{change.ticket_id}-{change.point}",
+                "job_timeout": enqueue.JOB_TIMEOUT,
+                "result_ttl": enqueue.RESULT_TTL,
+                "retry": enqueue.RETRY,
+                "pipeline": pipe,
+            }
+            args = (change.ticket_id, change.point)
+            func = "workers.jobs.escalation.fire_escalation"
+            if change.fire_at <= now:
+                sla.enqueue(func, *args, **kwargs)
+            else:
+                sla.enqueue_at(enqueue._when(change.fire_at), func, *args, **kwargs)
+        pipe.execute()
 
 
 def analyse_lateness(
@@ -842,6 +885,10 @@ def report(
         f"{MEASURED_CONTRACT} {MEASURED_SEVERITY}); workers: {args.workers}; grouping window 0 s"
     )
     print(
+        "scheduling: "
+        + ("one RQ job per rung (before issue 18)" if PER_RUNG else "one RQ job per due second")
+    )
+    print(
         f"loading: {total} tickets in {loaded.seconds:.1f} s = {total / loaded.seconds:,.0f} "
         f"tickets/s ({args.batch} per transaction); of which RQ scheduling in the commit hook "
         f"{loaded.redis_seconds:.1f} s ({loaded.scheduled_calls} calls)"
@@ -1071,6 +1118,9 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=2000, help="SMS per throughput run")
     parser.add_argument("--burst-timeout", type=float, default=90.0)
     parser.add_argument(
+        "--per-rung", action="store_true", help="one RQ job per rung, as before issue 18"
+    )
+    parser.add_argument(
         "--cold", action="store_true", help="no warm-up job before each phase's measurement"
     )
     parser.add_argument(
@@ -1079,8 +1129,12 @@ def main() -> None:
         help="leave the fake Twilio's ~40 ms Nagle/delayed-ACK stall per request in place",
     )
     args = parser.parse_args()
+    global PER_RUNG  # noqa: PLW0603 (a run-wide mode of this script, set once)
+    PER_RUNG = args.per_rung
     if not 1 <= args.measured < args.open:
         parser.error("--measured must be at least 1 and below --open")
+    if args.window < 0:
+        parser.error("--window must not be negative (0: every point in the same second)")
     if args.workers < 1 or args.burst < 1 or args.baseline < 1 or args.batch < 1:
         parser.error("--workers, --burst, --baseline and --batch must be positive")
 

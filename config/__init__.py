@@ -1,7 +1,6 @@
 """Configuration: settings from the environment (``config.settings``, read when asked,
 never at import time), the contract catalog (``config.catalog``, TOML shipped as package
-data: contract rules are data, not code), the desk's time zone (``config.local_time``)
-and the gunicorn settings.
+data: contract rules are data, not code) and the gunicorn settings.
 
 May import: ``sla`` (the catalog builds its calendars, targets and tiers). Nothing from
 ``triage``, ``workers`` or ``web``.

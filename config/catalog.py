@@ -30,9 +30,12 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from sla.availability import AvailabilityTerms, CreditTier, DowntimeThreshold, validate_credit_tiers
 from sla.calendar import WEEKDAYS, Calendar
+from sla.claims import CapBasis, ClaimFrom, LiabilityCap, PromptClaim
 from sla.contract import Contract, Note, Recognition, ResponseRule, Terms
 from sla.escalation import Ladder, LadderPoint
 from sla.penalty import FeeFormula, PenaltyRule, Stacking
+from sla.ranges import check_amount
+from sla.readings import Alternative, Favours
 from sla.severity import Severity
 from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately, NoTarget, ResponseTarget
 
@@ -167,11 +170,40 @@ class _FeeSchema(_Strict):
     currency = fields.String(load_default="NOK")
 
 
+class _PromptClaimSchema(_Strict):
+    within = fields.String(required=True)
+    after = fields.String(required=True, validate=validate.OneOf([c.value for c in ClaimFrom]))
+    calendar = fields.String()
+    source = fields.String(required=True)
+
+
 class _PenaltySchema(_Strict):
     deduction_pct = fields.String(required=True)
     stacking = fields.String(required=True, validate=validate.OneOf([s.value for s in Stacking]))
     periods_later = fields.Integer(required=True, strict=True)
     claim_limit_months = fields.Integer(required=True, strict=True)
+    source = fields.String(required=True)
+    prompt_claim = fields.Nested(_PromptClaimSchema)
+
+
+class _AlternativeSchema(_Strict):
+    reading = fields.String(required=True, validate=validate.Length(min=1))
+    alternative = fields.String(required=True, validate=validate.Length(min=1))
+    favours = fields.String(required=True, validate=validate.OneOf([f.value for f in Favours]))
+    severities = fields.List(
+        fields.String(validate=validate.OneOf([s.value for s in Severity])),
+        load_default=lambda: [s.value for s in Severity],
+    )
+    calendar = fields.String()
+    target = fields.String()
+    source = fields.String(required=True)
+
+
+class _LiabilityCapSchema(_Strict):
+    basis = fields.String(required=True, validate=validate.OneOf([b.value for b in CapBasis]))
+    months = fields.Integer(strict=True, load_default=12)
+    amount = fields.String()
+    text = fields.String(load_default="")
     source = fields.String(required=True)
 
 
@@ -186,6 +218,14 @@ class _AvailabilitySchema(_Strict):
     excluded_causes = fields.List(fields.String(), load_default=list)
     credit_tiers = fields.String()
     source = fields.String(required=True)
+    planned_acceptance = fields.String(
+        load_default="unless-objected", validate=validate.OneOf(["unless-objected", "required"])
+    )
+    objection_before = fields.String()
+    planned_outside_core_only = fields.Boolean(load_default=False)
+    prompt_claim = fields.Nested(_PromptClaimSchema)
+    service_start = fields.Date()
+    exclusive_remedy = fields.String()
 
 
 class _TermsSchema(_Strict):
@@ -202,6 +242,7 @@ class _TermsSchema(_Strict):
     penalty = fields.Nested(_PenaltySchema)
     availability = fields.Nested(_AvailabilitySchema)
     notes = fields.List(fields.Nested(_NoteSchema), load_default=list)
+    alternatives = fields.List(fields.Nested(_AlternativeSchema), load_default=list)
 
 
 class _RecogniseSchema(_Strict):
@@ -220,10 +261,19 @@ class _ContractSchema(_Strict):
     fault_report_contents = fields.List(fields.String(), load_default=list)
     recognise = fields.Nested(_RecogniseSchema, load_default=dict)
     notes = fields.List(fields.Nested(_NoteSchema), load_default=list)
+    liability_cap = fields.Nested(_LiabilityCapSchema)
     terms = fields.List(fields.Nested(_TermsSchema), required=True, validate=validate.Length(min=1))
 
 
+class _ClassificationSchema(_Strict):
+    confirm_below = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(min=0.5, max=1.0)
+    )
+    description = fields.String(load_default="")
+
+
 class _CatalogSchema(_Strict):
+    classification = fields.Nested(_ClassificationSchema, load_default=dict)
     catalog_version = fields.Integer(required=True, strict=True, validate=validate.Equal(1))
     calendars = fields.Dict(
         keys=fields.String(), values=fields.Nested(_CalendarSchema), required=True
@@ -275,6 +325,18 @@ def _where(path: tuple[str, ...]) -> str:
 # ------------------------------------------------------------------ meaning (sla values)
 
 
+#: Confidence below which a classification needs an agent's confirmation (catalog default).
+CONFIRM_BELOW = 0.8
+
+
+@dataclass(frozen=True)
+class ClassificationTerms:
+    """How the desk acts on the classifier's confidence (catalog ``[classification]``):
+    below ``confirm_below`` a ticket needs confirmation and runs the critical clock."""
+
+    confirm_below: float = CONFIRM_BELOW
+
+
 @dataclass(frozen=True)
 class Catalog:
     """Every contract by id, with the calendars and ladders they were built from."""
@@ -283,6 +345,7 @@ class Catalog:
     calendars: Mapping[str, Calendar]
     ladders: Mapping[str, Ladder]
     origin: str
+    classification: ClassificationTerms = ClassificationTerms()
 
     def get(self, contract_id: str) -> Contract:
         try:
@@ -310,8 +373,16 @@ class _Builder:
             cid: _in(f"contract {cid!r}", partial(self._contract, cid, raw))
             for cid, raw in self.data["contracts"].items()
         }
+        raw_terms = self.data["classification"]
+        below = raw_terms.get("confirm_below") if raw_terms else None
         return Catalog(
-            contracts=contracts, calendars=self.calendars, ladders=self.ladders, origin=origin
+            contracts=contracts,
+            calendars=self.calendars,
+            ladders=self.ladders,
+            origin=origin,
+            classification=ClassificationTerms(
+                confirm_below=CONFIRM_BELOW if below is None else float(below)
+            ),
         )
 
     def _calendar(self, name: str, raw: Mapping[str, Any]) -> Calendar:
@@ -427,7 +498,12 @@ class _Builder:
             if "availability" in raw
             else None
         )
+        alternatives = tuple(
+            self._alternative(alt, f"{at}.alternatives[{n}]")
+            for n, alt in enumerate(raw["alternatives"])
+        )
         return Terms(
+            alternatives=alternatives,
             valid_from=raw["valid_from"],
             calendar=calendar,
             response=response,
@@ -438,6 +514,51 @@ class _Builder:
             availability=availability,
             notes=tuple(Note(n["about"], n["text"]) for n in raw["notes"]),
         )
+
+    def _alternative(self, raw: Mapping[str, Any], where: str) -> Alternative:
+        calendar = (
+            self._named(self.calendars, raw["calendar"], "calendar", f"{where}.calendar")
+            if "calendar" in raw
+            else None
+        )
+        target = self._target(raw, where) if "target" in raw else None
+        return _field(
+            where,
+            lambda: Alternative(
+                reading=raw["reading"],
+                text=raw["alternative"],
+                favours=Favours(raw["favours"]),
+                severities=frozenset(Severity(s) for s in raw["severities"]),
+                source=raw["source"],
+                calendar=calendar,
+                target=target,
+            ),
+        )
+
+    def _prompt_claim(self, raw: Mapping[str, Any], where: str) -> PromptClaim:
+        days, working = _field(where + ".within", lambda: PromptClaim.parse_within(raw["within"]))
+        calendar = (
+            self._named(self.calendars, raw["calendar"], "calendar", f"{where}.calendar")
+            if "calendar" in raw
+            else None
+        )
+        return _field(
+            where,
+            lambda: PromptClaim(days, working, ClaimFrom(raw["after"]), raw["source"], calendar),
+        )
+
+    def _liability_cap(self, raw: Mapping[str, Any], where: str) -> LiabilityCap:
+        basis = CapBasis(raw["basis"])
+        amount = (
+            _field(
+                where + ".amount", lambda: check_amount("amount", _decimal(raw["amount"], "amount"))
+            )
+            if "amount" in raw
+            else None
+        )
+        if raw["months"] < 1:
+            raise ValueError(f"{where}.months: must be at least 1")
+        return LiabilityCap(basis, raw["source"], raw["months"], amount, raw["text"])
 
     def _fee(self, raw: Mapping[str, Any], where: str) -> FeeFormula:
         base = _field(where + ".base_monthly", lambda: _decimal(raw["base_monthly"], "amount"))
@@ -457,6 +578,11 @@ class _Builder:
 
     def _penalty(self, raw: Mapping[str, Any], where: str) -> PenaltyRule:
         pct = _field(where + ".deduction_pct", lambda: _decimal(raw["deduction_pct"], "percentage"))
+        prompt = (
+            self._prompt_claim(raw["prompt_claim"], where + ".prompt_claim")
+            if "prompt_claim" in raw
+            else None
+        )
         return _field(
             where,
             lambda: PenaltyRule(
@@ -465,6 +591,7 @@ class _Builder:
                 raw["periods_later"],
                 raw["claim_limit_months"],
                 raw["source"],
+                prompt,
             ),
         )
 
@@ -501,6 +628,18 @@ class _Builder:
             excluded_causes=frozenset(raw["excluded_causes"]),
             credit_tiers=tiers,
             source=raw["source"],
+            planned_acceptance=raw["planned_acceptance"],
+            objection_before=_field(
+                where + ".objection_before", lambda: parse_duration(raw["objection_before"])
+            )
+            if "objection_before" in raw
+            else None,
+            planned_outside_core_only=raw["planned_outside_core_only"],
+            prompt_claim=self._prompt_claim(raw["prompt_claim"], where + ".prompt_claim")
+            if "prompt_claim" in raw
+            else None,
+            service_start=raw.get("service_start"),
+            exclusive_remedy=raw.get("exclusive_remedy"),
         )
 
     def _contract(self, cid: str, raw: Mapping[str, Any]) -> Contract:
@@ -527,6 +666,9 @@ class _Builder:
             support_phone=raw.get("support_phone"),
             fault_report_contents=tuple(raw["fault_report_contents"]),
             notes=tuple(Note(n["about"], n["text"]) for n in raw["notes"]),
+            liability_cap=self._liability_cap(raw["liability_cap"], "liability_cap")
+            if "liability_cap" in raw
+            else None,
         )
 
 
@@ -567,15 +709,29 @@ def parse_catalog(text: str, origin: str = "<catalog>") -> Catalog:
     return _Builder(data).build(origin)
 
 
+_PARSED: dict[tuple[str, str], Catalog] = {}
+
+
+def _parse_once(text: str, origin: str) -> Catalog:
+    """``parse_catalog``, once per process for each distinct text: commands and requests
+    load the catalog often, and a ``Catalog`` is immutable."""
+    key = (text, origin)
+    if key not in _PARSED:
+        if len(_PARSED) > 8:
+            _PARSED.clear()
+        _PARSED[key] = parse_catalog(text, origin)
+    return _PARSED[key]
+
+
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """The catalog at ``path``, else at ``$TRIAGE_CATALOG``, else the shipped one."""
     chosen = path or os.environ.get(CATALOG_ENV) or None
     if chosen is None:
         text = resources.files("config").joinpath("catalog.toml").read_text(encoding="utf-8")
-        return parse_catalog(text, "shipped catalog")
+        return _parse_once(text, "shipped catalog")
     file = Path(chosen)
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise CatalogError(f"{file}: cannot read the catalog: {exc.strerror}") from None
-    return parse_catalog(text, str(file))
+    return _parse_once(text, str(file))

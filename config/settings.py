@@ -38,11 +38,35 @@ class Settings:
     # The web desk.
     secure_cookies: bool = True  # session cookie only over HTTPS (triage up: plain loopback)
     retention_days: int = 90  # raw inbound payloads older than this are purged
+    session_idle_minutes: int = 30  # a login session unused this long has ended
+    session_max_hours: int = 12  # a login session ends this long after the login, used or not
     # Rate limits per client address (web/security.py), "N per second|minute|hour" joined
     # by ";", or "off". Counted in Redis when REDIS_URL is set, so every web worker shares.
     rate_limit_login: str = "20 per minute"  # POSTs to /login (besides the per-user lock)
     rate_limit_auth_failures: str = "30 per minute"  # bad webhook signatures / API tokens
+    # The customer's organisation, named in claim letters and notices of breach.
+    customer_name: str = ""
+    customer_orgnr: str = ""
+    customer_address: str = ""
+    customer_contact: str = ""
     rate_limit_webhooks: str = "300 per second"  # signed webhooks: a runaway sender's loop
+    # Slow clients (web/body_deadline.py): the longest wait for the next bytes of a request
+    # body (and of each send of the answer), and for the whole body; 0 = no limit.
+    body_read_timeout: int = 10
+    body_deadline: int = 60
+    # ``triage up``'s supervisor state file (workers/supervisor.py): /readyz reports the
+    # parts that are down; unset (the Procfile) = not supervised here.
+    supervisor_state: Path | None = None
+
+    @property
+    def customer(self) -> dict[str, str]:
+        """The customer's organisation as letters and notices name it."""
+        return {
+            "customer_name": self.customer_name,
+            "customer_orgnr": self.customer_orgnr,
+            "customer_address": self.customer_address,
+            "customer_contact": self.customer_contact,
+        }
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -82,6 +106,12 @@ class Settings:
             secure_cookies=(get("TRIAGE_SECURE_COOKIES") or "1").lower()
             not in ("0", "false", "no"),
             retention_days=_whole(get("TRIAGE_RETENTION_DAYS"), "TRIAGE_RETENTION_DAYS", 90),
+            session_idle_minutes=_positive(
+                get("TRIAGE_SESSION_IDLE_MINUTES"), "TRIAGE_SESSION_IDLE_MINUTES", 30
+            ),
+            session_max_hours=_positive(
+                get("TRIAGE_SESSION_MAX_HOURS"), "TRIAGE_SESSION_MAX_HOURS", 12
+            ),
             rate_limit_login=_rate(
                 get("TRIAGE_RATE_LIMIT_LOGIN"), "TRIAGE_RATE_LIMIT_LOGIN", "20 per minute"
             ),
@@ -90,9 +120,18 @@ class Settings:
                 "TRIAGE_RATE_LIMIT_AUTH_FAILURES",
                 "30 per minute",
             ),
+            customer_name=get("TRIAGE_CUSTOMER_NAME") or "",
+            customer_orgnr=get("TRIAGE_CUSTOMER_ORGNR") or "",
+            customer_address=get("TRIAGE_CUSTOMER_ADDRESS") or "",
+            customer_contact=get("TRIAGE_CUSTOMER_CONTACT") or "",
             rate_limit_webhooks=_rate(
                 get("TRIAGE_RATE_LIMIT_WEBHOOKS"), "TRIAGE_RATE_LIMIT_WEBHOOKS", "300 per second"
             ),
+            body_read_timeout=_whole(
+                get("TRIAGE_BODY_READ_TIMEOUT"), "TRIAGE_BODY_READ_TIMEOUT", 10
+            ),
+            body_deadline=_whole(get("TRIAGE_BODY_DEADLINE"), "TRIAGE_BODY_DEADLINE", 60),
+            supervisor_state=Path(state) if (state := get("TRIAGE_SUPERVISOR_STATE")) else None,
         )
 
     @property
@@ -107,6 +146,14 @@ def _whole(value: str | None, name: str, default: int) -> int:
     if not value.isdigit():
         raise ValueError(f"{name}: {value!r} is not a whole number of 0 or more")
     return int(value)
+
+
+def _positive(value: str | None, name: str, default: int) -> int:
+    """A whole number of 1 or more: a session that may last 0 minutes is a typo."""
+    number = _whole(value, name, default)
+    if number < 1:
+        raise ValueError(f"{name}: {value!r} must be 1 or more")
+    return number
 
 
 def _rate(value: str | None, name: str, default: str) -> str:

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sla.business_time import Interval, merge_intervals, timeline
 from sla.calendar import Calendar, holidays_between
+from sla.claims import PromptClaim
 from sla.instants import (
     US_PER_HOUR,
     US_PER_MINUTE,
@@ -149,14 +150,43 @@ class AvailabilityTerms:
     credit_tiers: tuple[CreditTier, ...]
     source: str
     planned_cause: str = PLANNED_MAINTENANCE
+    # Planned maintenance is excluded only when its conditions hold (CONTRACTS.md §2, §3):
+    # "unless-objected" = announced ``planned_notice`` ahead and no objection made at least
+    # ``objection_before`` before the start (§3.6/§3.7); "required" = the customer's
+    # recorded acceptance is needed too (§3.12/§3.13, Pindena §18).
+    planned_acceptance: str = "unless-objected"
+    objection_before: timedelta | None = None
+    planned_outside_core_only: bool = False  # windows lie only outside core time
+    prompt_claim: PromptClaim | None = None  # the date to claim a credit by
+    service_start: date | None = None  # measurement starts on the service's first day
+    exclusive_remedy: str | None = None  # the credit settles the vendor's liability
 
     def __post_init__(self) -> None:
+        if self.planned_acceptance not in ("unless-objected", "required"):
+            raise ValueError(
+                f"planned_acceptance {self.planned_acceptance!r} must be "
+                "'unless-objected' or 'required'"
+            )
         if not 0 < self.guarantee_pct <= 100:
             raise ValueError(f"guaranteed availability {self.guarantee_pct} % must be in (0, 100]")
         if self.planned_notice < timedelta(0):
             raise ValueError("planned-maintenance notice must not be negative")
         object.__setattr__(self, "excluded_causes", frozenset(self.excluded_causes))
         object.__setattr__(self, "credit_tiers", validate_credit_tiers(self.credit_tiers))
+
+    @property
+    def known_causes(self) -> tuple[str, ...]:
+        """The cause words an outage may carry: the excluded causes and planned
+        maintenance (no cause = unplanned downtime)."""
+        return tuple(sorted({*self.excluded_causes, self.planned_cause}))
+
+    def check_cause(self, cause: str | None) -> None:
+        """ValueError listing the known causes when ``cause`` is not one of them: an
+        unknown word must not silently count as unplanned downtime."""
+        if cause is not None and cause not in self.known_causes:
+            raise ValueError(
+                f"unknown cause {cause!r}; known causes: {', '.join(self.known_causes)}"
+            )
 
 
 def validate_credit_tiers(tiers: Sequence[CreditTier]) -> tuple[CreditTier, ...]:
@@ -218,9 +248,11 @@ class Outage:
     affected_users: int
     cause: str | None = None
     announced_at: datetime | None = None
+    accepted_at: datetime | None = None  # the customer accepted planned maintenance
+    objected_at: datetime | None = None  # the customer objected to it
 
     def __post_init__(self) -> None:
-        for name in ("start", "end", "announced_at"):
+        for name in ("start", "end", "announced_at", "accepted_at", "objected_at"):
             value = getattr(self, name)
             if value is not None and (value.tzinfo is None or value.utcoffset() is None):
                 raise ValueError(
@@ -293,16 +325,26 @@ def month_availability(
     for number, outage in enumerate(outages, 1):
         try:
             _check_affected(outage.affected_users, users)
+            terms.check_cause(outage.cause)
         except ValueError as exc:
             raise ValueError(f"outage {number}: {exc}") from None
 
     core = terms.core_time
     span = _Month.of(year, month, core.zone)
+    notes: list[str] = []
+    if terms.service_start is not None and terms.service_start > span.first:
+        began = min(local_midnight_us(terms.service_start, core.zone), span.end)
+        span = _Month(span.first, span.after, began, span.end, span.label)
+        notes.append(
+            f"measurement starts on the service's first day, {terms.service_start.isoformat()}: "
+            f"core time before it is not part of D ({terms.source})"
+        )
     core_us = _measure(_open_intervals(core, span.start, span.end))
-    notes = [
+    notes.insert(
+        0,
         f"{span.label}: D = {_hours(core_us)} of core time ({core.describe()}); only "
-        f"downtime in core time counts ({terms.source})"
-    ]
+        f"downtime in core time counts ({terms.source})",
+    )
     closed = holidays_between(core, span.first, span.after - timedelta(days=1))
     if closed:
         days = ", ".join(f"{day.isoformat()} {name}" for day, name in closed)
@@ -437,6 +479,42 @@ def _assess(
     return pieces, f"{head}: {verdict} ({'; '.join(reasons)})"
 
 
+def planned_conditions_failed(terms: AvailabilityTerms, outage: Outage) -> list[str]:
+    """Which of the contract's conditions for excluding planned maintenance do not hold
+    (an empty list: all hold). CONTRACTS.md §2: announced at least ``planned_notice``
+    ahead; the customer may object up to ``objection_before`` before the start; where
+    acceptance is required, the customer's acceptance is recorded before the start."""
+    start = to_us(outage.start)
+    failed: list[str] = []
+    need = _span(duration_us(terms.planned_notice))
+    if outage.announced_at is None:
+        failed.append(f"no recorded announcement (it needs a notice of at least {need})")
+    else:
+        given = start - to_us(outage.announced_at)
+        if given < duration_us(terms.planned_notice):
+            when = "after" if given < 0 else "before"
+            failed.append(
+                f"announced {_span(abs(given))} {when} the start; it needs a notice of at "
+                f"least {need}"
+            )
+    objected = outage.objected_at
+    accepted_after = (
+        outage.accepted_at is not None and objected is not None and outage.accepted_at > objected
+    )
+    if objected is not None and not accepted_after:
+        limit = terms.objection_before
+        if limit is None or start - to_us(objected) >= duration_us(limit):
+            failed.append(
+                f"the customer objected on {_when(to_us(objected), terms.core_time.zone)}"
+                + (f", at least {_span(duration_us(limit))} before the start" if limit else "")
+            )
+    if terms.planned_acceptance == "required" and (
+        outage.accepted_at is None or to_us(outage.accepted_at) > start
+    ):
+        failed.append("no acceptance by the customer recorded before the start (required)")
+    return failed
+
+
 def _planned(
     terms: AvailabilityTerms,
     outage: Outage,
@@ -444,28 +522,33 @@ def _planned(
     pieces: list[Interval],
     span: Interval,
 ) -> tuple[list[Interval], str]:
-    """Apply the planned-maintenance exclusion to ``pieces``; say what was decided."""
+    """Apply the planned-maintenance exclusion to ``pieces`` (its counted core time);
+    say what was decided and, when it counts, which condition failed."""
+    counts = f"so it counts like an unplanned outage ({terms.source})"
+    failed = planned_conditions_failed(terms, outage)
+    if failed:
+        verdict = counts if pieces else "but none of it lies in core time"
+        return pieces, (
+            f"planned maintenance whose conditions do not hold: {'; '.join(failed)}, {verdict}"
+        )
+    ahead = "planned maintenance announced " + (
+        f"{_span(start - to_us(outage.announced_at))} ahead" if outage.announced_at else "ahead"
+    )
+    if outage.accepted_at is not None:
+        ahead += " and accepted"
+    if terms.planned_outside_core_only:
+        if pieces:
+            return pieces, (
+                f"{ahead}, but {_hours(_measure(pieces))} of it lie in core time; the contract "
+                f"puts maintenance windows only outside core time, {counts}"
+            )
+        return pieces, f"{ahead}, outside core time"
     windows = terms.planned_maintenance
-    notice = terms.planned_notice
-    unplanned = "so it counts like an unplanned outage"
     if windows is None:
-        return pieces, f"the terms define no planned-maintenance windows, {unplanned}"
-    if outage.announced_at is None:
-        return pieces, (
-            f"planned maintenance with no recorded announcement; it needs a notice of at least "
-            f"{_span(duration_us(notice))} ({terms.source}), {unplanned}"
-        )
-    given = start - to_us(outage.announced_at)
-    if given < duration_us(notice):
-        when = "after" if given < 0 else "before"
-        return pieces, (
-            f"planned maintenance announced {_span(abs(given))} {when} the start; it needs "
-            f"a notice of at least {_span(duration_us(notice))} ({terms.source}), {unplanned}"
-        )
+        return [], f"{ahead}: excluded ({terms.source})"
     remaining = _subtract(pieces, _open_intervals(windows, *span))
     excluded = _measure(pieces) - _measure(remaining)
     described = f"planned-maintenance windows ({windows.describe()})"
-    ahead = f"planned maintenance announced {_span(given)} ahead"
     if excluded and not remaining:
         return remaining, (
             f"{ahead}: all {_hours(excluded)} of core time lie inside the {described} "
@@ -476,9 +559,7 @@ def _planned(
             f"{ahead}: {_hours(excluded)} of core time inside the {described} excluded; "
             "the part outside the windows counts"
         )
-    return remaining, (
-        f"{ahead}, but none of its core time lies inside the {described}, {unplanned}"
-    )
+    return remaining, f"{ahead}, but none of its core time lies inside the {described}, {counts}"
 
 
 def _tier_for(tiers: Sequence[CreditTier], uptime: Fraction) -> CreditTier:

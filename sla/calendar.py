@@ -11,15 +11,15 @@ hours long on those days, because that is what "all day" means on a wall clock.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from itertools import pairwise
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays as holidays_lib
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -94,8 +94,8 @@ class Calendar:
             object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {self.timezone!r}") from None
-        if self.holiday_country is not None:
-            _holiday_names(self.holiday_country, 2000)  # fails early for an unknown country
+        if self.holiday_country is not None and not _known_country(self.holiday_country):
+            raise ValueError(f"unknown holiday country {self.holiday_country!r}")
         fields_ = (self.name, self.timezone, self.week, self.holiday_country)
         object.__setattr__(self, "_hash", hash((*fields_, self.closed_dates, self.open_dates)))
 
@@ -187,6 +187,8 @@ def _holiday_names(country: str, year: int) -> Mapping[date, str]:
     Sundays are excluded on purpose: the ``holidays`` package can list every Sunday for
     Norway, but whether Sunday is open is the weekly windows' business.
     """
+    import holidays as holidays_lib  # noqa: PLC0415 - lazy, see Calendar.__post_init__
+
     try:
         table = (
             holidays_lib.country_holidays(
@@ -201,6 +203,36 @@ def _holiday_names(country: str, year: int) -> Mapping[date, str]:
 
 
 _LANGUAGE = {"NO": "no"}
+_COUNTRY_CODE = re.compile(r"""['"]([A-Z]{2})['"]""")
+
+
+@lru_cache(maxsize=1)
+def _registry_codes() -> frozenset[str] | None:
+    """The country codes the ``holidays`` package supports, read from its registry file
+    without importing the package (~150 ms, which every ``triage`` call would otherwise pay
+    for calendars it never evaluates, e.g. ``triage classify``); None if it cannot be read."""
+    spec = importlib.util.find_spec("holidays")
+    locations = list(spec.submodule_search_locations or ()) if spec else []
+    for location in locations:
+        try:
+            text = (Path(location) / "registry.py").read_text(encoding="utf-8")
+        except OSError:
+            continue
+        return frozenset(_COUNTRY_CODE.findall(text))
+    return None
+
+
+def _known_country(country: str) -> bool:
+    """Checked at load, so that a catalog naming an unknown country is refused there; the
+    holiday table itself is built on first use (``_holiday_names``)."""
+    codes = _registry_codes()
+    if codes is not None:
+        return country in codes
+    try:
+        _holiday_names(country, 2000)
+    except ValueError:
+        return False
+    return True
 
 
 def holidays_between(calendar: Calendar, first: date, last: date) -> list[tuple[date, str]]:

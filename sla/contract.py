@@ -13,8 +13,10 @@ from datetime import date, datetime
 
 from sla.availability import AvailabilityTerms
 from sla.calendar import Calendar
+from sla.claims import LiabilityCap
 from sla.escalation import Ladder
 from sla.penalty import FeeFormula, PenaltyRule
+from sla.readings import Alternative, ReadingCheck, check_readings
 from sla.severity import Severity
 from sla.targets import Deadline, Pause, ResponseTarget, compute_deadline
 
@@ -52,6 +54,7 @@ class Terms:
     penalty: PenaltyRule | None = None
     availability: AvailabilityTerms | None = None
     notes: tuple[Note, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()  # readings a party could argue instead
 
     def notes_about(self, *topics: str) -> list[str]:
         return [note.text for note in self.notes if note.about in topics]
@@ -83,6 +86,7 @@ class Contract:
     support_phone: str | None = None
     fault_report_contents: tuple[str, ...] = ()
     notes: tuple[Note, ...] = ()
+    liability_cap: LiabilityCap | None = None
 
     def __post_init__(self) -> None:
         if not self.terms:
@@ -115,3 +119,24 @@ class Contract:
         """Contract-wide and version notes on ``topics``, for the terms in force then."""
         own = [note.text for note in self.notes if note.about in topics]
         return own + self.terms_at(received).notes_about(*topics)
+
+    def check_readings(
+        self,
+        severity: Severity,
+        received: datetime,
+        due: datetime | None,
+        responded_at: datetime | None,
+        now: datetime,
+    ) -> ReadingCheck:
+        """Whether the outcome holds under the alternative readings of the terms then."""
+        terms = self.terms_at(received)
+        return check_readings(
+            terms.alternatives,
+            terms.response[severity].target,
+            terms.calendar,
+            severity,
+            received,
+            due,
+            responded_at,
+            now,
+        )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sla.calendar import holidays_between
-from sla.contract import Contract
+from sla.contract import Contract, Terms
 from sla.severity import Severity
 from sla.targets import Deadline, EndOfNextWorkingDay, Immediately, NoTarget
 
@@ -53,6 +53,7 @@ def explain_deadline(
                 "opening hours are wall-clock times, so an 08:00-16:00 day is still 8 hours"
             )
     notes += contract.notes_about(received, "response")
+    notes += _alternative_notes(terms, severity, received, deadline.due)
     return ExplainedDeadline(
         contract=contract,
         severity=severity,
@@ -60,3 +61,28 @@ def explain_deadline(
         target=rule.target.code(),
         notes=tuple(notes),
     )
+
+
+def _alternative_notes(
+    terms: Terms, severity: Severity, received: datetime, due: datetime | None
+) -> list[str]:
+    """A note for each alternative reading that would move the deadline."""
+    notes = []
+    rule = terms.response[severity]
+    for alternative in terms.alternatives:
+        if not alternative.applies(severity):
+            continue
+        other = alternative.due(rule.target, terms.calendar, received)
+        if other == due:
+            continue
+        where = (
+            "there would be no deadline"
+            if other is None
+            else f"the deadline would be {other.astimezone(terms.calendar.zone).isoformat()}"
+        )
+        notes.append(
+            f"alternative reading ({alternative.text}; favours the {alternative.favours.value}, "
+            f"{alternative.source}): {where} instead of the chosen reading "
+            f"'{alternative.reading}'"
+        )
+    return notes

@@ -12,7 +12,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from sla.claims import PromptClaim
 from sla.periods import Period, add_months
+from sla.ranges import check_amount, check_users
 
 ORE = Decimal("0.01")
 
@@ -34,10 +36,9 @@ class FeeFormula:
     currency: str = "NOK"
 
     def __post_init__(self) -> None:
-        if self.base_monthly < 0 or self.per_user_monthly < 0:
-            raise ValueError("fee amounts must not be negative")
-        if self.default_users < 0:
-            raise ValueError("default active users must not be negative")
+        check_amount("base_monthly", self.base_monthly)  # sla/ranges.py: issue 15
+        check_amount("per_user_monthly", self.per_user_monthly)
+        check_users("active_users", self.default_users)
 
     def period_fee(self, users: int) -> Decimal:
         if users < 0:
@@ -57,6 +58,7 @@ class PenaltyRule:
     periods_later: int  # 1 = "at the next invoicing point"
     claim_limit_months: int
     source: str
+    prompt_claim: PromptClaim | None = None  # the date to act by, before the outer limit
 
     def __post_init__(self) -> None:
         if not 0 <= self.deduction_pct <= 100:
@@ -82,6 +84,7 @@ class Penalty:
     applies_to: Period
     claim_by: date | None
     notes: tuple[str, ...]
+    claim_promptly_by: date | None = None
 
 
 def period_penalty(
@@ -129,11 +132,16 @@ def period_penalty(
         )
     amount = money(base * pct / 100)
     notes.append(f"deduction applies to the invoice for {applies_to} (next invoicing point)")
-    claim_by = None
+    claim_by = promptly = None
     if first_breach is not None and breaches > 0:
         claim_by = add_months(first_breach, rule.claim_limit_months)
+        if rule.prompt_claim is not None:
+            promptly = rule.prompt_claim.due(first_breach)
+            notes.append(
+                f"claim in writing by {promptly}: {rule.prompt_claim.describe()}, counted from the first breach on {first_breach}"
+            )
         notes.append(
-            f"claim in writing without undue delay, no later than {claim_by} ({rule.claim_limit_months} months after the first breach on {first_breach})"
+            f"claim in writing without undue delay, no later than {claim_by} ({rule.claim_limit_months} months after the first breach on {first_breach}; the outer limit)"
         )
     return Penalty(
         period=period,
@@ -145,4 +153,5 @@ def period_penalty(
         applies_to=applies_to,
         claim_by=claim_by,
         notes=tuple(notes),
+        claim_promptly_by=promptly,
     )

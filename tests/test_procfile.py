@@ -74,3 +74,13 @@ def test_web_workers_fill_the_cores_and_waits_unless_told() -> None:
     assert defaults["accesslog"] == "-" and defaults["bind"] == "['0.0.0.0:8000']"
     told = _gunicorn_settings(WEB_CONCURRENCY="3", PORT="9001")
     assert told["workers"] == "3" and told["bind"] == "['0.0.0.0:9001']"
+
+
+def test_web_serves_slow_clients_without_a_process_each_and_masks_queries() -> None:
+    """Issue 15: the Procfile's web (and ``triage up``'s, the same config) runs gevent
+    workers with a header timeout, and logs no query values."""
+    settings = _gunicorn_settings()
+    assert settings["worker_class"] == "gevent"
+    assert int(settings["worker_connections"]) >= 1000
+    assert 0 < int(settings["keepalive"]) <= 10
+    assert settings["logger_class"] == "web.access_log.MaskedQueryLogger"

@@ -44,6 +44,9 @@ class RecordedOutage:
     exclusion_reason: str | None
     recorded_by: str = ""
     created_at: datetime | None = None
+    announced_at: datetime | None = None
+    accepted_at: datetime | None = None
+    objected_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,29 @@ def month_figures(
             f"(downtime counts from {need} affected users when the service has at least "
             f"{need}); give the count for a service with fewer users"
         )
-    outages = [
-        Outage(e.starts_at, e.ends_at, e.affected_users, cause=e.cause.strip() or None)
-        for e in counted
-    ]
+    known = guarantee.known_causes
+    outages = []
+    for e in counted:
+        cause = e.cause.strip() or None
+        if cause is not None and cause not in known:
+            # The register's cause is free text too ("strømbrudd i datasenteret"): only the
+            # contract's cause words decide an exclusion; anything else is downtime.
+            assumed.append(
+                f"outage {_when(e.starts_at, zone)}: cause {cause!r} is not one of the "
+                f"contract's cause words ({', '.join(known)}), so it counts as unplanned downtime"
+            )
+            cause = None
+        outages.append(
+            Outage(
+                e.starts_at,
+                e.ends_at,
+                e.affected_users,
+                cause=cause,
+                announced_at=e.announced_at,
+                accepted_at=e.accepted_at,
+                objected_at=e.objected_at,
+            )
+        )
     try:
         result = month_availability(guarantee, month.year, month.index, users, outages)
     except ValueError as exc:

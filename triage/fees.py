@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from sla.contract import Contract
+from sla.ranges import check_amount, check_users
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,11 @@ class FeeChange:
     per_user_monthly: Decimal | None = None
 
     def __post_init__(self) -> None:
-        if self.active_users < 0:
-            raise ValueError("active_users: must not be negative")
+        check_users("active_users", self.active_users)  # ranges: sla/ranges.py (issue 15)
         for name in ("base_monthly", "per_user_monthly"):
             value = getattr(self, name)
-            if value is not None and value < 0:
-                raise ValueError(f"{name}: must not be negative")
+            if value is not None:
+                check_amount(name, value)
 
 
 def apply_fee_change(contract: Contract, change: FeeChange) -> Contract:

@@ -19,6 +19,7 @@ from email.utils import format_datetime, make_msgid
 
 from sla.contract import Contract
 from sla.targets import compute_deadline
+from triage.shown_text import neutralise, neutralise_line
 
 _IMAGE_NAME = re.compile(r"\.(png|jpe?g|gif|bmp|webp|heic)$", re.IGNORECASE)
 _LOG_NAME = re.compile(r"\.(log|txt|zip|gz|json|xml|evtx)$", re.IGNORECASE)
@@ -129,14 +130,14 @@ def forward_message(
     message = EmailMessage()
     message["From"] = desk_address
     message["To"] = contract.support_email
-    message["Subject"] = f"[#{ticket_id}] {' '.join(subject.split())}"[:250]
+    message["Subject"] = f"[#{ticket_id}] {neutralise_line(subject)}"[:250]
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(f"ticket{ticket_id}", domain=domain)
     message["Auto-Submitted"] = "auto-generated"
     body = (
         f"Fault report for {contract.service} ({contract.source}).\n"
         f"Our case: #{ticket_id}, received {received.isoformat()}.\n\n"
-        f"{text.strip()}\n"
+        f"{neutralise(text).strip()}\n"
     )
     message.set_content(body)
     return message

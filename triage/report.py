@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 from sla.contract import Contract
 from sla.penalty import Penalty, PenaltyRule, period_penalty
 from sla.periods import Period
+from sla.readings import ReadingCheck
+from sla.severity import Severity
 from sla.targets import Outcome, judge
 
 REPORT_CSV_COLUMNS = (
@@ -42,6 +44,7 @@ REPORT_CSV_COLUMNS = (
     "amount_nok",
     "applies_to",
     "claim_by",
+    "claim_promptly_by",
 )
 """Columns of ``triage report --format csv``: one row per contract and penalty period."""
 
@@ -278,9 +281,26 @@ class PeriodPenalty:
     first_missed: date  # the local date the first guarantee of the period was missed
     rule: PenaltyRule
     penalty: Penalty
+    readings: tuple[ReadingCheck, ...] = ()  # one per breach, in the order of ``breaches``
+
+    @property
+    def claim_promptly_by(self) -> date | None:
+        """The date to claim by: the prompt-claim date, else the outer limit."""
+        return self.penalty.claim_promptly_by or self.penalty.claim_by
+
+    @property
+    def depending(self) -> list[tuple[TicketFacts, ReadingCheck]]:
+        """The breaches that are breaches only under a chosen reading."""
+        return [(f, r) for f, r in zip(self.breaches, self.readings, strict=True) if r.depends_on]
+
+    @property
+    def solid(self) -> bool:
+        """True when the penalty holds under every reading: one solid breach suffices."""
+        return len(self.depending) < len(self.breaches)
 
     def as_json(self) -> dict[str, Any]:
         pct = self.penalty.deduction_pct
+        promptly = self.claim_promptly_by
         return {
             "period": self.period.label,
             "breaches": len(self.breaches),
@@ -288,11 +308,48 @@ class PeriodPenalty:
             "amount_nok": f"{self.penalty.amount:.2f}",
             "applies_to": self.penalty.applies_to.label,
             "claim_by": self.penalty.claim_by.isoformat() if self.penalty.claim_by else None,
+            "claim_promptly_by": promptly.isoformat() if promptly else None,
+            "solid": self.solid,
+            "solid_breaches": len(self.breaches) - len(self.depending),
+            "depends_on_reading": [
+                {"ticket": f.ticket_id, "readings": list(r.depends_on)} for f, r in self.depending
+            ],
         }
 
 
+def reading_check(contract: Contract, facts: TicketFacts, now: datetime | None) -> ReadingCheck:
+    """The ticket's outcome under its terms' alternative readings. Without ``now`` a
+    ticket with no response is judged as of its own deadline (a breach stays one)."""
+    severity = Severity.parse(facts.severity or "non-critical")
+    when = now or (facts.due_at or facts.received_at) + timedelta(microseconds=1)
+    return contract.check_readings(
+        severity, facts.received_at, facts.due_at, facts.responded_at, when
+    )
+
+
+def alternative_breaches(
+    contract: Contract | None, tickets: Iterable[TicketFacts], now: datetime
+) -> list[dict[str, Any]]:
+    """Tickets that are not breaches under the chosen readings but would be under an
+    alternative that favours the customer: the ones a claim could still argue."""
+    if contract is None or not any(t.alternatives for t in contract.terms):
+        return []
+    found = []
+    for facts in tickets:
+        check = reading_check(contract, facts, now)
+        if check.breach_under:
+            found.append(
+                {
+                    "ticket": facts.ticket_id,
+                    "received": facts.received_at.isoformat(),
+                    "alternatives": list(check.breach_under),
+                }
+            )
+    return found
+
+
 def penalty_periods(
-    contract: Contract | None, breaches: Iterable[TicketFacts]
+    contract: Contract | None, breaches: Iterable[TicketFacts], now: datetime | None = None
 ) -> list[PeriodPenalty]:
     """One entry per billing period with a missed guarantee, under the terms in force then.
 
@@ -321,7 +378,10 @@ def penalty_periods(
         assert fee is not None
         first_missed = min(f.due_at.astimezone(zone).date() for f in group if f.due_at)
         penalty = period_penalty(rule, fee, period, fee.default_users, len(group), first_missed)
-        result.append(PeriodPenalty(contract.id, period, tuple(group), first_missed, rule, penalty))
+        readings = tuple(reading_check(contract, f, now) for f in group)
+        result.append(
+            PeriodPenalty(contract.id, period, tuple(group), first_missed, rule, penalty, readings)
+        )
     return result
 
 
@@ -388,7 +448,13 @@ def report_csv_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
                     "penalty_period": penalty["period"],
                     **{
                         k: penalty[k]
-                        for k in ("deduction_pct", "amount_nok", "applies_to", "claim_by")
+                        for k in (
+                            "deduction_pct",
+                            "amount_nok",
+                            "applies_to",
+                            "claim_by",
+                            "claim_promptly_by",
+                        )
                     },
                 }
             )

@@ -7,12 +7,12 @@ the one function that derives it, used by intake, import, reclassification and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sla.contract import Contract
 from sla.severity import Severity
-from sla.targets import Pause, response_time
+from sla.targets import Deadline, Pause, response_time
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,9 @@ class SlaState:
     clock_starts_at: datetime
     due_at: datetime | None
     response_seconds: float | None  # business seconds from receipt to response, less pauses
+    #: The deadline these were derived from: the escalation ladder is planned on it, so a
+    #: new ticket's deadline is computed once, not again for its ladder.
+    deadline: Deadline | None = field(default=None, compare=False, repr=False)
 
 
 def derive_sla_state(
@@ -40,4 +43,5 @@ def derive_sla_state(
         clock_starts_at=deadline.clock_starts,
         due_at=deadline.due,
         response_seconds=seconds,
+        deadline=deadline,
     )

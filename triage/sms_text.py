@@ -420,5 +420,11 @@ def start_confirmation(ticket_id: int) -> str:
     return fit(f"Startet: #{ticket_id} er registrert på deg.", SMS_SEPTETS)
 
 
+def not_entitled_reply(ticket_ids: Sequence[int]) -> str:
+    """ACK or START from staff neither paged for the tickets nor on call for them."""
+    listed = ", ".join(f"#{i}" for i in ticket_ids)
+    return fit(f"Avvist: du er ikke varslet om {listed} og har ikke vakt for den.", SMS_SEPTETS)
+
+
 def unknown_ticket_reply(ticket_id: int) -> str:
     return fit(f"Finner ingen åpen sak #{ticket_id}. Svar HJELP for bruk.", SMS_SEPTETS)

@@ -21,13 +21,14 @@ from config.settings import Settings
 from triage.store import db
 from web.api import init_api
 from web.auth import csrf, init_auth, secret_key
+from web.body_deadline import BodyDeadline
 from web.desk import DESK_BLUEPRINTS, FORM_MAX_CONTENT_LENGTH, MAX_CONTENT_LENGTH, Desk, limit_body
 from web.errors import register_errors
 from web.health import health
 from web.inbound import bp as inbound
 from web.security import apply_limits, init_security
 from web.ui import register_ui
-from workers.channels.payloads import parsers
+from workers.channels.payloads import checks, parsers
 from workers.enqueue import wire_scheduling
 
 
@@ -50,13 +51,16 @@ def create_app(
     catalog: Catalog | None = None,
     clock: Callable[[], datetime] | None = None,
     migrate: bool = False,
+    defer_intake: bool = False,
 ) -> Flask:
     """Build the web app.
 
     ``migrate`` runs the Alembic upgrade first (the embedded ``triage up``); production
     migrates on release and tests pass a migrated database, so it is off by default.
     ``clock`` returns an aware datetime: the server's receipt time of every inbound
-    message, injectable so tests can compute deadlines by hand.
+    message, injectable so tests can compute deadlines by hand. ``defer_intake``: the
+    HMAC webhooks only store and answer, even without Redis; whoever built the app runs
+    the batch intake (``triage.store.intake_batch.ingest_pending``) itself.
     """
     settings = settings or Settings.from_env()
     if migrate:
@@ -64,6 +68,10 @@ def create_app(
     app = TriageFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config["SECRET_KEY"] = secret_key(settings.secret_key, settings.data_dir)
+    if settings.body_read_timeout:  # a stalled body is cut off (finding of issue 15)
+        app.wsgi_app = BodyDeadline(  # type: ignore[method-assign]
+            app.wsgi_app, settings.body_read_timeout, settings.body_deadline or 86400
+        )
     if settings.trust_proxy:  # only behind our own proxy: the headers are client-settable
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     app.extensions["triage"] = Desk(
@@ -72,6 +80,8 @@ def create_app(
         sessions=db.session_factory(settings.database_url),
         clock=clock or _utc_now,
         parsers=parsers(settings),
+        checks=checks(settings),
+        defer_intake=defer_intake,
     )
     wire_scheduling(app.extensions["triage"].sessions, settings.redis_url)
     limiter = init_security(app, settings)  # first hook: it counts before anyone answers

@@ -1,9 +1,17 @@
-"""Logging in to the web desk: Flask-Login sessions, roles, CSRF, lock-out.
+"""Logging in to the web desk: Flask-Login sessions, roles, CSRF, throttling.
 
 Every UI view is behind ``role_required``: agents work tickets, managers also see reports
 and edit outages, admins also manage users, tokens and the quarantine. Forms carry a CSRF
 token (Flask-WTF); the webhooks and the token-authenticated REST API are exempt, they
 never rely on a browser's cookies.
+
+A session ends on the server, not only in the browser: the signed cookie carries the
+user's ``session_generation`` at login, the login time and the last use, and every
+request checks them against the database and the clock (``_session_is_live``). Logout,
+a password change, deactivation and unlock bump the generation, so a copied cookie dies
+with them; an idle session ends after ``TRIAGE_SESSION_IDLE_MINUTES`` and any session
+``TRIAGE_SESSION_MAX_HOURS`` after its login. Logging in starts a fresh session, with a
+fresh CSRF token: a token (or session) planted before the login is worth nothing after.
 """
 
 from __future__ import annotations
@@ -17,7 +25,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -55,13 +74,50 @@ class DeskUser(UserMixin):  # type: ignore[misc]
         return users.may(self.role, role)
 
 
+#: Keys of the login session: generation, login time and last use (epoch seconds).
+GENERATION, LOGIN_AT, SEEN_AT = "_gen", "_login_at", "_seen_at"
+#: The last use is written back at most this often (each write re-sends the cookie).
+SEEN_EVERY = 60
+
+
 @login_manager.user_loader
 def _load(user_id: str) -> DeskUser | None:
-    if not user_id.isdigit():
+    if not user_id.isdigit() or len(user_id) > 18:
         return None
-    with desk().sessions() as session:
-        user = users.user_by_id(session, int(user_id))
-        return DeskUser(user) if user is not None and user.active else None
+    app = desk()
+    with app.sessions() as db:
+        user = users.user_by_id(db, int(user_id))
+        if user is None or not user.active or not _session_is_live(user, app.clock().timestamp()):
+            session.clear()  # an ended session is not half-kept
+            return None
+        return DeskUser(user)
+
+
+def _session_is_live(user: User, now: float) -> bool:
+    """The session's generation is the user's, and it is neither idle nor too old."""
+    settings = desk().settings
+    login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
+    if session.get(GENERATION) != user.session_generation:
+        return False
+    if not isinstance(login_at, int | float) or not isinstance(seen_at, int | float):
+        return False
+    if now - login_at > settings.session_max_hours * 3600:
+        return False  # (a clock stepped back makes a session younger, not invalid)
+    if now - seen_at > settings.session_idle_minutes * 60:
+        return False
+    if now - seen_at >= SEEN_EVERY:
+        session[SEEN_AT] = now
+    return True
+
+
+def _start_session(user: User, now: float) -> None:
+    """A fresh session for ``user``: whatever the browser held before (a CSRF token, a
+    planted session) is dropped, so the CSRF token is new too."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF's per-request cache of the old token
+    login_user(DeskUser(user))
+    session[GENERATION] = user.session_generation
+    session[LOGIN_AT] = session[SEEN_AT] = now
 
 
 def role_required(role: str) -> Callable[[F], F]:
@@ -90,21 +146,28 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     form = LoginForm()
+    status = 200 if request.method in ("GET", "HEAD") else 400
     if form.validate_on_submit():
         app = desk()
-        with app.sessions() as session:
+        now = app.clock()
+        with app.sessions() as db:
             result = users.authenticate(
-                session, form.username.data, form.password.data, app.clock()
+                db, form.username.data, form.password.data, now, request.remote_addr or "-"
             )
             if result.user is not None:
-                login_user(DeskUser(result.user))
+                _start_session(result.user, now.timestamp())
                 return redirect(own_path(request.args.get("next", "")) or url_for("ui.queue"))
-        if result.reason == "locked":
-            flash("For mange mislykkede forsøk. Prøv igjen om et kvarter.", "error")
+        if result.reason == "throttled":
+            flash(
+                f"For mange mislykkede forsøk herfra. Prøv igjen om {result.retry_after} s.",
+                "error",
+            )
+            status = 429
         else:
             flash("Feil brukernavn eller passord.", "error")
-    status = 200 if request.method in ("GET", "HEAD") else 400 if form.errors else 401
-    return render_template("login.html", form=form), status
+            status = 401
+    headers = {"Retry-After": str(result.retry_after)} if status == 429 else {}
+    return render_template("login.html", form=form), status, headers
 
 
 def own_path(target: str) -> str | None:
@@ -124,7 +187,12 @@ def own_path(target: str) -> str | None:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """End the session on the server too: every copy of the cookie stops working."""
+    if current_user.is_authenticated:
+        with desk().sessions() as db:
+            users.log_out_everywhere(db, int(current_user.id))
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))
 
 

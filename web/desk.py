@@ -40,6 +40,11 @@ class Desk:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]  # aware "now"; tests pass a fixed one
     parsers: Mapping[str, Parser]  # inbox channel -> payload parser
+    #: HMAC webhook -> its accept-time shape check (``workers.channels.payloads.checks``)
+    checks: Mapping[str, Callable[[bytes, str], str]]
+    #: Leave every accepted payload to the batch intake, even without Redis (tests and
+    #: benchmarks drive it); by default a web app without Redis ingests inline.
+    defer_intake: bool = False
 
 
 def desk() -> Desk:

@@ -3,7 +3,9 @@ schema this code expects): the probes a load balancer or orchestrator asks."""
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response
@@ -11,6 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from triage.store import db
 from web.desk import desk, error_response
+from workers.health import background_parts
+from workers.processes import pid_alive
 
 READY_RETRY_AFTER_SECONDS = 5
 
@@ -45,4 +49,30 @@ def readyz() -> Response | dict[str, Any]:
             f"the database schema is at {version or 'nothing'}, this code needs {expected}",
             headers=retry,
         )
-    return {"status": "ready", "schema": version}
+    settings = desk().settings
+    parts = background_parts(settings.redis_url) if settings.redis_url else {}
+    parts.update(supervised_parts(settings.supervisor_state))  # triage up knows best
+    degraded = sorted(name for name, state in parts.items() if state != "running")
+    if degraded:
+        # still 200: this process takes tickets (the database is the record), so a load
+        # balancer must keep sending; monitoring reads "degraded" and the parts
+        log.warning("readyz: degraded, %s not running", ", ".join(degraded))
+        return {"status": "degraded", "schema": version, "degraded": degraded, "parts": parts}
+    return {"status": "ready", "schema": version, **({"parts": parts} if parts else {})}
+
+
+def supervised_parts(state_file: Path | None) -> dict[str, str]:
+    """The state of each process ``triage up`` supervises (``workers/supervisor.py``
+    writes the file), e.g. ``{"worker": "restarting", "web": "running"}``; empty when not
+    supervised, or when the file is unreadable or left by a supervisor that is gone."""
+    if state_file is None:
+        return {}
+    try:
+        data = json.loads(state_file.read_text(encoding="utf-8"))
+        children = data["children"]
+        alive = pid_alive(int(data["pid"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not alive or not isinstance(children, dict):
+        return {}
+    return {str(name): str(info.get("state")) for name, info in children.items()}

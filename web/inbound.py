@@ -1,14 +1,22 @@
 """Inbound webhooks: e-mail, chat, Twilio Voice and SMS, and CTI, under ``/inbound``.
 
-Every view does the same four steps, in this order, because each protects the next:
+Every view does the same steps, in this order, because each protects the next:
 
 1. read the body under a per-view size limit (413 before anything is parsed);
 2. authenticate it: HMAC-SHA256 of the raw body (``X-Triage-Signature: sha256=<hex>``)
    for e-mail, chat and CTI, Twilio's own signature for Twilio. Unauthenticated bodies
    are not stored: anyone could fill the inbox with them. The failure is logged;
 3. store the raw payload (committed) - from here on nothing the client sent can be lost,
-   and a payload that cannot be parsed is quarantined with the reason, answered 4xx;
+   and a payload that fails its check is quarantined with the reason, answered 4xx;
 4. ingest it (``triage.store.intake``): one ticket per message however often delivered.
+
+The HMAC webhooks (e-mail, chat, CTI) accept first and ingest in batches (issue 18):
+after a cheap shape check (``workers.channels.payloads.checks``) the payload is stored and
+answered ``202 {"receipt", "status_url"}``; the intake worker makes the ticket
+(``workers.jobs.intake``), and ``GET /inbound/receipts/<id>`` tells how it went. Without
+Redis (the web app alone, or Redis unreachable) the request ingests its own payload
+before answering, the same batch code on one item. Twilio Voice stays synchronous: its
+TwiML reads the case number to the caller. SMS answers are handled in the request.
 
 Log lines name the channel, the inbox item and the ticket, never a sender, number or text.
 """
@@ -19,8 +27,10 @@ import hashlib
 import hmac
 import json
 import logging
+from typing import NoReturn
 
 from flask import Blueprint, Response, request, url_for
+from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
@@ -28,15 +38,18 @@ from twilio.twiml.voice_response import VoiceResponse
 from triage.intake.message import IncomingMessage, RejectedPayload
 from triage.phone import mask_any, normalise_phone
 from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
+from triage.store.intake_batch import PENDING, Receipt, ingest_pending, receipt, store_pending
 from triage.store.sms_outbox import record_delivery
 from triage.store.sms_replies import IncompleteSms, receive_sms
 from web.desk import MAX_CONTENT_LENGTH, ApiError, desk, limit_body
+from workers import enqueue
 from workers.channels.payloads import media_type
 from workers.channels.schemas import CONTROL_CHARS
 
 JSON_MAX_BYTES = 1024 * 1024  # a chat text is at most 20 000 characters
 FORM_MAX_BYTES = 256 * 1024
 SIGNATURE_HEADER = "X-Triage-Signature"
+TWILIO_FORM = "application/x-www-form-urlencoded"
 VOICEMAIL_MAX_SECONDS = 180
 LANGUAGE = "nb-NO"
 
@@ -80,11 +93,83 @@ def cti() -> Response:
 
 
 def _hmac_intake(source: str) -> Response:
-    """The path every HMAC-signed webhook shares: verify, store, ingest, answer."""
+    """The path every HMAC-signed webhook shares: verify, check, store, answer 202."""
     body = request.get_data()
     _require_hmac(source, body)
-    _, result = _take(source, body)
-    return _intake_response(result)
+    app = desk()
+    now = app.clock()
+    content_type = request.content_type or ""
+    with app.sessions() as session:
+        try:
+            key = app.checks[source](body, content_type)
+        except RejectedPayload as exc:
+            item_id = store_raw(session, source, content_type, body, now)
+            _refuse(session, source, item_id, exc)
+        stored = store_pending(session, source, content_type, body, now, key)
+        first = receipt(session, stored.first) if stored.first is not None else None
+    redis_url = app.settings.redis_url
+    woken = redis_url is not None and enqueue.wake_intake(redis_url)
+    if not woken and not app.defer_intake:
+        # no intake worker to wake (or Redis is down): this request does the batch's work
+        ingest_pending(app.sessions, app.catalog, app.parsers, now, items=[stored.item_id])
+        if first is not None and first.state == PENDING:
+            with app.sessions() as session:
+                first = receipt(session, first.item_id)
+    log.info(
+        "inbound %s: inbox item %d accepted%s",
+        source,
+        stored.item_id,
+        f" (a redelivery of item {first.item_id})" if first is not None else "",
+    )
+    return _accepted(stored.item_id, first)
+
+
+def _refuse(session: Session, source: str, item_id: int, exc: RejectedPayload) -> NoReturn:
+    """Quarantine a payload that failed its check, and answer the check's 4xx."""
+    detail = f"{exc.message}; {json.dumps(exc.fields)}" if exc.fields else exc.message
+    quarantine(session, item_id, detail)
+    log.info("inbound %s: inbox item %d quarantined (%s)", source, item_id, exc.code)
+    raise ApiError(exc.status, exc.code, exc.message, exc.fields) from None
+
+
+def _accepted(item_id: int, first: Receipt | None) -> Response:
+    """202 with the receipt; a redelivery gets the first delivery's receipt and what is
+    known about it (its ticket once ingested)."""
+    if first is None:
+        body: dict[str, object] = {"receipt": str(item_id), "status_url": _status_url(item_id)}
+    else:
+        body = {
+            "receipt": str(first.item_id),
+            "status_url": _status_url(first.item_id),
+            "duplicate": True,
+            **_receipt_body(first),
+        }
+    return Response(json.dumps(body), status=202, mimetype="application/json")
+
+
+def _status_url(item_id: int) -> str:
+    return f"{bp.url_prefix}/receipts/{item_id}"
+
+
+def _receipt_body(found: Receipt) -> dict[str, object]:
+    error = None if found.error is None else {"code": "quarantined", "message": found.error}
+    return {"state": found.state, "ticket": found.ticket_id, "error": error}
+
+
+@bp.get("/receipts/<receipt_id>")
+def receipt_status(receipt_id: str) -> Response:
+    """What became of a payload the HMAC webhooks accepted. Authenticated like them:
+    ``X-Triage-Signature`` is the HMAC-SHA256 of the request path (``/inbound/receipts/<id>``)
+    or of the empty body (a GET has none)."""
+    _require_hmac("receipt", b"", request.path.encode("utf-8"))
+    item_id = int(receipt_id) if receipt_id.isascii() and receipt_id.isdigit() else 0
+    found = None
+    if 0 < item_id < 2**63:
+        with desk().sessions() as session:
+            found = receipt(session, item_id)
+    if found is None:
+        raise ApiError(404, "unknown_receipt", f"no receipt {receipt_id[:40]!r}")
+    return Response(json.dumps(_receipt_body(found)), mimetype="application/json")
 
 
 @bp.post("/twilio/voice")
@@ -117,6 +202,7 @@ def twilio_sms() -> Response:
                 sender,
                 text,
                 app.clock(),
+                app.catalog.calendars[app.settings.roster_calendar],
             )
         except IncompleteSms as exc:
             raise ApiError(
@@ -191,10 +277,7 @@ def _take(source: str, body: bytes) -> tuple[IncomingMessage, IntakeResult]:
         try:
             message = app.parsers[source](body, content_type)
         except RejectedPayload as exc:
-            detail = f"{exc.message}; {json.dumps(exc.fields)}" if exc.fields else exc.message
-            quarantine(session, item_id, detail)
-            log.info("inbound %s: inbox item %d quarantined (%s)", source, item_id, exc.code)
-            raise ApiError(exc.status, exc.code, exc.message, exc.fields) from None
+            _refuse(session, source, item_id, exc)
     result = ingest(app.sessions, app.catalog, item_id, message, now, received_at=now)
     log.info(
         "inbound %s: inbox item %d -> ticket %d (%s)",
@@ -206,13 +289,6 @@ def _take(source: str, body: bytes) -> tuple[IncomingMessage, IntakeResult]:
     return message, result
 
 
-def _intake_response(result: IntakeResult) -> Response:
-    body = {"ticket": result.ticket_id, "created": result.created, "duplicate": result.duplicate}
-    return Response(
-        json.dumps(body), status=201 if result.created else 200, mimetype="application/json"
-    )
-
-
 # ------------------------------------------------------------------ authentication
 
 
@@ -221,7 +297,8 @@ def signature(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
-def _require_hmac(source: str, body: bytes) -> None:
+def _require_hmac(source: str, body: bytes, *others: bytes) -> None:
+    """The signature must be the HMAC of ``body`` (or of one of ``others``)."""
     secret = desk().settings.inbound_secret
     if not secret:
         log.error("inbound %s: refused, TRIAGE_INBOUND_SECRET is not set", source)
@@ -233,8 +310,11 @@ def _require_hmac(source: str, body: bytes) -> None:
         raise ApiError(
             401, "missing_signature", f"{SIGNATURE_HEADER} header is missing", headers=challenge
         )
-    expected = signature(secret, body).encode("ascii")
-    if not hmac.compare_digest(expected, given.lower().encode("latin-1", "replace")):
+    given_bytes = given.lower().encode("latin-1", "replace")
+    if not any(
+        hmac.compare_digest(signature(secret, signed).encode("ascii"), given_bytes)
+        for signed in (body, *others)
+    ):
         log.warning("inbound %s: refused, bad signature", source)
         raise ApiError(
             401,
@@ -259,9 +339,14 @@ def _require_twilio_signature() -> None:
     if not given:
         log.warning("inbound twilio: refused, no signature")
         raise ApiError(403, "missing_signature", "X-Twilio-Signature header is missing")
-    is_form = media_type(request.content_type or "") == "application/x-www-form-urlencoded"
-    params = request.form if is_form else {}
-    if not RequestValidator(token).validate(request.url, params, given):
+    if media_type(request.content_type or "") != TWILIO_FORM:
+        # Twilio posts only url-encoded forms, and only their fields are signed: the
+        # fields of a multipart body would pass with the signature of the bare URL.
+        log.warning("inbound twilio: refused, body is not %s", TWILIO_FORM)
+        raise ApiError(
+            415, "unsupported_media_type", f"Twilio webhooks take {TWILIO_FORM} bodies only"
+        )
+    if not RequestValidator(token).validate(request.url, request.form, given):
         log.warning("inbound twilio: refused, bad signature")
         raise ApiError(
             403, "bad_signature", "X-Twilio-Signature does not match the URL and parameters"

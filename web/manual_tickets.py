@@ -61,12 +61,17 @@ def _override(
     with app.sessions() as session:
         current = actions.get_ticket(session, ticket_id)
         routed, classified = current.contract_id, current.severity
+        unsure = bool(current.needs_confirmation)
     now = app.clock()
     if contract is not None and contract != routed:
         with app.sessions() as session:
             actions.set_contract(
                 session, app.catalog, ticket_id, actor, now, contract_id=contract, reason=reason
             )
+    if severity is not None and severity == classified and unsure:
+        # the classifier was unsure; the agent who named this severity settles it
+        with app.sessions() as session:
+            actions.confirm_classification(session, app.catalog, ticket_id, actor, now)
     if severity is not None and severity != classified:
         with app.sessions() as session:
             actions.reclassify(

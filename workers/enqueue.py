@@ -10,8 +10,6 @@ database within a minute.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import time
 from collections.abc import Iterable
@@ -21,11 +19,10 @@ from redis.exceptions import RedisError
 from rq import Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
-from rq.registry import ScheduledJobRegistry
 from sqlalchemy.orm import Session, sessionmaker
 
 from triage.store.escalations import Planned, on_planned
-from workers.queues import NOTIFY, SLA, connection, queue
+from workers.queues import INTAKE, NOTIFY, SLA, connection, queue
 
 log = logging.getLogger(__name__)
 JOB_TIMEOUT = 60
@@ -74,62 +71,85 @@ def _when(at: datetime) -> datetime:
     return utc if utc.microsecond == 0 else utc.replace(microsecond=0) + timedelta(seconds=1)
 
 
-def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
-    """Schedule each pending point due within ``SCHEDULE_AHEAD`` at its instant (at once
-    if due), cancel the points no longer pending.
+def escalation_job_id(second: int) -> str:
+    """The id of the fire job of one due second (epoch seconds, UTC): every point due in
+    that second shares it, so scheduling a second again replaces its job."""
+    return f"escalate-at-{second}"
 
-    One pipeline for the lot: an import or a recompute re-plans thousands of points.
+
+def schedule_escalations(url: str, changes: Iterable[Planned]) -> None:
+    """One fire job per due second (``escalation_job_id``) of the pending points due
+    within ``SCHEDULE_AHEAD``, at that second (one job at once for those already due).
+
+    A job per second, not per rung: 600 rungs due in one second were 600 jobs for RQ's
+    scheduler to move and the workers to run (each finding its rung fired by the first),
+    and p99 lateness was 4.5 s; now they are one job that fires them all. Cancelled and
+    moved points cost Redis nothing: their old second's job may be shared with other
+    tickets' points, so it stays and, when it runs, fires only what the database still
+    holds pending and due. One pipeline for the lot: an import re-plans thousands.
     """
     now = datetime.now(UTC)
     horizon = now + SCHEDULE_AHEAD
-    # Pending beyond the horizon: the sweeper's turn. Cancelled beyond it: this plan gave it
-    # no job to remove (a job of an earlier, nearer plan is harmless), so answering a ticket
-    # costs no round trip per far rung. Most new tickets have nothing nearer: no Redis.
-    near = [change for change in changes if change.fire_at <= horizon]
-    if not near or _redis_paused(url):
+    # Pending beyond the horizon: the sweeper's turn. Most new tickets have nothing nearer.
+    seconds = {
+        _second(change.fire_at, now)
+        for change in changes
+        if change.pending and change.fire_at <= horizon
+    }
+    if not seconds or _redis_paused(url):
         return
     try:
         sla = queue(SLA, url)
-        registry = ScheduledJobRegistry(queue=sla)  # type: ignore[no-untyped-call]
-        func = "workers.jobs.escalation.fire_escalation"
+        func = "workers.jobs.escalation.fire_due_second"
+        at_once = int(now.timestamp())  # already due: the job of "now", queued at once
         with connection(url).pipeline() as pipe:
-            for change in near:
-                if not change.pending:
-                    # no job: never scheduled, already run and expired, or lost with Redis
-                    with contextlib.suppress(NoSuchJobError):
-                        registry.remove(change.job_id, delete_job=True)
-                    continue
+            for second in sorted(seconds):
                 kwargs = {
-                    "job_id": change.job_id,
+                    "job_id": escalation_job_id(second),
                     "job_timeout": JOB_TIMEOUT,
                     "result_ttl": RESULT_TTL,
                     "failure_ttl": 86400,
                     "retry": RETRY,
                     "pipeline": pipe,
                 }
-                args = (change.ticket_id, change.point)
-                if change.fire_at <= now:
-                    sla.enqueue(func, *args, **kwargs)
+                if second <= at_once:
+                    sla.enqueue(func, second, **kwargs)
                 else:
-                    sla.enqueue_at(_when(change.fire_at), func, *args, **kwargs)
+                    sla.enqueue_at(datetime.fromtimestamp(second, UTC), func, second, **kwargs)
             pipe.execute()
     except RedisError as exc:
         _redis_failed(url, "escalation scheduling", exc)
 
 
-def flush_pages(url: str, phone: str, at: datetime | None = None) -> None:
-    """Compose the number's waiting pages into an SMS, now or when its window opens.
+def _second(fire_at: datetime, now: datetime) -> int:
+    """The due second a point's job runs at (``_when``: never before the point), or the
+    current second for a point already due (one job for all of those)."""
+    if fire_at <= now:
+        return int(now.timestamp())
+    return int(_when(fire_at).timestamp())
 
-    The job's id and description name a digest of the number, not the number: RQ logs
-    both, and logs carry no personal data."""
-    digest = hashlib.sha256(phone.encode()).hexdigest()[:16]
-    job_id = f"flush-{digest}" + (f"-{int(at.timestamp())}" if at else "")
-    _notify(url, "workers.jobs.escalation.flush_pages", (phone,), job_id, at, f"flush {digest}")
+
+def flush_pages(url: str, page_id: int, at: datetime | None = None) -> None:
+    """Compose the waiting pages of the number that page ``page_id`` is for into an SMS,
+    now or when its window opens.
+
+    The job carries the page's id, never the number: RQ keeps a job's arguments in Redis,
+    whose append-only file outlives the staff member's erasure (issue 15). The first
+    waiting page of a number names its flush until that number's SMS is composed, so two
+    firings for the same number still make one job."""
+    job_id = f"flush-{page_id}" + (f"-{int(at.timestamp())}" if at else "")
+    _notify(url, "workers.jobs.escalation.flush_pages", (page_id,), job_id, at, job_id)
 
 
 def send_sms(url: str, outbox_id: int, at: datetime | None = None, attempt: int = 0) -> None:
     job_id = f"sms-{outbox_id}-{attempt}"
     _notify(url, "workers.jobs.escalation.send_sms", (outbox_id,), job_id, at, job_id)
+
+
+def send_claim_notice(url: str, notice_id: int) -> None:
+    """Send a notice of breach the manager queued (``workers.jobs.claim_notice``)."""
+    job_id = f"claim-notice-{notice_id}"
+    _notify(url, "workers.jobs.claim_notice.send_claim_notice", (notice_id,), job_id, None, job_id)
 
 
 def _notify(
@@ -167,6 +187,43 @@ def _waiting(job_id: str, url: str) -> bool:
         return Job.fetch(job_id, connection=connection(url)).get_status() == JobStatus.QUEUED
     except NoSuchJobError:
         return False
+
+
+#: The doorbell of the batch intake: set by the first webhook that finds it unset, which
+#: then enqueues one intake job; the job clears it when it starts, so payloads stored
+#: while it runs ring again. At most one intake job waits in the queue however many
+#: webhooks arrive. The expiry only matters if the job was lost with the flag still set.
+INTAKE_FLAG = "triage:intake:wake"
+INTAKE_FLAG_SECONDS = 10
+
+
+def wake_intake(url: str) -> bool:
+    """Make sure an intake job will run after this payload was stored: one SET NX per
+    webhook, and an enqueue only for the webhook that rang first. False when Redis could
+    not be reached (the caller ingests itself rather than wait for the sweeper)."""
+    if _redis_paused(url):
+        return False
+    try:
+        if connection(url).set(INTAKE_FLAG, 1, nx=True, ex=INTAKE_FLAG_SECONDS):
+            queue(INTAKE, url).enqueue(
+                "workers.jobs.intake.ingest_inbox",
+                job_timeout=JOB_TIMEOUT,
+                result_ttl=0,
+                failure_ttl=86400,
+                description="ingest the inbox",
+            )
+    except RedisError as exc:
+        _redis_failed(url, "intake wake-up", exc)
+        return False
+    return True
+
+
+def intake_started(url: str) -> None:
+    """The intake job is running: the next stored payload must ring again."""
+    try:
+        connection(url).delete(INTAKE_FLAG)
+    except RedisError as exc:
+        _redis_failed(url, "intake flag reset", exc)
 
 
 def poll_mailbox(url: str) -> None:

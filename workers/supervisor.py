@@ -27,11 +27,19 @@ How the children are arranged, and why:
   descendant (RQ's work horse lives in a group of its own).
 * stdout and stderr are inherited, so the user sees every child's log; stdin is
   ``/dev/null``, since no child may read the terminal it no longer owns.
+* A child whose spec says ``restart`` (every one under ``triage up``) is started again
+  when it dies, after a backoff (1 s, doubling to 30 s; back to 1 s once it has run 30 s),
+  while the others go on: a killed RQ worker must not take the web, and so intake, down
+  with it (issue 15). Only a child without ``restart`` ending stops the desk.
+* With a ``state_file``, each child's state (running, restarting, stopped), pid, restart
+  count and last exit are written there as JSON on every change: the web's ``/readyz``
+  reads it to report which part is degraded (``TRIAGE_SUPERVISOR_STATE``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import signal
@@ -40,6 +48,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType, TracebackType
 
 from workers.processes import die_with_parent, kill_tree, signal_group
@@ -60,15 +69,21 @@ class ChildSpec:
     name: str
     argv: list[str]
     env: dict[str, str] | None = None
+    restart: bool = False  # started again (with backoff) when it dies, the others go on
 
 
 @dataclass
 class Child:
-    """A started child: its spec and its ``Popen`` (whose pid is also its group id)."""
+    """A started child: its spec and its ``Popen`` (whose pid is also its group id); a
+    restarted child keeps its place (the stop order) and gets a new ``Popen``."""
 
     spec: ChildSpec
     process: subprocess.Popen[bytes]
     started_at: float = field(default_factory=time.monotonic)
+    restarts: int = 0
+    restart_at: float | None = None  # monotonic instant of the next start, while dead
+    backoff: float = 0.0  # the wait before the last restart
+    last_exit: str | None = None
 
     @property
     def name(self) -> str:
@@ -105,8 +120,24 @@ class Supervisor:
     it can catch SIGINT/SIGTERM/SIGHUP (elsewhere, stop it through ``run``'s event).
     """
 
-    def __init__(self, stop_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        stop_timeout: float = 10.0,
+        state_file: Path | None = None,
+        backoff_base: float = 1.0,
+        backoff_max: float = 30.0,
+        stable_after: float = 30.0,
+        startup_grace: float = 10.0,
+    ) -> None:
         self.stop_timeout = stop_timeout
+        self.state_file = state_file
+        self.backoff_base = backoff_base
+        self.backoff_max = backoff_max
+        self.stable_after = stable_after  # a child that ran this long starts over at base
+        # a child that dies this soon after its first start is misconfigured (port in
+        # use, bad settings): restarting it would hide that, so it stops the desk
+        self.startup_grace = startup_grace
+        self.stopping = False
         self.children: list[Child] = []
         self._failure: tuple[str, int] | None = None
         self._stopped: set[int] = set()  # pids we asked to stop: their exit is expected
@@ -116,22 +147,26 @@ class Supervisor:
         """Launch ``spec`` in its own session, with PDEATHSIG=SIGTERM. Raises ``OSError``
         when the program cannot be started (the children already running stay up: stop
         them with :meth:`stop_all`, or use the supervisor as a context manager)."""
+        child = Child(spec, self._spawn(spec))
+        self.children.append(child)
+        log.info("started %s (pid %d)", spec.name, child.pid)
+        self._write_state()
+        return child
+
+    @staticmethod
+    def _spawn(spec: ChildSpec) -> subprocess.Popen[bytes]:
         env = None if spec.env is None else {**os.environ, **spec.env}
-        process = subprocess.Popen(
+        return subprocess.Popen(
             spec.argv,
             env=env,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             preexec_fn=die_with_parent(signal.SIGTERM),  # noqa: PLW1509  (see its docstring)
         )
-        child = Child(spec, process)
-        self.children.append(child)
-        log.info("started %s (pid %d)", spec.name, process.pid)
-        return child
 
     def run(self, stop: threading.Event | None = None) -> int:
         """Block until SIGINT, SIGTERM or SIGHUP arrives, ``stop`` is set, or a child exits
-        on its own; then stop every child (:meth:`stop_all`) and return its exit code:
+        on its own that may not be restarted (restartable ones are restarted meanwhile); then stop every child (:meth:`stop_all`) and return its exit code:
         0 for a requested stop, non-zero when a child died (its name and status are
         logged). A second signal during the stop skips the grace period: SIGKILL at once.
 
@@ -143,6 +178,7 @@ class Supervisor:
             while not self._signals and not (stop is not None and stop.is_set()):
                 if self._check_exited():
                     break
+                self._restart_due()
                 # The handler only appends to a list, so it may interrupt anything here,
                 # Event.wait included. It does not cut the wait short (PEP 475): Ctrl-C
                 # takes up to POLL_INTERVAL to be noticed.
@@ -163,6 +199,7 @@ class Supervisor:
         is gone before the worker stops taking jobs); the worst case is one ``timeout``
         per child. Idempotent. Returns 0 unless a child had ended on its own (see
         :func:`failure_code`)."""
+        self.stopping = True
         self._check_exited()
         try:
             for child in reversed(self.children):
@@ -178,12 +215,20 @@ class Supervisor:
         return self._failure[1]
 
     def _check_exited(self) -> bool:
-        """Record (and log) the first child that ended without being asked to."""
+        """Record (and log) the first child that ended without being asked to; one that
+        may be restarted is scheduled for it instead (and does not count)."""
         for child in self.children:
             code = child.process.poll()
             if code is None or child.pid in self._stopped:
                 continue
             self._stopped.add(child.pid)
+            child.last_exit = describe_exit(code)
+            first_start_failed = (
+                child.restarts == 0 and time.monotonic() - child.started_at < self.startup_grace
+            )
+            if child.spec.restart and not self.stopping and not first_start_failed:
+                self._schedule_restart(child)
+                continue
             log.error(
                 "%s (pid %d) ended on its own with %s: stopping the others",
                 child.name,
@@ -192,13 +237,82 @@ class Supervisor:
             )
             if self._failure is None:
                 self._failure = (child.name, failure_code(code))
+            self._write_state()
             return True
         return False
+
+    def _schedule_restart(self, child: Child) -> None:
+        ran = time.monotonic() - child.started_at
+        if ran >= self.stable_after or child.backoff == 0:
+            child.backoff = self.backoff_base
+        else:
+            child.backoff = min(child.backoff * 2, self.backoff_max)
+        child.restart_at = time.monotonic() + child.backoff
+        log.error(
+            "%s (pid %d) ended on its own with %s after %.1f s: restarting it in %.1f s",
+            child.name,
+            child.pid,
+            child.last_exit,
+            ran,
+            child.backoff,
+        )
+        self._write_state()
+
+    def _restart_due(self) -> None:
+        """Start again the children whose backoff has passed."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.restart_at is None or child.restart_at > now or self.stopping:
+                continue
+            try:
+                child.process = self._spawn(child.spec)
+            except OSError as exc:  # e.g. out of processes: try again after a longer wait
+                log.error("%s could not be restarted (%s)", child.name, type(exc).__name__)
+                child.started_at = now
+                self._schedule_restart(child)
+                continue
+            child.started_at, child.restart_at = now, None
+            child.restarts += 1
+            log.warning("restarted %s (pid %d, restart %d)", child.name, child.pid, child.restarts)
+            self._write_state()
+
+    def state(self) -> dict[str, dict[str, object]]:
+        """Each child's state, as the state file holds it."""
+        out: dict[str, dict[str, object]] = {}
+        for child in self.children:
+            running = child.process.poll() is None
+            if running:
+                state = "running"
+            elif child.restart_at is not None:
+                state = "restarting"
+            else:
+                state = "stopped"
+            out[child.name] = {
+                "state": state,
+                "pid": child.pid if running else None,
+                "restarts": child.restarts,
+                "last_exit": child.last_exit,
+                "updated_at": time.time(),
+            }
+        return out
+
+    def _write_state(self) -> None:
+        if self.state_file is None:
+            return
+        body = json.dumps({"pid": os.getpid(), "children": self.state()})
+        temporary = self.state_file.with_name(self.state_file.name + ".tmp")
+        try:
+            temporary.write_text(body, encoding="utf-8")
+            temporary.replace(self.state_file)  # readers see the old file or the new one
+        except OSError as exc:
+            log.warning("supervisor state not written (%s)", type(exc).__name__)
 
     def _stop_child(self, child: Child, timeout: float) -> None:
         process = child.process
         self._stopped.add(child.pid)
+        child.restart_at = None
         if process.poll() is not None:
+            self._write_state()
             return
         log.info("stopping %s (pid %d)", child.name, child.pid)
         signal_group(child.pid, signal.SIGTERM)
@@ -220,6 +334,7 @@ class Supervisor:
         if process.poll() is None:
             kill_tree(child.pid)  # while unreaped, its pid and group id cannot be reused
             process.wait()
+        self._write_state()
 
     def _install_handlers(self) -> dict[int, Handler]:
         if threading.current_thread() is not threading.main_thread():

@@ -13,8 +13,13 @@ pass, from the database alone:
    and records it, or queues it again — never blindly resends;
 5. sends queued SMS whose attempt is due;
 6. polls the support mailbox, when one is configured;
-7. ingests payloads a dead request stored but never ingested (``inbox_recovery``);
-8. once a day (the first pass of each day, and at start), empties raw inbound payloads
+7. ingests what the intake worker left (payloads of the HMAC webhooks still pending
+   after ``INTAKE_LEFT_AFTER``: a lost job, a flushed Redis, a killed worker), in
+   batches, and payloads a dead request stored but never ingested (``inbox_recovery``);
+8. drafts a notice of breach (reklamasjon) for each ticket whose deadline passed without
+   response on a contract with a penalty or credit, and sends notices a manager queued
+   whose job was lost;
+9. once a day (the first pass of each day, and at start), empties raw inbound payloads
    older than ``TRIAGE_RETENTION_DAYS`` (``triage retention purge`` does the same by hand).
 """
 
@@ -26,18 +31,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from triage.phone import mask_phone
-from triage.store import sms_outbox
+from triage.store import claim_notices, sms_outbox
 from triage.store.escalations import due_points, pending_points
 from triage.store.inbox_recovery import recover_stuck
+from triage.store.intake_batch import BATCH, ingest_pending
 from triage.store.personal_data import purge_raw_payloads
 from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError
 from workers.context import WorkerContext, context
+from workers.health import sweeper_beat
+from workers.jobs.claim_notice import send_notice
 from workers.jobs.escalation import compose_and_send, fire_points, send
 
 log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=1)
 STUCK_AFTER = timedelta(minutes=2)  # well past the client's timeout: the request is over
+#: A payload the intake worker would have taken within milliseconds; older means it will
+#: not (its job was lost). Younger ones are left to the worker, not raced.
+INTAKE_LEFT_AFTER = timedelta(seconds=10)
+#: Batches the sweeper ingests per pass at most; the rest wait for the next minute.
+INTAKE_BATCHES = 50
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,7 @@ class SweepResult:
     reconciled: int
     released: int
     recovered: int = 0
+    notices_drafted: int = 0
 
 
 def sweep(ctx: WorkerContext) -> SweepResult:
@@ -68,7 +82,9 @@ def sweep(ctx: WorkerContext) -> SweepResult:
     sent = sum(1 for outbox_id in queued if send(ctx, outbox_id) == "sent")
     if ctx.redis_url and ctx.settings.imap_url:
         enqueue.poll_mailbox(ctx.redis_url)
+    left = _ingest_left(ctx, now)
     recovered = recover_stuck(ctx.sessions, ctx.catalog, ctx.parsers, now - STUCK_AFTER, now)
+    drafted = _claim_notices(ctx, now)
     result = SweepResult(
         fired,
         len(upcoming),
@@ -76,11 +92,41 @@ def sweep(ctx: WorkerContext) -> SweepResult:
         sent,
         reconciled,
         released,
-        recovered.ingested + recovered.quarantined,
+        left + recovered.ingested + recovered.quarantined,
+        drafted,
     )
     if any(vars(result).values()):
         log.info("sweep: %s", result)
     return result
+
+
+def _claim_notices(ctx: WorkerContext, now: datetime) -> int:
+    """Draft the notices of breach due by now; send the queued ones whose job was lost."""
+    with ctx.sessions() as session:
+        drafted = claim_notices.draft_due(session, ctx.catalog, now)
+        session.commit()
+        stuck = claim_notices.stuck_queued(session, now - STUCK_AFTER)
+    for notice_id in stuck:
+        send_notice(ctx, notice_id)
+    return len(drafted)
+
+
+def _ingest_left(ctx: WorkerContext, now: datetime) -> int:
+    """Pending payloads of the HMAC webhooks no intake job took; their escalations due on
+    receipt page at once, as from the worker's batches."""
+    taken = 0
+    for _ in range(INTAKE_BATCHES):
+        batch = ingest_pending(
+            ctx.sessions, ctx.catalog, ctx.parsers, now, before=now - INTAKE_LEFT_AFTER
+        )
+        taken += batch.taken
+        if batch.due:
+            fire_points(ctx, batch.due)
+        if batch.taken < BATCH:
+            break
+    if taken:
+        log.warning("sweep: %d payloads the intake worker left were ingested", taken)
+    return taken
 
 
 def _reconcile(ctx: WorkerContext, now: datetime) -> tuple[int, int]:
@@ -132,6 +178,8 @@ def run(ctx: WorkerContext | None = None, *, once: bool = False) -> None:
     purged_on = None
     while True:
         started = time.monotonic()
+        if ctx.redis_url:  # /readyz: the sweeper runs (workers/health.py)
+            sweeper_beat(ctx.redis_url, INTERVAL)
         try:
             sweep(ctx)
             today = ctx.clock().date()

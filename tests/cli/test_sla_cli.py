@@ -655,3 +655,56 @@ def test_bug_penalty_base_is_the_fee_of_the_quarter_it_applies_to(
     assert out["applies_to"] == "2026Q3"
     assert out["base_nok"] == "4377.00"
     assert out["amount_nok"] == "2188.50"
+
+
+# ------------------------------------------------------------------ claims (issue 16)
+
+
+def test_penalty_claim_promptly_by_is_the_fixed_example(triage: Run) -> None:
+    """DESIGN.md's Report JSON: first breach 2026-02-03 → claim_by 2027-02-03 (the outer
+    limit, overarching §8.1) and claim_promptly_by 2026-02-17: Nettsoft's general terms,
+    "senest innen 10 virkedager", counted 4-6, 9-13, 16, 17 February."""
+    out = ok_json(
+        triage(
+            "sla", "penalty", "--contract", "nettsoft-mbn", "--quarter", "2026Q1",
+            "--users", "40", "--breaches", "2", "--first-breach", "2026-02-03",
+        )
+    )  # fmt: skip
+    assert (out["claim_by"], out["claim_promptly_by"]) == ("2027-02-03", "2026-02-17")
+
+
+def test_uptime_outage_with_announcement_acceptance_and_objection(triage: Run) -> None:
+    """004 §3.6: maintenance windows lie only outside core time; announced 12 days ahead
+    and not objected to, Saturday 10-14 still counts (Saturday core time 09-18):
+    340/344 = 98.84 % → 10 %, to be claimed by 17 April (10 working days after March)."""
+    out = ok_json(
+        triage(
+            "sla", "uptime", "--contract", "nettsoft-vps-access", "--month", "2026-03",
+            "--users", "40", "--outage",
+            "2026-03-14T10:00/2026-03-14T14:00@12:planned-maintenance,"
+            "announced=2026-03-02T09:00,accepted=2026-03-03T09:00",
+        )
+    )  # fmt: skip
+    assert (out["downtime_hours"], out["uptime_pct"], out["reduction_pct"]) == (4, 98.84, 10)
+    assert out["claim_promptly_by"] == "2026-04-17"
+    assert any("exclusive remedy" in note for note in out["notes"])
+
+
+@pytest.mark.parametrize(
+    ("outage", "named"),
+    [
+        ("2026-03-10T09:00/2026-03-10T13:00@12:environment", "unknown cause 'environment'"),
+        ("2026-03-10T09:00/2026-03-10T13:00@12:planned-maintenance,announced=x", "announced"),
+        ("2026-03-10T09:00/2026-03-10T13:00@12:planned-maintenance,signed=2026-03-01", "signed"),
+    ],
+)
+def test_uptime_refuses_unknown_causes_and_keys(triage: Run, outage: str, named: str) -> None:
+    result = triage(
+        "sla", "uptime", "--contract", "nettsoft-vps-access", "--month", "2026-03",
+        "--users", "40", "--outage", outage,
+    )  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--outage" in lines[0] and named in lines[0]
+    if "environment" in outage:
+        assert "known causes: customer-delay, customer-equipment" in lines[0]

@@ -150,6 +150,48 @@ def workdir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def readyz(port: int) -> dict[str, object]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
+            return dict(json.load(answer))
+    except (OSError, urllib.error.URLError, ValueError):
+        return {}
+
+
+def restarted_worker(desk_pid: int, port: int, data_dir: Path, log: Path) -> None:
+    """SIGTERM to the supervisor's RQ worker (issue 15: it used to stop the whole desk):
+    it comes back with a new pid, the web process stays the same and keeps answering,
+    and /readyz names the worker while it is down."""
+    children = {pid: cmdline(pid) for pid in descendants(desk_pid)}
+    web = [p for p, line in children.items() if "gunicorn" in line and "--config" in line]
+    state_file = data_dir / "supervisor.json"
+
+    def state() -> dict[str, dict[str, object]]:
+        try:
+            return dict(json.loads(state_file.read_text())["children"])
+        except (OSError, ValueError, KeyError):
+            return {}
+
+    worker = state()["worker"]["pid"]
+    assert isinstance(worker, int) and "rq.cli" in cmdline(worker)
+    os.kill(worker, signal.SIGTERM)
+    seen: list[object] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        seen.append(readyz(port).get("degraded"))
+        now = state().get("worker", {})
+        if now.get("state") == "running" and now.get("pid") not in (None, worker):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the worker was not restarted: {state()}\n{tail(log)}")
+    assert state()["worker"]["restarts"] == 1
+    assert ["worker"] in seen, seen  # /readyz reported it while it was down
+    assert readyz(port).get("status") == "ready"
+    assert all(pid_alive(pid) for pid in web) and web  # the web never stopped
+    assert healthy(port)
+
+
 # ------------------------------------------------------------------ the test
 
 
@@ -209,6 +251,9 @@ def test_up_demo_pages_within_seconds_and_one_ctrl_c_stops_everything(workdir: P
         rows = [json.loads(line) for line in listed.stdout.splitlines()]
         assert rows and all(r["to"].startswith("+47******") for r in rows)
         assert not any(number in listed.stdout for number in DEMO_NUMBERS)
+
+        # a stopped RQ worker is restarted; the web goes on, /readyz says what is down
+        restarted_worker(desk.pid, port, data_dir, log)
 
         # every process of the desk, as it stands before the stop
         tree.update({pid: (cmdline(pid), start_time(pid)) for pid in descendants(desk.pid)})

@@ -10,9 +10,11 @@ from tests.web.conftest import app as web_app
 from tests.web.conftest import catalog as web_catalog
 from tests.web.conftest import client as web_client
 from tests.web.conftest import clock as web_clock
+from tests.web.conftest import defer_intake as web_defer_intake
 
 catalog = web_catalog  # the shipped catalog plus the test support line (tests.web.conftest)
 app, client, clock = web_app, web_client, web_clock  # with ``app_env`` below
+defer_intake = web_defer_intake  # inline: a web app without Redis
 
 NO_RATE_LIMITS = {
     "TRIAGE_RATE_LIMIT_LOGIN": "off",

@@ -28,7 +28,14 @@ from werkzeug.test import TestResponse
 
 from tests.fuzz import strategies as S
 from tests.fuzz.support import assert_clean, fuzz, sessions_of, twilio_signed
-from tests.web.support import CALL_SID, chat_payload, email_bytes, post_chat, post_email
+from tests.web.support import (
+    CALL_SID,
+    chat_payload,
+    email_bytes,
+    post_chat,
+    post_email,
+    ticket_of,
+)
 from tests.web.ui_support import PASSWORD, browser, csrf_token, logged_in, make_user
 from triage.csv_import import COLUMNS, classify_row
 from triage.store.importer import import_csv
@@ -204,23 +211,21 @@ def _hostile_email() -> bytes:
 def _take_in_everything(app: Flask, client: FlaskClient) -> dict[str, int]:
     """One ticket per channel, each carrying the hostile texts; their ids by channel."""
     ids: dict[str, int] = {}
-    response = post_email(client, _hostile_email())
-    assert response.status_code == 201, response.get_data()[:300]
-    ids["email"] = response.get_json()["ticket"]
+    ids["email"] = ticket_of(client, post_email(client, _hostile_email()))
     plain = email_bytes(
         message_id="<xss-plain@kunde.no>",
         subject='=HYPERLINK("http://evil") ' + XSS_SUBJECT,
         text=XSS_TEXT,
         sender=f'"{XSS_NAME}" <ola@kunde.no>',
     )
-    ids["email-plain"] = post_email(client, plain).get_json()["ticket"]
+    ids["email-plain"] = ticket_of(client, post_email(client, plain))
     chat = chat_payload(
         message_id="xss-chat",
         conversation_id="xss-conv",
         text=XSS_SUBJECT + "\n" + XSS_TEXT,
         sender={"name": XSS_NAME, "email": "kari@kunde.no"},
     )
-    ids["chat"] = post_chat(client, chat).get_json()["ticket"]
+    ids["chat"] = ticket_of(client, post_chat(client, chat))
     url = "http://localhost/inbound/twilio/voice"
     for fields in (
         {"CallSid": CALL_SID, "From": "+4799887766", "To": "+4721000001"},
@@ -302,9 +307,7 @@ def test_generated_chats_and_filters_render_harmlessly(
 ) -> None:
     unique = uuid.uuid4().hex  # a new conversation: its text is the new ticket's body
     message = {**message, "message_id": f"m-{unique}", "conversation_id": f"c-{unique}"}
-    response = post_chat(client, message)
-    assert response.status_code == 201, response.get_data()[:300]
-    ticket_id = response.get_json()["ticket"]
+    ticket_id = ticket_of(client, post_chat(client, message))
     query = urlencode({k: v.replace("\x00", "") for k, v in filters.items()})
     for path in (f"/?{query}", f"/queue/rows?{query}"):
         answer = agent.get(path, base_url=HTTPS)

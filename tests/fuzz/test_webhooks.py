@@ -98,9 +98,11 @@ def _hmac_round(
     item = assert_stored(app, before, body, response)
     if response.status_code < 300:
         answer = response.get_json()
-        assert set(answer) == {"ticket", "created", "duplicate"}, answer
-        assert response.status_code == (201 if answer["created"] else 200)
-        assert item.ticket_id == answer["ticket"]
+        assert response.status_code == 202, response.status
+        assert {"receipt", "status_url"} <= set(answer), answer
+        if not answer.get("duplicate"):
+            assert answer["receipt"] == str(item.id)
+        assert answer["status_url"] == f"/inbound/receipts/{answer['receipt']}"
     else:
         assert response.status_code in (415, 422), response.status
     return response
@@ -203,9 +205,18 @@ def _twilio_post(
     checks_size = path != "/inbound/twilio/sms-status" or mode != "missing"
     if checks_size and _too_large(app, path, body, before, response):
         return response, False
+    if mode == "missing":
+        assert response.status_code == 403, response.status
+        assert error_of(response)["code"] == "missing_signature"
+        return response, False
+    if content_type != FORM:  # only url-encoded fields are signed (issue 15, finding 12)
+        assert response.status_code == 415, response.status
+        assert error_of(response)["code"] == "unsupported_media_type"
+        assert inbox_count(app) == before
+        return response, False
     if mode != "good":
         assert response.status_code == 403, response.status
-        assert error_of(response)["code"] in ("missing_signature", "bad_signature")
+        assert error_of(response)["code"] == "bad_signature"
         return response, False
     return response, True
 

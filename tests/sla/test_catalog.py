@@ -430,6 +430,22 @@ REJECTIONS = [
         ["contract 'nettsoft-mbn'", "response.critical.grace"],
         id="grace-on-a-duration-target",
     ),
+    # issue 15: money and counts have ranges and precision at every entry
+    pytest.param(
+        lambda t: t.replace('base_monthly = "199.00"', 'base_monthly = "1e999999"', 1),
+        ["contract 'nettsoft-mbn'", "base_monthly", "1,000,000,000"],
+        id="fee-beyond-range",
+    ),
+    pytest.param(
+        lambda t: t.replace('per_user_monthly = "29.00"', 'per_user_monthly = "29.001"', 1),
+        ["contract 'nettsoft-mbn'", "per_user_monthly", "2 decimals"],
+        id="fee-below-an-ore",
+    ),
+    pytest.param(
+        lambda t: t.replace("active_users = 40", "active_users = 100000000000", 1),
+        ["contract 'nettsoft-mbn'", "active_users"],
+        id="users-beyond-range",
+    ),
     pytest.param(
         lambda t: t + "\n[contracts.broken\nvendor = 1\n",
         ["not valid TOML", "line"],

@@ -124,6 +124,12 @@ def test_report_matches_the_hand_computed_figures(sessions) -> None:  # type: ig
             "amount_nok": "2038.50",
             "applies_to": "2026Q2",
             "claim_by": "2027-01-12",
+            # 10 working days after the first missed deadline, Monday 2026-01-12
+            "claim_promptly_by": "2026-01-26",
+            # breached on Monday–Friday and on the Saturday reading of "virkedag" alike
+            "solid": True,
+            "solid_breaches": 3,
+            "depends_on_reading": [],
         }
     ]
     pindena = rows["pindena"]

@@ -102,13 +102,16 @@ OLA_TEXT = "Ingen dekning på lageret i Storvik siden i morges"
 OLA_VALUES = (OLA_NAME, OLA_EMAIL, OLA_SUBJECT, OLA_TEXT, "Storvik")
 
 
-def email_bytes(message_id: str, sender: str, subject: str, text: str) -> bytes:
+def email_bytes(
+    message_id: str, sender: str, subject: str, text: str, in_reply_to: str | None = None
+) -> bytes:
     lines = [
         f"From: {sender}",
         "To: support@desk.example.no",
         f"Subject: {subject}",
         "Date: Tue, 10 Mar 2026 09:10:00 +0100",
         f"Message-ID: {message_id}",
+        *([f"In-Reply-To: {in_reply_to}"] if in_reply_to else []),
         "MIME-Version: 1.0",
         "Content-Type: text/plain; charset=utf-8",
         "Content-Transfer-Encoding: 8bit",
@@ -209,7 +212,8 @@ def world(sessions: sessionmaker[Session]) -> World:
     )
     assert ola is not None
     w.ola = ola.ticket_id
-    # Kari writes on Ola's ticket (it was forwarded to her): her event on his ticket.
+    # Kari writes on Ola's ticket (it was forwarded to her, and she answers his mail: a
+    # "[#N]" tag alone would not let a non-party in): her event on his ticket.
     reply = arrive(
         sessions,
         "email",
@@ -219,6 +223,7 @@ def world(sessions: sessionmaker[Session]) -> World:
             f"{KARI_NAME} <{KARI_EMAIL}>",
             f"Re: [#{w.ola}] samme her",
             KARI_REPLY,
+            in_reply_to="<o1.20260310@mail.firma.no>",
         ),
         NOW,
     )
@@ -592,3 +597,43 @@ def test_an_emptied_payload_cannot_be_reprocessed_through_any_door(sessions) -> 
         _quarantine(session, item_id, "emptied by retention")
     with _pytest.raises(Emptied):
         reprocess_item(sessions, _load_catalog(), item_id, {}, datetime(2026, 6, 1, tzinfo=UTC))
+
+
+# ------------------------------------------------------------------ issue 15, finding 7
+
+
+def _raw_sms(sessions: sessionmaker[Session], sender: str, text: str, sid: str, at: datetime):  # type: ignore[no-untyped-def]
+    """An SMS in through the webhook's own path: the raw form body is kept in the inbox."""
+    from triage.store.sms_replies import receive_sms
+
+    raw = urlencode({"MessageSid": sid, "From": sender, "Body": text}).encode()
+    with sessions() as session:
+        return receive_sms(
+            session, CATALOG, raw, "application/x-www-form-urlencoded", sid, sender, text, at
+        )
+
+
+def test_erasing_staff_empties_their_raw_inbound_sms(
+    sessions: sessionmaker[Session], paged: dict[str, Any], database_url: str
+) -> None:
+    """18 raw inbound SMS in ``inbox`` still held the number after the erasure."""
+    at = paged["at"]
+    for i in range(3):
+        _raw_sms(sessions, ONCALL[1], f"Kari her, melding {i}", "SM" + f"{i}" * 32, at)
+    _raw_sms(sessions, MANAGER[1], f"ACK {paged['ticket']}", "SM" + "7" * 32, at)
+    kari_values = (ONCALL[1], ONCALL[1].lstrip("+"), "91000001", "Kari her")
+    assert any("inbox.payload" in t for t in traces(sessions, kari_values))
+    with sessions() as session:
+        counts = erase_staff(session, paged["staff"], actor="admin1", now=at)
+    assert counts.inbox_items == 3
+    assert traces(sessions, kari_values) == []
+    with sessions() as session:
+        payloads = [bytes(p) for p in session.scalars(select(InboxItem.payload))]
+    assert sum(1 for p in payloads if MANAGER[1].lstrip("+").encode() in p) == 1  # not hers
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        for name in (path, Path(f"{path}-wal")):
+            if name.exists():
+                data = name.read_bytes()
+                assert b"91000001" not in data, f"{name.name} still holds the number"
+                assert b"Kari her" not in data, f"{name.name} still holds her text"

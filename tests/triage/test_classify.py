@@ -22,7 +22,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sla.severity import Severity
-from triage.classify import THRESHOLD, Classification, classify, dialect, spelling
+from triage.classify import (
+    DEFAULT_CONFIRM_BELOW,
+    THRESHOLD,
+    Classification,
+    classify,
+    dialect,
+    spelling,
+)
 from triage.classify.normalise import MAX_CHARS, normalise
 from triage.classify.numbers import find_counts
 
@@ -156,8 +163,10 @@ PHRASES: list[tuple[str, Severity]] = [
 
 @pytest.mark.parametrize(("text", "expected"), PHRASES, ids=[p[0][:50] for p in PHRASES])
 def test_phrase(text: str, expected: Severity) -> None:
+    """The evidence rules' own judgement (the hand-set score) on each hard phrase; the model
+    on top is held to the phrases as a whole (``test_model_agrees_with_most_phrases``)."""
     result = classify(text)
-    assert result.severity is expected, (result.score, result.reasons)
+    assert (result.score >= THRESHOLD) is (expected is C), (result.score, result.rule_reasons)
 
 
 # Families of misses found by the blind set, each written as new sentences (not the blind
@@ -280,7 +289,19 @@ FAMILY_CASES = [
 @pytest.mark.parametrize(("text", "expected"), FAMILY_CASES)
 def test_family_phrase(text: str, expected: Severity) -> None:
     result = classify(text)
-    assert result.severity is expected, (result.score, result.reasons)
+    assert (result.score >= THRESHOLD) is (expected is C), (result.score, result.rule_reasons)
+
+
+def test_model_agrees_with_most_phrases() -> None:
+    """The statistical model never trained on these phrases (they are short, the corpus is
+    whole tickets); its own lean must still agree with nine in ten, and the desk's decision
+    (critical when unsure) must miss no critical phrase but a few."""
+    phrases = PHRASES + [p for family in FAMILY_PHRASES.values() for p in family]
+    results = [(classify(text), expected) for text, expected in phrases]
+    agree = sum(r.leaning is expected for r, expected in results)
+    assert agree >= 0.9 * len(phrases), agree
+    missed = [r for r, expected in results if expected is C and r.severity is N]
+    assert len(missed) <= 0.03 * len(phrases), missed
 
 
 # --- reasons -------------------------------------------------------------------------------
@@ -292,8 +313,10 @@ def test_reasons_lead_with_the_decision_and_cite_the_contract(
 ) -> None:
     result = classify(text)
     assert result.reasons
-    assert result.reasons[0].startswith(f"{expected}:")
-    for reason in result.reasons:
+    assert result.reasons[0].startswith(f"{result.leaning} with confidence ")
+    for reason in result.rule_reasons:
+        assert reason.startswith(f"{expected}:") or reason.startswith("outweighed")
+    for reason in result.reasons[1:]:
         assert re.match(r"(critical|non-critical|outweighed \((critical|non-critical)\)): ", reason)
         assert "Nettsoft §" in reason, reason
 
@@ -308,14 +331,14 @@ def test_reason_quotes_the_company_wide_phrase() -> None:
 def test_reason_quotes_the_user_s_own_spelling() -> None:
     result = classify("Ingen faar logget paa")
     assert result.severity is C
-    assert result.reasons[0].startswith("critical: 'Ingen faar'"), result.reasons  # not "får"
+    assert any(r.startswith("critical: 'Ingen faar'") for r in result.reasons), result.reasons
 
 
 def test_single_user_reason() -> None:
     result = classify("min PC får ikke logget inn")
-    assert result.reasons[0].startswith("non-critical: 'min PC'")
-    assert "one user" in result.reasons[0]
-    assert "two or more PCs" in result.reasons[0]
+    (reason,) = [r for r in result.reasons if r.startswith("non-critical: 'min PC'")]
+    assert "one user" in reason
+    assert "two or more PCs" in reason
 
 
 def test_two_machines_reason_cites_the_pc_rule() -> None:
@@ -324,8 +347,11 @@ def test_two_machines_reason_cites_the_pc_rule() -> None:
 
 
 def test_non_critical_without_evidence_still_gets_a_reason() -> None:
-    (reason,) = classify("Hei, takk for sist!").reasons
-    assert reason.startswith("non-critical: no fault is reported (Nettsoft §2")
+    result = classify("Hei, takk for sist!")
+    assert result.severity is N
+    assert result.reasons[0].startswith("non-critical with confidence")
+    assert result.reasons[1].startswith("non-critical: no fault is reported")
+    assert "Nettsoft §2" in result.reasons[1]
 
 
 # --- channel, after hours, score -----------------------------------------------------------
@@ -335,17 +361,19 @@ def test_after_hours_tips_a_borderline_ticket_and_says_so() -> None:
     text = "e-posten virker ikke"
     office = classify(text, channel="phone")
     night = classify(text, channel="phone", after_hours=True)
-    assert office.severity is N
-    assert night.severity is C
+    assert office.score < THRESHOLD <= night.score
     assert night.score == pytest.approx(office.score + 0.5)
-    assert any("after-hours on-call phone" in r for r in night.reasons)
+    assert night.probability > office.probability
+    assert any("after-hours on-call phone" in r for r in night.rule_reasons)
     assert not any("after-hours" in r for r in office.reasons)
 
 
 def test_after_hours_is_reported_even_when_it_is_outweighed() -> None:
     result = classify("kan dere tilbakestille passordet mitt?", after_hours=True)
     assert result.severity is N
-    assert any(r.startswith("outweighed (critical):") and "on-call" in r for r in result.reasons)
+    assert any(
+        r.startswith("outweighed (critical):") and "on-call" in r for r in result.rule_reasons
+    )
 
 
 def test_after_hours_does_not_make_a_request_critical() -> None:
@@ -361,10 +389,12 @@ def test_subject_is_read_with_the_body() -> None:
     assert classify("Hei, se emnefeltet.", subject="Internett nede for alle").severity is C
 
 
-def test_score_agrees_with_the_severity() -> None:
+def test_severity_is_the_lean_or_critical_when_unsure() -> None:
     for text, _ in PHRASES:
         result = classify(text)
-        assert (result.score >= THRESHOLD) == (result.severity is C)
+        assert (result.probability >= 0.5) == (result.leaning is C)
+        assert (result.severity is C) == (result.leaning is C or result.needs_confirmation)
+        assert result.needs_confirmation == (result.confidence < DEFAULT_CONFIRM_BELOW)
 
 
 def test_classification_is_frozen() -> None:
@@ -591,7 +621,8 @@ _WORDS = st.sampled_from(
 def test_never_raises_on_rule_vocabulary_soup(text: str, after_hours: bool) -> None:
     result = classify(text, after_hours=after_hours)
     assert result.reasons
-    assert (result.score >= THRESHOLD) == (result.severity is C)
+    assert 0.0 <= result.confidence <= 1.0
+    assert (result.severity is C) == (result.leaning is C or result.needs_confirmation)
 
 
 @pytest.mark.parametrize(

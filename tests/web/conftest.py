@@ -65,6 +65,14 @@ def app_env() -> dict[str, str]:
 
 
 @pytest.fixture
+def defer_intake() -> bool:
+    """Whether the app leaves the HMAC webhooks' payloads to the batch intake (the
+    webhook tests, which drive it with ``support.ingest_all``), or ingests inline as a
+    web app without Redis does (the tests that only need tickets to exist)."""
+    return False
+
+
+@pytest.fixture
 def app(
     sessions: sessionmaker[Session],
     database_url: str,
@@ -72,10 +80,11 @@ def app(
     catalog: Catalog,
     clock: Clock,
     app_env: dict[str, str],
+    defer_intake: bool,
 ) -> Iterator[Flask]:
     del sessions  # requested for its side effect: an emptied database
     settings = make_settings(database_url, tmp_path, **app_env)
-    yield create_app(settings, catalog=catalog, clock=clock)
+    yield create_app(settings, catalog=catalog, clock=clock, defer_intake=defer_intake)
 
 
 @pytest.fixture

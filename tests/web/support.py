@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -21,6 +23,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.test import TestResponse
 
 from tests.workers.escalation_support import ONCALL
+from triage.store.intake_batch import ingest_pending
 from triage.store.models import InboxItem, Ticket
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -54,6 +57,79 @@ def post_signed(
     all_headers = {"X-Triage-Signature": signature if signature is not None else sign(body)}
     all_headers.update(headers or {})
     return client.post(path, data=body, content_type=content_type, headers=all_headers)
+
+
+# ------------------------------------------------------------------ the batch intake
+
+
+def ingest_all(app: Flask) -> int:
+    """Run the batch intake over everything pending, as the intake worker does (the
+    ``app`` stores only: ``defer_intake``). Returns how many payloads it took."""
+    desk = app.extensions["triage"]
+    taken = 0
+    while batch := ingest_pending(desk.sessions, desk.catalog, desk.parsers, desk.clock()):
+        taken += batch.taken
+        if not batch.taken:
+            break
+    return taken
+
+
+def get_receipt(client: FlaskClient, receipt: str | int, secret: str = SECRET) -> TestResponse:
+    """``GET /inbound/receipts/<id>``, signed as documented: the HMAC of the path."""
+    path = f"/inbound/receipts/{receipt}"
+    return client.get(path, headers={"X-Triage-Signature": sign(path.encode(), secret)})
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What became of one accepted webhook delivery once the batch intake ran: what the
+    old synchronous answer said, now read from the receipt and the ticket's events."""
+
+    receipt: int
+    state: str
+    ticket: int | None
+    created: bool  # this delivery opened the ticket
+    duplicate: bool  # a delivery of a message already taken: nothing changed
+    answer: dict[str, Any]  # the webhook's 202 body
+
+
+def taken(client: FlaskClient, response: TestResponse) -> Taken:
+    """Assert the 202 answer, drive the batch intake, and read what the delivery became."""
+    assert response.status_code == 202, response.get_data(as_text=True)
+    answer = response.json
+    assert answer is not None
+    receipt = int(answer["receipt"])
+    assert answer["status_url"] == f"/inbound/receipts/{receipt}"
+    assert client.application is not None
+    ingest_all(client.application)
+    status = get_receipt(client, receipt)
+    assert status.status_code == 200, status.get_data(as_text=True)
+    state = status.json
+    assert state is not None
+    ticket_id = state["ticket"]
+    own_events: list[str] = []
+    if ticket_id is not None:
+        sessions = client.application.extensions["triage"].sessions
+        with sessions() as session:
+            ticket = session.get(Ticket, ticket_id)
+            assert ticket is not None
+            own_events = [e.kind for e in ticket.events if e.data.get("inbox_item") == receipt]
+    duplicate = bool(answer.get("duplicate")) or (ticket_id is not None and not own_events)
+    return Taken(
+        receipt=receipt,
+        state=state["state"],
+        ticket=ticket_id,
+        created=not duplicate and "received" in own_events,
+        duplicate=duplicate,
+        answer=answer,
+    )
+
+
+def ticket_of(client: FlaskClient, response: TestResponse) -> int:
+    """The ticket an accepted delivery became (opened, continued or duplicate of)."""
+    outcome = taken(client, response)
+    assert outcome.ticket is not None, outcome
+    return outcome.ticket
 
 
 # ------------------------------------------------------------------ chat and CTI

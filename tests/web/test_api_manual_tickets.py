@@ -70,7 +70,11 @@ def test_without_a_contract_or_severity_the_desk_routes_and_classifies(api: Api)
 
 
 def test_the_agents_contract_and_severity_override_as_their_events(api: Api) -> None:
-    body = api.post("/tickets", phone_call(contract=VPS_ACCESS, severity="critical")).json or {}
+    # a text the classifier is sure is not critical, so the agent's word overrides it
+    # (an unsure one would already run the critical clock: the agent's word confirms it)
+    text = "Ringte inn: Per ber om en ny lader til mobilen sin, ikke noe hast."
+    call = phone_call(contract=VPS_ACCESS, severity="critical", text=text)
+    body = api.post("/tickets", call).json or {}
     assert body["contract"] == VPS_ACCESS and body["severity"] == "critical"
     assert body["due_at"] == "2026-03-10T09:30:00+01:00"  # immediately, met within 15 min
     reclassified = [e for e in body["events"] if e["kind"] == "reclassified"]
@@ -78,6 +82,18 @@ def test_the_agents_contract_and_severity_override_as_their_events(api: Api) -> 
     assert reclassified[0]["data"]["reason"] == f"angitt av {AGENT} ved registrering"
     routed_by_agent = [e for e in body["events"] if e["kind"] == "routed" and e["actor"] == AGENT]
     assert routed_by_agent[0]["data"]["contract"] == VPS_ACCESS
+
+
+def test_the_agents_severity_confirms_an_unsure_classification(api: Api) -> None:
+    """The classifier is unsure of one person's phone (critical until confirmed); the agent
+    who names "critical" confirms it, and the ticket leaves the needs-confirmation list."""
+    body = api.post("/tickets", phone_call(severity="critical")).json or {}
+    assert body["severity"] == "critical" and body["needs_confirmation"] is False
+    kinds = [e["kind"] for e in body["events"]]
+    assert "reclassified" not in kinds
+    assert ("classification_confirmed" in kinds) is any(
+        e["kind"] == "classified" and e["data"].get("needs_confirmation") for e in body["events"]
+    )
 
 
 def test_a_retry_with_the_same_idempotency_key_is_the_same_ticket(

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from config.catalog import Catalog
 from tests.web.conftest import make_settings
-from tests.web.support import CALLER, chat_payload, post_chat
+from tests.web.support import CALLER, chat_payload, post_chat, taken
 from web.app import create_app
 
 
@@ -95,7 +95,7 @@ def test_logs_carry_no_personal_data_even_when_intake_fails(
     )
     caplog.set_level(logging.DEBUG)
 
-    assert post_chat(client, payload).status_code == 201
+    assert taken(client, post_chat(client, payload)).created
     assert (
         post_chat(
             client, {"text": "Sentralbordet", "sender": {"email": "kari@kunde.no"}}
@@ -106,7 +106,7 @@ def test_logs_carry_no_personal_data_even_when_intake_fails(
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"cannot store {payload['sender']} {payload['text']}")
 
-    monkeypatch.setattr("web.inbound.ingest", explode)
+    monkeypatch.setattr("web.inbound.ingest_pending", explode)  # the inline intake
     failed = post_chat(client, chat_payload(message_id="msg-2", sender=payload["sender"]))
 
     assert failed.status_code == 500
@@ -167,3 +167,76 @@ def test_a_broken_statement_is_still_a_500_not_a_503() -> None:
     assert database_unreachable(OperationalError("SELECT 1", {}, Orig()))
     assert not database_unreachable(IntegrityError("INSERT", {}, Orig()))
     assert database_unreachable(IntegrityError("INSERT", {}, Orig(), connection_invalidated=True))
+
+
+def _state(path: Path, pid: int, worker: str) -> Path:
+    import json
+
+    path.write_text(
+        json.dumps(
+            {
+                "pid": pid,
+                "children": {
+                    "worker": {"state": worker, "pid": None, "restarts": 1},
+                    "sweeper": {"state": "running", "pid": 1, "restarts": 0},
+                    "web": {"state": "running", "pid": 1, "restarts": 0},
+                },
+            }
+        )
+    )
+    return path
+
+
+def test_readyz_names_a_supervised_part_that_is_down(
+    database_url: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    """Issue 15: a dead worker under ``triage up`` is reported, and the web stays ready to
+    take tickets (200: a load balancer must keep sending)."""
+    import dataclasses
+    import os
+
+    state = _state(tmp_path / "supervisor.json", os.getpid(), "restarting")
+    settings = dataclasses.replace(make_settings(database_url, tmp_path), supervisor_state=state)
+    client = create_app(settings, catalog=catalog).test_client()
+
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["status"] == "degraded"
+    assert response.json["degraded"] == ["worker"]
+    assert response.json["parts"]["worker"] == "restarting"
+
+    _state(state, os.getpid(), "running")
+    assert client.get("/readyz").json["status"] == "ready"
+    # a file left by a supervisor that is gone says nothing about now
+    _state(state, 2**22 + 12345, "restarting")
+    assert client.get("/readyz").json == {"status": "ready", "schema": response.json["schema"]}
+
+
+def test_readyz_names_a_missing_worker_or_sweeper_from_redis_heartbeats(
+    database_url: str, redis_url: str, tmp_path: Path, catalog: Catalog
+) -> None:
+    """Where no supervisor of ours runs (the Procfile), Redis says what is alive: RQ's
+    own worker registrations and the sweeper's heartbeat (issue 15, finding 5)."""
+    from rq import Worker
+
+    from workers.health import sweeper_beat
+    from workers.queues import SLA, connection, queue
+    from workers.sweeper import INTERVAL
+
+    settings = make_settings(database_url, tmp_path, REDIS_URL=redis_url)
+    client = create_app(settings, catalog=catalog).test_client()
+
+    answer = client.get("/readyz")
+    assert answer.status_code == 200
+    assert answer.json["status"] == "degraded"
+    assert answer.json["degraded"] == ["sweeper", "worker"]
+
+    sweeper_beat(redis_url, INTERVAL)
+    worker = Worker([queue(SLA, redis_url)], connection=connection(redis_url))
+    worker.register_birth()
+    try:
+        assert client.get("/readyz").json["status"] == "ready"
+        assert client.get("/readyz").json["parts"] == {"worker": "running", "sweeper": "running"}
+    finally:
+        worker.register_death()
+    assert client.get("/readyz").json["degraded"] == ["worker"]

@@ -39,7 +39,7 @@ def test_a_form_without_its_csrf_token_is_refused(app: Flask) -> None:
     assert client.get("/", base_url=HTTPS).status_code == 302  # not logged in
 
 
-def test_wrong_password_then_lock_out_after_five_failures(app: Flask) -> None:
+def test_wrong_passwords_earn_a_backoff_at_that_address(app: Flask) -> None:
     client = browser(app)
     name = make_user(app, "agent")
     for _ in range(5):
@@ -53,12 +53,13 @@ def test_wrong_password_then_lock_out_after_five_failures(app: Flask) -> None:
             base_url=HTTPS,
         )
         assert response.status_code == 401
-    locked = client.post(
+    throttled = client.post(
         "/login",
         data={"username": name, "password": PASSWORD, "csrf_token": csrf_token(client)},
         base_url=HTTPS,
     )
-    assert locked.status_code == 401 and "For mange" in locked.get_data(as_text=True)
+    assert throttled.status_code == 429 and "For mange" in throttled.get_data(as_text=True)
+    assert int(throttled.headers["Retry-After"]) >= 1
 
 
 def test_an_unknown_user_gets_the_same_answer_as_a_wrong_password(app: Flask) -> None:

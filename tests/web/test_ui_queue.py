@@ -23,7 +23,16 @@ from werkzeug.test import TestResponse
 
 from config.catalog import Catalog
 from tests.web.conftest import Clock, make_settings
-from tests.web.support import chat_payload, email_bytes, event, kinds, oslo, post_chat, post_email
+from tests.web.support import (
+    chat_payload,
+    email_bytes,
+    event,
+    kinds,
+    oslo,
+    post_chat,
+    post_email,
+    ticket_of,
+)
 from tests.web.ui_support import csrf_token, logged_in
 from tests.workers.escalation_support import ONCALL, new_ticket, roster
 from triage.store import ticket_actions
@@ -92,8 +101,7 @@ def event_count(sessions: sessionmaker[Session]) -> int:
 def mail(client: FlaskClient, subject: str, text: str, message_id: str) -> int:
     """A ticket through the real intake path (signed e-mail webhook)."""
     response = post_email(client, email_bytes(message_id=message_id, subject=subject, text=text))
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return int(response.json["ticket"])
+    return ticket_of(client, response)
 
 
 @pytest.fixture
@@ -133,9 +141,9 @@ def queue_tickets(
         "critical": make(9, 10, "critical", "Hovednummer stille"),  # due 10:10
         "later": make(9, 0, "non-critical", "Wipe av telefon"),  # due 10:00
     }
-    chat = post_chat(app.test_client(), chat_payload(text="Hjelp!\nSkriveren i 2. etasje er rar"))
-    assert chat.status_code == 201, chat.get_data(as_text=True)
-    made["unrouted"] = int(chat.json["ticket"])  # no contract recognised: no clock
+    chatting = app.test_client()
+    chat = post_chat(chatting, chat_payload(text="Hjelp!\nSkriveren i 2. etasje er rar"))
+    made["unrouted"] = ticket_of(chatting, chat)  # no contract recognised: no clock
     made["resolved"] = make(9, 5, "critical", "Løst allerede")
     with sessions() as session:
         ticket_actions.resolve(session, catalog, made["resolved"], "Kari", now)
@@ -308,9 +316,8 @@ def test_the_original_payload_is_plain_text_that_browsers_do_not_sniff(
         subject="MBN <b>nede</b>",
         text="<script>alert(1)</script> BYTE",
     ).replace(b"BYTE", b"\xff")  # not UTF-8
-    created = post_email(app.test_client(), raw)
-    assert created.status_code == 201, created.get_data(as_text=True)
-    ticket_id = int(created.json["ticket"])
+    mailing = app.test_client()
+    ticket_id = ticket_of(mailing, post_email(mailing, raw))
 
     response = get(agent, f"/tickets/{ticket_id}/original")
 

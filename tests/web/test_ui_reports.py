@@ -313,6 +313,7 @@ def test_summary_csv_has_the_report_columns_and_rows(manager: FlaskClient) -> No
         "amount_nok",
         "applies_to",
         "claim_by",
+        "claim_promptly_by",
     ]
     by_contract = {row["contract"]: row for row in rows}
     assert list(by_contract) == ["nettsoft-mbn", "nettsoft-unifon-bn", "pindena", "sensio-velferd"]
@@ -331,6 +332,8 @@ def test_summary_csv_has_the_report_columns_and_rows(manager: FlaskClient) -> No
         "amount_nok": "2038.50",
         "applies_to": "2026Q2",
         "claim_by": "2027-01-12",
+        # 10 working days after the first missed deadline, Monday 12.01.2026
+        "claim_promptly_by": "2026-01-26",
     }
     assert by_contract["sensio-velferd"]["breach_rate"] == ""
     assert by_contract["pindena"]["penalty_period"] == ""
@@ -398,23 +401,25 @@ def test_penalties_match_triage_report_for_the_same_data(
         ("nettsoft-mbn", "2026Q1"),
         ("nettsoft-unifon-bn", "2026Q1"),
     }
-    days_left = {
-        ("nettsoft-mbn", "2025Q4"): "244",
-        ("nettsoft-mbn", "2026Q1"): "286",
-        ("nettsoft-unifon-bn", "2026Q1"): "335",
-    }
+    today = NOW.date()  # the fixture's clock
     for (contract_id, period), penalty in expected.items():
         shown = _row(_section(page, contract_id), "data-period", period)
+        # the countdown runs to the prompt-claim date, not to the 12-month outer limit
+        left = (date.fromisoformat(penalty["claim_promptly_by"]) - today).days
         assert shown == {
             "breaches": str(penalty["breaches"]),
             "deduction_pct": f"{penalty['deduction_pct']} %",
             "amount_nok": penalty["amount_nok"],
             "applies_to": penalty["applies_to"],
+            "claim_promptly_by": penalty["claim_promptly_by"],
+            "days_left": str(left) if left >= 0 else f"fristen gikk ut for {-left} dager siden",
             "claim_by": penalty["claim_by"],
-            "days_left": days_left[contract_id, period],
+            "solid": "sikkert",
         }, (contract_id, period)
         assert penalty["amount_nok"] == "2038.50"
     assert expected["nettsoft-mbn", "2026Q1"]["claim_by"] == "2027-01-12"
+    # Tue 2026-01-12 is the first miss; 10 working days later (13-16, 19-23, 26 Jan)
+    assert expected["nettsoft-mbn", "2026Q1"]["claim_promptly_by"] == "2026-01-26"
     assert "/penalties/nettsoft-mbn/2026Q1/letter" in page
     # the fixed JSON of `triage report` is unchanged: no percentile keys
     assert set(cli_report["contracts"][0]) == {
@@ -446,8 +451,14 @@ def test_claim_letter_lists_every_breach_the_sanction_and_the_rule(manager: Flas
     assert "Sanksjon som kreves" in letter
     assert "NOK 2038.50" in letter and "2026Q2" in letter and "12.01.2027" in letter
     assert "004 §2.6" in letter  # the rule's source
-    assert "do not stack beyond 50 %" in letter  # the catalog's reading of the penalty
+    assert "ett fratrekk" in letter  # several breaches in a period: one deduction
+    assert "26.01.2026" in letter  # the prompt-claim date the letter names
     assert "Telenor Mobilt Bedriftsnett" in letter
+    # the letter itself is all Norwegian: the catalog's English readings stay off it
+    article = re.search(r'<article class="letter".*?</article>', letter, re.S)
+    assert article is not None
+    for english in ("Reading", "claim in writing", "non-critical", "business minutes"):
+        assert english not in article.group(0), english
 
 
 def test_claim_letter_for_an_unknown_contract_or_period_is_404(manager: FlaskClient) -> None:

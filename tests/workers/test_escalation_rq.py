@@ -43,8 +43,8 @@ from triage.store.roster import load_roster
 from triage.store.ticket_actions import reclassify, record_response
 from workers import enqueue
 from workers.channels.twilio_sms import TwilioSms
-from workers.enqueue import SCHEDULE_AHEAD, wire_scheduling
-from workers.jobs.escalation import EARLY, fire_escalation, send, send_sms
+from workers.enqueue import SCHEDULE_AHEAD, escalation_job_id, wire_scheduling
+from workers.jobs.escalation import EARLY, fire_due_second, send, send_sms
 from workers.queues import NOTIFY, SLA, connection, queue
 from workers.sweeper import INTERVAL, sweep
 
@@ -126,6 +126,11 @@ def _whole_second(at: datetime) -> datetime:
     return whole if whole == at else whole + timedelta(seconds=1)
 
 
+def _job_of(at: datetime) -> str:
+    """The id of the fire job of the second a point due at ``at`` is scheduled in."""
+    return escalation_job_id(int(_whole_second(at).timestamp()))
+
+
 def _wait_for(condition: Callable[[], bool], timeout: float = 2.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -179,8 +184,9 @@ def test_due_point_pages_once_through_rq_and_twilio(
 ) -> None:
     now = _now()
     ticket_id = _received_ticket(sessions, catalog, now, redis_url)
-    # the "received" point is due: enqueued at once, not scheduled
-    assert f"escalate-{ticket_id}-received" in queue(SLA, redis_url).get_job_ids()
+    # the "received" point is due: the job of the current second, enqueued at once
+    [job_id] = queue(SLA, redis_url).get_job_ids()
+    assert job_id.startswith("escalate-at-")
 
     with installed(rq_settings, catalog):
         run_worker(redis_url)
@@ -210,6 +216,35 @@ def test_due_point_pages_once_through_rq_and_twilio(
         assert len(_outbox(sessions)) == 1
 
 
+def test_jobs_carry_ids_never_a_phone_number(
+    sessions: Sessions,
+    redis_url: str,
+    fake_twilio: FakeTwilio,
+    catalog: Catalog,
+    rq_settings: Settings,
+) -> None:
+    """Issue 15: Redis's append-only file held the on-call number in ``flush_pages``'s
+    arguments after the staff member's erasure. Every job the escalation path leaves in
+    Redis names ids only (arguments, description, id)."""
+    from rq.job import Job
+
+    now = _now()
+    _received_ticket(sessions, catalog, now, redis_url)
+    with installed(rq_settings, catalog):
+        run_worker(redis_url)
+    assert fake_twilio.sent()  # the page went out through the flush job
+    redis = connection(redis_url)
+    jobs = [
+        Job.fetch(key.decode().removeprefix("rq:job:"), connection=redis)
+        for key in redis.scan_iter("rq:job:*")
+    ]
+    assert any(job.func_name.endswith("flush_pages") for job in jobs)
+    digits = KARI.lstrip("+")[-8:]
+    for job in jobs:
+        seen = f"{job.id} {job.description} {job.args!r} {job.kwargs!r}"
+        assert digits not in seen, seen
+
+
 # ------------------------------------------------------------------ 2. scheduling
 
 
@@ -221,40 +256,40 @@ def test_future_points_are_scheduled_moved_and_cancelled(
     wired = _wired(sessions, redis_url)
     ticket_id = new_ticket(wired, catalog, VPS, now - timedelta(minutes=1), now)
     registry = _scheduled(redis_url, SLA)
-    due_job, overdue_job = f"escalate-{ticket_id}-due", f"escalate-{ticket_id}-overdue"
 
     points = _points(sessions, ticket_id)
     assert points["due"].fire_at > now and points["overdue"].fire_at > points["due"].fire_at
+    due_job, overdue_job = _job_of(points["due"].fire_at), _job_of(points["overdue"].fire_at)
     assert set(registry.get_job_ids()) == {due_job, overdue_job}
     old_due = points["due"].fire_at
     assert registry.get_scheduled_time(due_job) == _whole_second(old_due)
     assert registry.get_scheduled_time(overdue_job) == _whole_second(points["overdue"].fire_at)
     job = queue(SLA, redis_url).fetch_job(due_job)
-    assert job is not None and tuple(job.args) == (ticket_id, "due")
+    assert job is not None and tuple(job.args) == (int(_whole_second(old_due).timestamp()),)
 
     # critical -> non-critical: 4 office hours instead of "immediately"; the deadline moves
     with wired() as session:
         reclassify(session, catalog, ticket_id, "agent", _now(), Severity.NON_CRITICAL, "one user")
     points = _points(sessions, ticket_id)
     assert points["due"].status == "pending" and points["due"].fire_at > old_due
-    assert registry.get_scheduled_time(due_job) == _whole_second(points["due"].fire_at)
-    assert registry.get_scheduled_time(overdue_job) == _whole_second(points["overdue"].fire_at)
-    for name in ("half-budget", "late"):  # the standard ladder's earlier rungs are new
+    for name in ("half-budget", "late", "due", "overdue"):  # the standard ladder's rungs
         assert points[name].status == "pending"
-        assert registry.get_scheduled_time(f"escalate-{ticket_id}-{name}") == _whole_second(
+        assert registry.get_scheduled_time(_job_of(points[name].fire_at)) == _whole_second(
             points[name].fire_at
         )
-    # "received" is not on the standard ladder: cancelled, and its queued job is gone
+    # "received" is not on the standard ladder: cancelled; the old seconds' jobs stay (they
+    # may serve other tickets) and find nothing of this ticket's left to fire
     assert points["received"].status == "cancelled"
-    assert f"escalate-{ticket_id}-received" not in queue(SLA, redis_url).get_job_ids()
-    assert queue(SLA, redis_url).fetch_job(f"escalate-{ticket_id}-received") is None
+    assert {due_job, overdue_job} <= set(registry.get_job_ids())
+    kept = set(registry.get_job_ids())
 
-    # a response stops the ladder: every pending point cancelled, every job removed
+    # a response stops the ladder: every pending point cancelled, without a word to Redis
     with wired() as session:
         record_response(session, catalog, ticket_id, "agent", _now())
     assert {p.status for p in _points(sessions, ticket_id).values()} == {"cancelled"}
-    assert registry.get_job_ids() == []
-    assert queue(SLA, redis_url).fetch_job(due_job) is None
+    assert set(registry.get_job_ids()) == kept
+    with sessions() as session:
+        assert due_points(session, _now() + timedelta(days=7)) == []  # nothing for them to fire
 
 
 def test_points_beyond_the_horizon_are_left_to_the_sweeper(redis_url: str) -> None:
@@ -266,33 +301,54 @@ def test_points_beyond_the_horizon_are_left_to_the_sweeper(redis_url: str) -> No
 
     enqueue.schedule_escalations(redis_url, [near, far])
 
-    assert _scheduled(redis_url, SLA).get_job_ids() == [near.job_id]
+    assert _scheduled(redis_url, SLA).get_job_ids() == [_job_of(near.fire_at)]
     assert INTERVAL < SCHEDULE_AHEAD
 
 
-def test_only_points_near_enough_to_have_a_job_are_removed_from_redis(
-    redis_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Cancelling a ticket's far rungs (an answered ticket) costs Redis nothing."""
+def test_rungs_due_in_the_same_second_share_one_job(redis_url: str) -> None:
+    """600 rungs of 600 tickets due within one second: one job for RQ's scheduler to move
+    and a worker to run, not 600; the next second has its own."""
+    second = datetime.fromtimestamp(int(time.time()) + 120, UTC)
+    same = [
+        Planned(n, "due", second - timedelta(microseconds=1000 * (n % 999) + 1), pending=True)
+        for n in range(600)
+    ]
+    later = Planned(600, "due", second + timedelta(milliseconds=300), pending=True)
+    enqueue.schedule_escalations(redis_url, [*same, later])
+
+    registry = _scheduled(redis_url, SLA)
+    assert sorted(registry.get_job_ids()) == sorted([_job_of(second), _job_of(later.fire_at)])
+    assert registry.get_scheduled_time(_job_of(second)) == second  # never before a rung
+
+
+def test_rungs_already_due_share_one_job_queued_at_once(redis_url: str) -> None:
     now = datetime.now(UTC)
-    near = Planned(1, "due", now + SCHEDULE_AHEAD - timedelta(seconds=30), pending=True)
-    far = Planned(1, "overdue", now + SCHEDULE_AHEAD + timedelta(seconds=30), pending=True)
-    enqueue.schedule_escalations(redis_url, [near, far])
-    removed: list[str] = []
-    real_remove = ScheduledJobRegistry.remove
-
-    def spy(self: ScheduledJobRegistry, job: Any, *args: Any, **kwargs: Any) -> Any:
-        removed.append(job if isinstance(job, str) else job.id)  # RQ passes Jobs, too
-        return real_remove(self, job, *args, **kwargs)
-
-    monkeypatch.setattr(ScheduledJobRegistry, "remove", spy)
     enqueue.schedule_escalations(
         redis_url,
-        [Planned(1, p.point, p.fire_at, pending=False) for p in (near, far)],
+        [Planned(n, "received", now - timedelta(seconds=n), pending=True) for n in range(50)],
+    )
+    assert len(queue(SLA, redis_url).get_job_ids()) == 1
+    assert _scheduled(redis_url, SLA).get_job_ids() == []
+
+
+def test_cancelling_points_costs_redis_nothing(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answered ticket's rungs, near or far: no round trip at all (a due second's job
+    may serve other tickets; it re-checks the database when it runs)."""
+    now = datetime.now(UTC)
+    near = Planned(1, "due", now + timedelta(seconds=30), pending=True)
+    far = Planned(1, "overdue", now + SCHEDULE_AHEAD + timedelta(seconds=30), pending=True)
+    enqueue.schedule_escalations(redis_url, [near, far])
+    calls: list[str] = []
+    monkeypatch.setattr(enqueue, "queue", lambda name, url: calls.append(name))
+    monkeypatch.setattr(enqueue, "connection", calls.append)
+
+    enqueue.schedule_escalations(
+        redis_url, [Planned(1, p.point, p.fire_at, pending=False) for p in (near, far)]
     )
 
-    assert set(removed) == {near.job_id}
-    assert _scheduled(redis_url, SLA).get_job_ids() == []
+    assert calls == []
 
 
 def test_cancelling_points_whose_jobs_redis_lost_keeps_the_commit(
@@ -624,10 +680,12 @@ def test_one_job_fires_every_rung_due_together_and_the_rest_find_nothing(
     now = _now()
     roster(sessions, now)
     received = now - timedelta(seconds=30)
-    ids = [new_ticket(sessions, catalog, VPS, received, received) for _ in range(230)]
+    for _ in range(230):
+        new_ticket(sessions, catalog, VPS, received, received)
     with installed(direct_settings, catalog, Clock(now)):
-        assert fire_escalation(ids[-1], "received") == 230  # three chunks of at most 100
-        assert fire_escalation(ids[0], "received") == 0
+        second = int(_whole_second(now).timestamp())
+        assert fire_due_second(second) == 230  # three chunks of at most 100
+        assert fire_due_second(second) == 0
     with sessions() as session:
         statuses = session.scalars(
             select(EscalationPoint.status).where(EscalationPoint.point == "received")
@@ -639,8 +697,8 @@ def test_one_job_fires_every_rung_due_together_and_the_rest_find_nothing(
 
 
 def test_an_immediate_job_already_waiting_is_not_queued_twice(redis_url: str) -> None:
-    enqueue.flush_pages(redis_url, KARI)
-    enqueue.flush_pages(redis_url, KARI)
+    enqueue.flush_pages(redis_url, 12)
+    enqueue.flush_pages(redis_url, 12)
     enqueue.send_sms(redis_url, 7)
     enqueue.send_sms(redis_url, 7)
     assert queue(NOTIFY, redis_url).count == 2
@@ -666,3 +724,22 @@ def test_after_a_redis_failure_requests_leave_scheduling_to_the_sweeper_for_a_wh
     enqueue._paused_until.clear()
     enqueue.schedule_escalations(dead, [point])
     assert tried == [dead, dead]  # the pause is over: Redis is tried again
+
+
+def test_a_due_seconds_job_fires_nothing_before_its_instant(
+    sessions: Sessions, catalog: Catalog, direct_settings: Settings
+) -> None:
+    """RQ may run a job up to a second early: it fires its own second's rungs (within
+    ``EARLY``) and leaves the next seconds' to their jobs."""
+    base = datetime.fromtimestamp(int(time.time()) + 60, UTC)
+    roster(sessions, base)
+    soon = new_ticket(sessions, catalog, VPS, base + timedelta(milliseconds=400), base)
+    later = new_ticket(sessions, catalog, VPS, base + timedelta(seconds=3.4), base)
+    second = int(_whole_second(base + timedelta(milliseconds=400)).timestamp())
+    clock = Clock(base - timedelta(seconds=1))  # two seconds before the job's second
+    with installed(direct_settings, catalog, clock):
+        assert fire_due_second(second) == 0
+        clock.now = base + timedelta(milliseconds=200)  # RQ's worst: 0.8 s early
+        assert fire_due_second(second) == 1
+    assert _points(sessions, soon)["received"].status == "fired"
+    assert _points(sessions, later)["received"].status == "pending"

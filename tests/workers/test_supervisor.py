@@ -295,3 +295,60 @@ def test_children_die_with_a_sigkilled_supervisor(run_script: Callable[[str], Sc
     script.process.kill()
     script.process.wait(5)
     assert wait_until(lambda: not any(pid_alive(pid) for pid in script.pids)), "orphans left"
+
+
+# -- restarts (issue 15: a stopped worker stopped the whole desk) --------------------------
+
+
+def _states(path: Path) -> dict[str, dict[str, object]]:
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8"))["children"])
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def test_a_restartable_child_that_dies_is_restarted_with_backoff_the_others_go_on(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "supervisor.json"
+    sup = Supervisor(stop_timeout=3.0, state_file=state, backoff_base=0.3, startup_grace=0)
+    worker = sup.start(ChildSpec("worker", sleeper("worker").argv, restart=True))
+    web = sup.start(sleeper("web"))
+    web_pid = web.pid
+    stop = threading.Event()
+    result: list[int] = []
+    runner = threading.Thread(target=lambda: result.append(sup.run(stop)))
+    runner.start()
+    try:
+        pids = [worker.pid]
+        for kill, backoff in ((signal.SIGKILL, 0.3), (signal.SIGTERM, 0.6)):
+            os.kill(pids[-1], kill)
+            killed = time.monotonic()
+            assert wait_until(lambda: _states(state)["worker"]["state"] == "restarting", 3)
+            assert _states(state)["web"]["state"] == "running"
+            assert wait_until(lambda: _states(state)["worker"]["state"] == "running", 5)
+            assert time.monotonic() - killed >= backoff  # the backoff doubled
+            pids.append(worker.pid)
+            assert pid_alive(worker.pid) and worker.pid not in pids[:-1]
+        assert _states(state)["worker"]["restarts"] == 2
+        assert _states(state)["worker"]["last_exit"] == "killed by SIGTERM"
+        assert web.pid == web_pid and pid_alive(web_pid)  # never touched
+    finally:
+        stop.set()
+        runner.join(10)
+    assert result == [0]  # a requested stop: the restarts were no failure
+    assert not pid_alive(worker.pid) and not pid_alive(web_pid)
+    assert {s["state"] for s in _states(state).values()} == {"stopped"}
+
+
+def test_a_restartable_child_that_fails_at_its_first_start_stops_the_desk(
+    supervisor: Supervisor,
+) -> None:
+    """A port in use or bad settings: restarting would hide it, so it ends the desk."""
+    supervisor.startup_grace = 5.0
+    web = supervisor.start(sleeper("web"))
+    supervisor.start(
+        ChildSpec("worker", [sys.executable, "-c", "import sys; sys.exit(4)"], restart=True)
+    )
+    assert supervisor.run() == 4
+    assert not pid_alive(web.pid)

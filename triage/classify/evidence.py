@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from triage.classify.impact import IMPACT_RULES
 from triage.classify.kinds import Kind
 from triage.classify.normalise import Normalised
 from triage.classify.numbers import find_counts
-from triage.classify.rules import DETECTION_RULES, MASKING_RULES, Rule
+from triage.classify.rules import BASE_DETECTION_RULES, MASKING_RULES, Rule
 
 _MASK = "#"
 _SHOUT_WORD = re.compile(r"[^\W\d_]{3,}")
@@ -42,8 +43,17 @@ def _found(rule: Rule, m: re.Match[str], norm: Normalised) -> list[Evidence]:
     return [Evidence(kind, rule.name, quote) for kind in rule.kinds]
 
 
+DETECTION_RULES: tuple[Rule, ...] = BASE_DETECTION_RULES + IMPACT_RULES
+
+
 def collect(norm: Normalised) -> list[Evidence]:
     """All evidence in ``norm``, masking phrases first (see module docstring)."""
+    return collect_masked(norm)[0]
+
+
+def collect_masked(norm: Normalised) -> tuple[list[Evidence], str]:
+    """All evidence in ``norm`` and the text left after masking (the words the model reads:
+    no quoted earlier message, no signature, no "ikke lenger nede")."""
     text = norm.text
     found: list[Evidence] = []
     for rule in MASKING_RULES:
@@ -59,7 +69,7 @@ def collect(norm: Normalised) -> list[Evidence]:
     for rule in DETECTION_RULES:
         for m in _matches(rule, text):
             found.extend(_found(rule, m, norm))
-    return found
+    return found, text
 
 
 def is_shouting(raw: str) -> bool:

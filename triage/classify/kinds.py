@@ -58,6 +58,14 @@ class Kind(StrEnum):
     URGENCY = "urgency"
     SHOUTING = "all-caps"
     AFTER_HOURS = "after-hours"
+    SECURITY = "encrypted"
+    ALARMS_SILENT = "alarms-silent"
+    HOSTED = "hosted-service"
+    SERVER_ERROR = "server-error"
+    MONITOR_PROBLEM = "monitor-problem"
+    MONITOR_RECOVERY = "monitor-recovery"
+    THRESHOLD_WARNING = "threshold-warning"
+    AREA = "area"
 
 
 #: What each kind of evidence means, with the contract clause or reading behind it.
@@ -173,5 +181,38 @@ EXPLANATION: dict[Kind, str] = {
         "reported on the after-hours on-call phone, which is billed extra and used for faults "
         "that cannot wait; a weak signal that tips borderline cases "
         "(Nettsoft §2 'Melde feil': after office hours a separate on-call phone)"
+    ),
+    Kind.SECURITY: (
+        "files are being encrypted or a ransom note is shown: an attack that stops use of "
+        f"shared data ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.ALARMS_SILENT: (
+        "alarms (nurse-call, safety or welfare alarms) do not arrive: the service's purpose "
+        f"fails for everyone who relies on it ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.HOSTED: (
+        "a hosted service is named (VPS-Access, terminal server, calendar push, TMPC, Pindena, "
+        "Sensio Velferd, Mobile Worker); unusable for many users now is critical "
+        f"({NETTSOFT_CRITICAL})"
+    ),
+    Kind.SERVER_ERROR: (
+        "the service answers with a server error or a blank page (500, 502, 503), i.e. it is "
+        f"unusable for whoever tries ({NETTSOFT_CRITICAL})"
+    ),
+    Kind.MONITOR_PROBLEM: (
+        "a monitoring alert says a host or service is down or unreachable now "
+        f"({NETTSOFT_CRITICAL}; a monitoring severity word alone decides nothing)"
+    ),
+    Kind.MONITOR_RECOVERY: (
+        "a monitoring recovery (OK, UP, RESOLVED): the fault is over "
+        f"({NETTSOFT_CRITICAL}; only a current fault can be critical)"
+    ),
+    Kind.THRESHOLD_WARNING: (
+        "a warning that a threshold is near (disk space, certificate expiry, licence count), "
+        f"not a fault that stops anything yet ({NETTSOFT_ONLY})"
+    ),
+    Kind.AREA: (
+        "a whole area is named (a floor, a ward, a department, a site, a shift) "
+        f"({NETTSOFT_CRITICAL}; the shared service of an office counts)"
     ),
 }

@@ -867,4 +867,5 @@ _CONTEXT_RULES: tuple[Rule, ...] = (
     ),
 )
 
-DETECTION_RULES: tuple[Rule, ...] = _FAULT_RULES + _SCOPE_RULES + _ASSET_RULES + _CONTEXT_RULES
+#: The phrase rules the scorer was tuned on; the impact rules (``impact``) come on top.
+BASE_DETECTION_RULES: tuple[Rule, ...] = _FAULT_RULES + _SCOPE_RULES + _ASSET_RULES + _CONTEXT_RULES

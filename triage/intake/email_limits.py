@@ -28,6 +28,8 @@ MAX_HEADER_CHARS = 16 * 1024
 
 #: Recipient addresses examined per message (To + Cc + Delivered-To + X-Original-To).
 MAX_RECIPIENTS = 500
+#: Authentication-Results headers kept (each relay on the way adds one).
+MAX_AUTH_RESULTS = 20
 
 
 #: References kept (the newest ones); enough to thread any real conversation.

@@ -38,7 +38,14 @@ from triage.intake.email_headers import (
     _references,
     _subject,
 )
-from triage.intake.email_limits import _FEED_CHUNK, MAX_PARSED_OBJECTS, MalformedEmail, _MiB
+from triage.intake.email_limits import (
+    _FEED_CHUNK,
+    MAX_AUTH_RESULTS,
+    MAX_HEADER_CHARS,
+    MAX_PARSED_OBJECTS,
+    MalformedEmail,
+    _MiB,
+)
 from triage.intake.email_mime import Attachment, _bodies, _MimeWalker
 from triage.intake.email_text import POLICY, _format_size, _one_line, _truncate, _Warnings
 
@@ -69,6 +76,9 @@ class ParsedEmail:
     attachments: tuple[Attachment, ...]
     auto_submitted: bool
     warnings: tuple[str, ...]
+    #: The Authentication-Results headers, topmost (the nearest relay's) first; see
+    #: ``triage.intake.sender_auth``.
+    authentication_results: tuple[str, ...] = ()
 
 
 def parse_email(
@@ -172,6 +182,10 @@ def _parse(data: bytes, max_attachment_bytes: int) -> ParsedEmail:
         attachments=tuple(walker.attachments),
         auto_submitted=_is_auto_submitted(headers, sender, msg),
         warnings=warnings.result(),
+        authentication_results=tuple(
+            value[:MAX_HEADER_CHARS]
+            for value in headers.all("authentication-results")[:MAX_AUTH_RESULTS]
+        ),
     )
 
 

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from triage.intake.email_message import ParsedEmail, thread_keys, ticket_ref_from_subject
+from triage.intake.sender_auth import sender_verdict
 
 #: ``manual``: an agent registered it by hand (``POST /api/v1/tickets``, "Ny sak").
 CHANNELS = frozenset({"email", "chat", "phone", "manual"})
@@ -94,6 +95,9 @@ class IncomingMessage:
     sent_at: datetime | None = None  # what the client claims; never used for the SLA clock
     after_hours: bool = False  # came in on the after-hours on-call line
     auto_submitted: bool = False  # a machine sent it (auto-reply, bounce, monitoring)
+    #: "pass"/"fail": the relay's Authentication-Results for the From domain; None: none
+    #: recorded, or not e-mail (``triage.intake.sender_auth``).
+    sender_auth: str | None = None
     attachments: tuple[AttachmentInfo, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)  # JSON-safe adapter details
 
@@ -138,6 +142,7 @@ def from_email(parsed: ParsedEmail) -> IncomingMessage:
         recipients=parsed.to,
         sent_at=parsed.date,
         auto_submitted=parsed.auto_submitted,
+        sender_auth=sender_verdict(parsed.authentication_results, parsed.sender.rpartition("@")[2]),
         attachments=tuple(
             AttachmentInfo(a.filename, a.content_type, a.size) for a in parsed.attachments
         ),

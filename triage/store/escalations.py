@@ -23,16 +23,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, event, insert, select, update
+from sqlalchemy import CursorResult, event, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
 from sla.escalation import escalation_schedule
 from sla.severity import Severity
-from sla.targets import Pause
+from sla.targets import Deadline, Pause
 from triage.oncall import Roster, recipients
 from triage.store.models import EscalationPoint, SmsPage, Ticket, table_of
-from triage.store.tickets import add_event, pauses_from_events
+from triage.store.tickets import NewEvent, add_event, insert_events, pauses_from_events
 
 PENDING, FIRED, ACKNOWLEDGED, CANCELLED, SKIPPED = (
     "pending",
@@ -49,17 +49,13 @@ _INSERT_POINTS = insert(POINTS).returning(POINTS.c.id)  # see tickets._INSERT_EV
 
 @dataclass(frozen=True)
 class Planned:
-    """A change of one point's schedule, for the RQ scheduler after the commit: schedule
-    a job at ``fire_at`` when ``pending``, else cancel the job."""
+    """A change of one point's schedule, for the RQ scheduler after the commit: a job of
+    ``fire_at``'s second when ``pending``; a point no longer pending needs none."""
 
     ticket_id: int
     point: str
     fire_at: datetime
     pending: bool
-
-    @property
-    def job_id(self) -> str:
-        return f"escalate-{self.ticket_id}-{self.point}"
 
 
 # ------------------------------------------------------------------ planning
@@ -70,9 +66,12 @@ def plan_escalations(
     catalog: Catalog,
     ticket: Ticket,
     now: datetime,
+    deadline: Deadline | None = None,
 ) -> None:
     """Bring the ticket's escalation rows in line with its current deadline.
 
+    ``deadline``: the ticket's deadline as the caller just derived it (same contract,
+    severity, receipt and pauses), so it is not computed a second time; None derives it.
     Fired and acknowledged rows are history and stay as they are: a point already paged is
     not paged again because the deadline moved.
     """
@@ -84,7 +83,8 @@ def plan_escalations(
             ticket.contract_id,
             ticket.severity,
             ticket.received_at,
-            pauses_from_events(ticket.events, now),
+            lambda: pauses_from_events(ticket.events, now),
+            deadline,
         )
         if ticket.responded_at is None and ticket.status == "open" and ticket.due_at is not None
         else []
@@ -129,11 +129,19 @@ def plan_new_ladder(
     severity: str,
     received_at: datetime,
     now: datetime,
+    deadline: Deadline | None = None,
 ) -> None:
     """The ladder of a ticket just inserted, open, unanswered, unpaused and with a
-    deadline (intake's ``insert_ticket``): ``plan_escalations`` without loading anything."""
-    schedule = _schedule(catalog, contract_id, severity, received_at, ())
+    deadline (intake's ``insert_ticket``): ``plan_escalations`` without loading anything;
+    ``deadline`` as intake derived it for the SLA columns, if it did."""
+    schedule = _schedule(catalog, contract_id, severity, received_at, lambda: (), deadline)
     _record(session, _insert_points(session, ticket_id, schedule, now))
+
+
+def planned_in(session: Session) -> list[Planned]:
+    """The plan changes of the session's open transaction, not yet handed to the
+    scheduler: the batch intake fires the ones due on receipt itself, at once."""
+    return list(session.info.get(_PLANNED, ()))
 
 
 def _status(at: datetime, now: datetime) -> str:
@@ -183,18 +191,21 @@ def _schedule(
     contract_id: str | None,
     severity: str,
     received_at: datetime,
-    pauses: tuple[Pause, ...],
+    pauses: Callable[[], tuple[Pause, ...]],
+    deadline: Deadline | None,
 ) -> list[tuple[str, int, datetime]]:
-    """(point, level, instant) of the ladder of a ticket that waits for a response."""
+    """(point, level, instant) of the ladder of a ticket that waits for a response, on
+    ``deadline`` if the caller has it (else derived, with ``pauses()``)."""
     contract = catalog.contracts.get(contract_id or "")
     if contract is None:
         return []
     try:
         ladder = contract.terms_at(received_at).ladder_for(Severity(severity))
-        deadline = contract.deadline(Severity(severity), received_at, pauses)
+        if ladder is None:
+            return []
+        if deadline is None:
+            deadline = contract.deadline(Severity(severity), received_at, pauses())
     except ValueError:  # no terms in force: rederive_sla recorded it
-        return []
-    if ladder is None:
         return []
     return [(p.point.name, p.point.level, p.at) for p in escalation_schedule(ladder, deadline)]
 
@@ -262,6 +273,17 @@ def pending_points(session: Session, after: datetime, until: datetime) -> list[P
     return [Planned(int(t), str(p), at, True) for t, p, at in rows]
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A point this call moved from pending to fired (the RETURNING of the claim)."""
+
+    id: int
+    ticket_id: int
+    point: str
+    level: int
+    fire_at: datetime
+
+
 def fire_due(
     session: Session,
     roster: Roster,
@@ -270,88 +292,136 @@ def fire_due(
     early: timedelta = timedelta(seconds=1),
 ) -> Fired:
     """Fire the given points if they are still pending and due (``early``: RQ may run a
-    scheduled job up to a second before its time). Commits once at the end."""
-    fired = 0
-    waiting: set[str] = set()
-    # One global order for the claims: two jobs firing overlapping sets lock the rows in
-    # the same order, so PostgreSQL never has to break a deadlock between them.
-    for ticket_id, point_name in sorted(set(points)):
-        row = session.scalars(
-            select(EscalationPoint).where(
-                EscalationPoint.ticket_id == ticket_id, EscalationPoint.point == point_name
+    scheduled job up to a second before its time). Commits once at the end.
+
+    A chunk of points costs a fixed number of statements, not a few per point: one
+    ``UPDATE … RETURNING`` claims them all, one query reads their tickets, one finds the
+    stale rungs, and the pages and events are one multi-row INSERT each. (Per point, the
+    check, claim, refresh, ticket, staleness query and the lazy load of the ticket's
+    events made 600 rungs due together take seconds.)
+    """
+    claimed = _claim(session, sorted(set(points)), now, early)
+    if not claimed:
+        session.commit()
+        return Fired(0, frozenset())
+    ticket_ids = sorted({row.ticket_id for row in claimed})
+    open_ids = set(
+        session.scalars(
+            select(Ticket.id).where(
+                Ticket.id.in_(ticket_ids), Ticket.responded_at.is_(None), Ticket.status == "open"
             )
-        ).one_or_none()
-        if row is None or row.status != PENDING or row.fire_at > now + early:
-            continue
-        claimed = session.execute(
-            update(EscalationPoint)
-            .where(EscalationPoint.id == row.id, EscalationPoint.status == PENDING)
-            .values(status=FIRED, fired_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if cast(CursorResult[Any], claimed).rowcount != 1:
-            continue  # another worker or the sweeper fired it
-        session.refresh(row)
-        ticket = session.get(Ticket, ticket_id)
-        outcome = _check(session, row, ticket, now)
-        if outcome is not None:
-            row.status = outcome
-            continue
-        assert ticket is not None
-        fired += 1
-        waiting.update(_page(session, roster, ticket, row, now))
-    session.commit()
-    return Fired(fired, frozenset(waiting))
-
-
-def _check(
-    session: Session, row: EscalationPoint, ticket: Ticket | None, now: datetime
-) -> str | None:
-    """Why this point must not page after all (the status to record), or None."""
-    if ticket is None or ticket.responded_at is not None or ticket.status != "open":
-        return CANCELLED
-    later = session.scalar(
-        select(EscalationPoint.id).where(
-            EscalationPoint.ticket_id == row.ticket_id,
-            EscalationPoint.level == row.level,
-            EscalationPoint.status.in_((PENDING, FIRED)),  # fired: already newer news
-            EscalationPoint.fire_at > row.fire_at,
-            EscalationPoint.fire_at <= now,
         )
     )
-    return SKIPPED if later is not None else None
+    latest = _latest_due(session, ticket_ids, now)
+    outcome: dict[str, list[int]] = {CANCELLED: [], SKIPPED: []}
+    pages: list[dict[str, Any]] = []
+    events: list[tuple[int, NewEvent]] = []
+    for row in claimed:
+        if row.ticket_id not in open_ids:
+            outcome[CANCELLED].append(row.id)
+        elif latest.get((row.ticket_id, row.level), row.fire_at) > row.fire_at:
+            outcome[SKIPPED].append(row.id)  # a later rung of its level is due: newer news
+        else:
+            _page(roster, row, now, pages, events)
+    for status, ids in outcome.items():
+        if ids:
+            session.execute(
+                update(EscalationPoint)
+                .where(EscalationPoint.id.in_(ids))
+                .values(status=status)
+                .execution_options(synchronize_session=False)
+            )
+    if pages:
+        session.connection().execute(insert(table_of(SmsPage)), pages)
+    insert_events(session, events)
+    session.commit()
+    fired = len(claimed) - len(outcome[CANCELLED]) - len(outcome[SKIPPED])
+    return Fired(fired, frozenset(page["recipient"] for page in pages))
+
+
+def _claim(
+    session: Session, points: list[tuple[int, str]], now: datetime, early: timedelta
+) -> list[_Claimed]:
+    """Pending and due -> fired, for all the points at once, in one ``UPDATE …
+    RETURNING`` (PostgreSQL; SQLite since 3.35). The conditional UPDATE is the claim: of
+    two workers, one gets a row back. Its rows are locked in id order (the sub-select's
+    ``FOR UPDATE``), one global order, so two jobs firing overlapping sets never deadlock
+    on PostgreSQL; SQLite has one writer anyway."""
+    if not points:
+        return []
+    due = (EscalationPoint.status == PENDING, EscalationPoint.fire_at <= now + early)
+    ids = (
+        select(EscalationPoint.id)
+        .where(tuple_(EscalationPoint.ticket_id, EscalationPoint.point).in_(points), *due)
+        .order_by(EscalationPoint.id)
+        .with_for_update()
+    )
+    rows = session.execute(
+        update(EscalationPoint)
+        .where(EscalationPoint.id.in_(ids.scalar_subquery()), *due)
+        .values(status=FIRED, fired_at=now, updated_at=now)
+        .returning(
+            EscalationPoint.id,
+            EscalationPoint.ticket_id,
+            EscalationPoint.point,
+            EscalationPoint.level,
+            EscalationPoint.fire_at,
+        )
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted((_Claimed(*row) for row in rows), key=lambda r: (r.ticket_id, r.point))
+
+
+def _latest_due(
+    session: Session, ticket_ids: list[int], now: datetime
+) -> dict[tuple[int, int], datetime]:
+    """The latest instant, per ticket and level, of a rung due by now and pending or
+    fired: an earlier rung of that level is stale (module docstring)."""
+    rows = session.execute(
+        select(EscalationPoint.ticket_id, EscalationPoint.level, func.max(EscalationPoint.fire_at))
+        .where(
+            EscalationPoint.ticket_id.in_(ticket_ids),
+            EscalationPoint.status.in_((PENDING, FIRED)),
+            EscalationPoint.fire_at <= now,
+        )
+        .group_by(EscalationPoint.ticket_id, EscalationPoint.level)
+    )
+    return {(int(t), int(level)): at for t, level, at in rows}
 
 
 def _page(
-    session: Session, roster: Roster, ticket: Ticket, row: EscalationPoint, now: datetime
-) -> set[str]:
+    roster: Roster,
+    row: _Claimed,
+    now: datetime,
+    pages: list[dict[str, Any]],
+    events: list[tuple[int, NewEvent]],
+) -> None:
+    """The point's pages (one per person on duty at its level then) and its event."""
     people = recipients(roster, row.level, row.fire_at)
     if not people:
-        add_event(session, ticket, "escalation_unstaffed", now, point=row.point, level=row.level)
-        return set()
+        data = {"point": row.point, "level": row.level}
+        events.append((row.ticket_id, NewEvent("escalation_unstaffed", now, data=data)))
+        return
     for person in people:
-        session.add(
-            SmsPage(
-                ticket_id=ticket.id,
-                escalation_id=row.id,
-                recipient=person.phone,
-                staff_id=person.id,
-                level=row.level,
-                status="waiting",
-                created_at=now,
-            )
+        pages.append(
+            {
+                "ticket_id": row.ticket_id,
+                "escalation_id": row.id,
+                "recipient": person.phone,
+                "staff_id": person.id,
+                "level": row.level,
+                "status": "waiting",
+                "created_at": now,
+                "outbox_id": None,
+            }
         )
-    add_event(
-        session,
-        ticket,
-        "escalated",
-        now,
-        point=row.point,
-        level=row.level,
-        due=row.fire_at.isoformat(),
-        staff=[person.name for person in people],
-    )
-    return {person.phone for person in people}
+    data = {
+        "point": row.point,
+        "level": row.level,
+        "due": row.fire_at.isoformat(),
+        "staff": [person.name for person in people],
+    }
+    events.append((row.ticket_id, NewEvent("escalated", now, data=data)))
 
 
 # ------------------------------------------------------------------ acknowledging

@@ -6,6 +6,7 @@ catalog plus every dated fee change a manager recorded.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,12 +19,15 @@ from config.catalog import Catalog
 from triage.fees import FeeChange, apply_fee_change
 from triage.store.models import FeeChange as FeeChangeRow
 
+log = logging.getLogger(__name__)
+
 
 class FeeError(ValueError):
     """A fee change that cannot be recorded; the message names the field."""
 
 
 def _value(row: FeeChangeRow) -> FeeChange:
+    """The stored change; ``ValueError`` (or ``ArithmeticError``) when it is out of range."""
     return FeeChange(
         contract_id=row.contract_id,
         valid_from=row.valid_from,
@@ -33,6 +37,17 @@ def _value(row: FeeChangeRow) -> FeeChange:
         if row.per_user_monthly is not None
         else None,
     )
+
+
+def usable(row: FeeChangeRow) -> bool:
+    """Whether a stored change is within today's ranges. One stored before they were
+    checked (``base_monthly=1e999999``, issue 15) is left out of the prices rather than
+    breaking every page that prices a penalty; the catalog page marks it for undoing."""
+    try:
+        _value(row)
+    except (ValueError, ArithmeticError):
+        return False
+    return True
 
 
 def fee_changes(session: Session) -> list[FeeChangeRow]:
@@ -49,8 +64,12 @@ def effective_catalog(session: Session, catalog: Catalog) -> Catalog:
         return catalog
     contracts = dict(catalog.contracts)
     for row in rows:
-        if row.contract_id in contracts:  # a contract since removed from the catalog
+        if row.contract_id not in contracts:  # a contract since removed from the catalog
+            continue
+        try:
             contracts[row.contract_id] = apply_fee_change(contracts[row.contract_id], _value(row))
+        except (ValueError, ArithmeticError) as exc:
+            log.warning("fee change %d left out of the prices: %s", row.id, exc)
     return replace(catalog, contracts=contracts)
 
 
@@ -90,4 +109,13 @@ def record_fee_change(
         raise FeeError(
             f"valid_from: {contract_id} already has a fee change from {valid_from}"
         ) from None
+    return row
+
+
+def delete_fee_change(session: Session, change_id: int) -> FeeChangeRow | None:
+    """Undo a fee change: the row goes, and the prices are those without it again.
+    None when there is no such change (the caller commits)."""
+    row = session.get(FeeChangeRow, change_id) if 0 < change_id < 2**63 else None
+    if row is not None:
+        session.delete(row)
     return row

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
-from config.local_time import OSLO
+from sla.local_time import OSLO
 from sla.severity import Severity
 from triage.csv_import import Classifier, ImportRow, RowError, parse_csv
 from triage.sla_state import derive_sla_state
@@ -118,7 +118,8 @@ def _store_row(session: Session, catalog: Catalog, row: ImportRow, now: datetime
             if _snapshot(ticket)[k] != v
         }
         add_event(session, ticket, "imported_update", now, "import", line=row.line, changes=changes)
-    plan_escalations(session, catalog, ticket, now)
+    # a new ticket has no pauses, so the ladder is planned on the deadline just derived
+    plan_escalations(session, catalog, ticket, now, state.deadline if created else None)
     return created
 
 

@@ -34,16 +34,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
 from triage.classify import classify
-from triage.intake.message import IncomingMessage
+from triage.intake.message import KINDS, IncomingMessage
 from triage.routing import route
 from triage.store.escalations import plan_new_ladder
-from triage.store.models import ChannelMessage, InboxItem, Ticket, table_of
+from triage.store.models import ChannelMessage, InboxItem, Staff, Ticket, User, table_of
 from triage.store.sla_columns import rederive_sla, sla_state_or_why
 from triage.store.tickets import NewEvent, add_event, insert_ticket, sla_values
 
@@ -136,6 +136,13 @@ def quarantine(session: Session, item_id: int, error: str) -> None:
     session.commit()
 
 
+def quarantine_in(session: Session, item_id: int, error: str) -> None:
+    """``quarantine`` inside the caller's transaction (the batch intake commits once)."""
+    session.connection().execute(
+        _QUARANTINE, {"item": item_id, "why": _clean(error)[:MAX_ERROR_CHARS]}
+    )
+
+
 def settle(session: Session, item_id: int | None, ticket_id: int | None) -> None:
     """The inbox item is processed (into ``ticket_id``, when it made or continued one);
     one statement, the row (payload and all) is never loaded."""
@@ -225,6 +232,20 @@ def ingest(
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
+def ingest_in(
+    session: Session,
+    catalog: Catalog,
+    item_id: int,
+    message: IncomingMessage,
+    now: datetime,
+    received_at: datetime,
+) -> IntakeResult:
+    """``ingest``'s work inside the caller's transaction, without commit or retry: the
+    batch intake (``triage.store.intake_batch``) runs many of these in one transaction and
+    handles a lost race itself."""
+    return _ingest(session, catalog, item_id, message, now, received_at)
+
+
 def _ingest(
     session: Session,
     catalog: Catalog,
@@ -246,7 +267,7 @@ def _ingest(
         settle(session, item_id, known[dedup])
         return IntakeResult(known[dedup], created=False, duplicate=True)
 
-    ticket = _thread_target(session, message, lookup, known) or _answered_by(
+    ticket = _thread_target(session, catalog, message, lookup, known) or _answered_by(
         session, answered_by, known
     )
     if ticket is None:
@@ -321,18 +342,60 @@ def _known(session: Session, source: str, keys: Iterable[str]) -> dict[str, int]
 
 
 def _thread_target(
-    session: Session, message: IncomingMessage, lookup: list[str], known: Mapping[str, int]
+    session: Session,
+    catalog: Catalog,
+    message: IncomingMessage,
+    lookup: list[str],
+    known: Mapping[str, int],
 ) -> Ticket | None:
     """The ticket this message continues: by thread key first, then by "[#id]" tag.
 
-    Locked (on PostgreSQL) so two replies cannot both record the first response.
+    A "[#id]" tag is typed by anyone: it continues the ticket only when the sender is a
+    party to it (``is_party``); anyone else's message opens a ticket of its own, which
+    ``_open`` marks (``ref_refused``). Locked (on PostgreSQL) so two replies cannot both
+    record the first response.
     """
     for key in lookup:
         if key in known:
             return session.get(Ticket, known[key], with_for_update=True)
     if message.ticket_ref is not None:
-        return session.get(Ticket, message.ticket_ref, with_for_update=True)
+        ticket = session.get(Ticket, message.ticket_ref, with_for_update=True)
+        if ticket is not None and is_party(session, catalog, ticket, message.sender_email):
+            return ticket
     return None
+
+
+#: Events of messages that are part of a ticket: their senders and addressees are parties.
+_JOINED = frozenset({"received", "vendor_replied", *KINDS})
+
+
+def is_party(session: Session, catalog: Catalog, ticket: Ticket, sender: str | None) -> bool:
+    """Whether ``sender`` may add to ``ticket`` by naming it: its requester, an address
+    its first message went to (To, Cc), someone whose message already joined it, staff
+    of the desk (users and on-call staff with that e-mail), or the vendor of its
+    contract."""
+    address = (sender or "").strip().lower()
+    if not address or "@" not in address:
+        return False
+    if address == (ticket.requester_email or "").strip().lower():
+        return True
+    if ticket.contract_id is not None and ticket.contract_id in vendor_contracts(catalog, address):
+        return True
+    for event in ticket.events:
+        if event.kind not in _JOINED:  # e.g. an outsider's mention names them too
+            continue
+        data = event.data or {}
+        seen = [data.get("sender_email") or "", *(data.get("recipients") or ())]
+        if address in (str(a).strip().lower() for a in seen):
+            return True
+    staff = (
+        select(User.id)
+        .where(func.lower(User.email) == address)
+        .union_all(
+            select(Staff.id).where(func.lower(Staff.email) == address, Staff.active.is_(True))
+        )
+    )
+    return session.execute(staff.limit(1)).first() is not None
 
 
 # ------------------------------------------------------------------ a new ticket
@@ -350,7 +413,13 @@ def _open(
     ladder. Returns its id."""
     text = _clean(message.text)
     subject = _clean(message.subject)
-    classification = classify(text, subject, message.channel, after_hours=message.after_hours)
+    classification = classify(
+        text,
+        subject,
+        message.channel,
+        after_hours=message.after_hours,
+        confirm_below=catalog.classification.confirm_below,
+    )
     routed = route(
         catalog.contracts,
         subject=subject,
@@ -376,10 +445,15 @@ def _open(
                 "severity": severity,
                 "reasons": list(classification.reasons),
                 "score": classification.score,
+                "confidence": classification.confidence,
+                "needs_confirmation": classification.needs_confirmation,
             },
         )
     )
     events.append(_route_event(routed.contract_id, routed.reasons, now))
+    refused = _refused_ref(session, message, received)
+    if refused is not None:
+        events.append(refused)
     state, why_not = sla_state_or_why(catalog, routed.contract_id, severity, received, None, ())
     if why_not is not None:
         events.append(NewEvent("sla_unavailable", now, data={"reason": why_not}))
@@ -395,6 +469,7 @@ def _open(
             "contract_id": routed.contract_id,
             "severity": severity,
             "severity_reasons": list(classification.reasons),
+            "needs_confirmation": classification.needs_confirmation,
             "status": "open",
             "received_at": received,
             "created_at": now,
@@ -404,8 +479,51 @@ def _open(
         events,
     )
     if state is not None and state.due_at is not None:
-        plan_new_ladder(session, catalog, ticket_id, routed.contract_id, severity, received, now)
+        plan_new_ladder(
+            session, catalog, ticket_id, routed.contract_id, severity, received, now, state.deadline
+        )
+    if refused is not None:
+        _tell_named_ticket(session, refused, ticket_id, message, now)
     return ticket_id
+
+
+def _refused_ref(session: Session, message: IncomingMessage, received: datetime) -> NewEvent | None:
+    """The mark on a new ticket whose message named an existing ticket ("[#N]") it was
+    not let into (its sender is no party to it, see ``is_party``): which and why."""
+    if message.ticket_ref is None or session.get(Ticket, message.ticket_ref) is None:
+        return None
+    return NewEvent(
+        "ref_refused",
+        received,
+        message.source,
+        {
+            "ticket": message.ticket_ref,
+            "sender_email": _cut(message.sender_email, 320),
+            "action": "opened as a new ticket",
+            "why": (
+                f"the subject names ticket #{message.ticket_ref}, but the sender is not a "
+                "party to it (its requester, an addressee of its messages, staff or its "
+                "vendor); an agent can merge it if it belongs there"
+            ),
+        },
+    )
+
+
+def _tell_named_ticket(
+    session: Session, refused: NewEvent, ticket_id: int, message: IncomingMessage, now: datetime
+) -> None:
+    """The named ticket says so too: its agent sees that someone wrote about it."""
+    named = session.get(Ticket, refused.data["ticket"])
+    if named is not None:
+        add_event(
+            session,
+            named,
+            "mentioned_by_outsider",
+            now,
+            message.source,
+            new_ticket=ticket_id,
+            sender_email=_cut(message.sender_email, 320),
+        )
 
 
 def _route_event(contract_id: str | None, reasons: Iterable[str], now: datetime) -> NewEvent:
@@ -470,7 +588,18 @@ def _vendor_replied(
     received: datetime,
     now: datetime,
 ) -> None:
-    """The vendor's first real reply on the ticket is the contract's response."""
+    """The vendor's first real reply on the ticket is the contract's response.
+
+    A reply stops the clock (and cancels the escalation) only when the desk can trust
+    it came from the vendor: it answers an e-mail the desk sent to that vendor (its
+    In-Reply-To or References name a forward of this ticket), it comes from the
+    vendor's catalog address or domain, and where the relay recorded
+    Authentication-Results, DMARC or an aligned DKIM signature passed. A message that
+    only *looks* like the vendor's is kept as a message with ``confirmable``: an agent
+    who knows better confirms it (``ticket_actions.confirm_vendor_response``).
+    """
+    doubt = _vendor_doubt(catalog, ticket, message, vendor_of)
+    not_counted: str | None
     if ticket.contract_id is None:
         not_counted = "the ticket is unrouted, so no contract's clock runs"
     elif ticket.contract_id not in vendor_of:
@@ -480,7 +609,7 @@ def _vendor_replied(
     elif ticket.responded_at is not None:
         not_counted = "the response was already recorded"
     else:
-        not_counted = None
+        not_counted = doubt
     add_event(
         session,
         ticket,
@@ -490,11 +619,38 @@ def _vendor_replied(
         vendor_of=sorted(vendor_of),
         counted_as_response=not_counted is None,
         not_counted_because=not_counted,
+        confirmable=not_counted is not None and not_counted == doubt,
+        sender_auth=message.sender_auth,
         **data,
     )
     if not_counted is None:
         ticket.responded_at = received
         rederive_sla(session, catalog, ticket, now)
+
+
+def _vendor_doubt(
+    catalog: Catalog, ticket: Ticket, message: IncomingMessage, vendor_of: set[str]
+) -> str | None:
+    """Why this vendor-looking message cannot be trusted as the vendor's, or None."""
+    forwards = {
+        str(e.data.get("message_id")): str(e.data.get("to") or "")
+        for e in ticket.events
+        if e.kind == "forwarded" and e.data
+    }
+    answers_forward = any(
+        key in forwards and vendor_contracts(catalog, forwards[key]) & vendor_of
+        for key in message.thread_keys
+    )
+    if not answers_forward:
+        if not forwards:
+            return "the desk has not forwarded this ticket to the vendor, so nothing was answered"
+        return "not a reply to the desk's forward to the vendor (In-Reply-To/References)"
+    if message.sender_auth == "fail":
+        return (
+            "the relay's Authentication-Results show neither DMARC nor an aligned DKIM "
+            "signature passing for the sender's domain"
+        )
+    return None
 
 
 def _first_text(
@@ -508,8 +664,13 @@ def _first_text(
     # Chat and phone titles are made up here; only an e-mail subject is the sender's words.
     subject = ticket.subject if ticket.channel == "email" else ""
     classification = classify(
-        text, subject, ticket.channel, after_hours=bool(facts.get("after_hours"))
+        text,
+        subject,
+        ticket.channel,
+        after_hours=bool(facts.get("after_hours")),
+        confirm_below=catalog.classification.confirm_below,
     )
+    ticket.needs_confirmation = classification.needs_confirmation
     if classification.severity.value != ticket.severity:
         add_event(
             session,

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, cast
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -24,10 +25,11 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from config.local_time import OSLO
+from sla.local_time import OSLO
 from triage.store.types import UTCDateTime
 
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER only
@@ -51,6 +53,9 @@ class Ticket(Base):
     contract_id: Mapped[str | None] = mapped_column(String(100))  # None = unrouted
     severity: Mapped[str] = mapped_column(String(20))
     severity_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The classifier was unsure (confidence below the catalog's confirm_below): the ticket
+    # runs the critical clock until an agent confirms or downgrades it.
+    needs_confirmation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | paused | resolved
     assignee: Mapped[str | None] = mapped_column(String(100))
     received_at: Mapped[datetime]
@@ -118,7 +123,8 @@ class InboxItem(Base):
     """A raw payload as it arrived, stored before parsing so nothing is ever lost.
 
     ``status``: received -> processed | quarantined; a quarantined item keeps the error
-    and can be re-processed by an admin after a fix.
+    and can be re-processed by an admin after a fix. Its id is the receipt the HMAC
+    webhooks answer with (``GET /inbound/receipts/<id>``).
     """
 
     __tablename__ = "inbox"
@@ -131,8 +137,14 @@ class InboxItem(Base):
     status: Mapped[str] = mapped_column(String(20), default="received")
     error: Mapped[str | None] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    #: The channel's cheap identity of a delivery (``triage.store.intake_batch``): a
+    #: redelivery is answered with the first delivery's receipt before anything parses it.
+    delivery_key: Mapped[str | None] = mapped_column(String(500))
 
-    __table_args__ = (Index("ix_inbox_status", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_inbox_status", "status", "received_at"),
+        Index("ix_inbox_delivery", "channel", "delivery_key"),
+    )
 
 
 class ApiToken(Base):
@@ -152,6 +164,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # None: until revoked (demo tokens expire)
     revoked_at: Mapped[datetime | None]
 
 
@@ -348,8 +361,12 @@ class SmsInbound(Base):
 class User(Base):
     """Someone who logs in to the web desk: agent < manager < admin.
 
-    ``password_hash`` is werkzeug's scrypt hash; ``failed_logins`` and ``locked_until``
-    stop password guessing (a lock-out after repeated failures, lifted by time).
+    ``password_hash`` is werkzeug's scrypt hash. ``failed_logins`` counts wrong passwords
+    since the last good one (shown to admins); guessing is slowed by ``LoginThrottle``, not
+    by a lock an attacker could trigger, so ``locked_until`` is no longer set.
+    ``session_generation`` is written into every login session and checked on each
+    request: logout, a password change, deactivation and unlock bump it, which ends every
+    session (and copied cookie) of the user at once.
     """
 
     __tablename__ = "users"
@@ -365,6 +382,22 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class LoginThrottle(Base):
+    """Failed logins per key ("address:<ip>" or "account:<name>@<ip>"), with the backoff
+    they earned: ``blocked_until`` grows with ``failures`` and is lifted by a good login
+    (account key) or by time. Keyed by address, so guessing from one place never stops
+    the account's owner from logging in from another."""
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime]
+    blocked_until: Mapped[datetime | None]
 
 
 class Outage(Base):
@@ -387,6 +420,10 @@ class Outage(Base):
     recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Planned maintenance: when it was announced to, accepted or objected to by the customer.
+    announced_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    objected_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_outages_contract_start", "contract_id", "starts_at"),)
 
@@ -407,6 +444,40 @@ class FeeChange(Base):
 
     __table_args__ = (
         UniqueConstraint("contract_id", "valid_from", name="uq_fee_changes_contract_date"),
+    )
+
+
+class ClaimNotice(Base):
+    """A notice of breach (reklamasjon) for one ticket, drafted the day its deadline passed
+    without response on a contract with a penalty or credit (``triage.claim_notice``).
+
+    ``status``: drafted -> queued (a manager asked to send it) -> sent | failed (kept with
+    the error; sending again is allowed). ``message`` is the e-mail exactly as sent.
+    """
+
+    __tablename__ = "claim_notices"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    contract_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # penalty | credit
+    breach_on: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime]
+    claim_promptly_by: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="drafted")
+    drafted_at: Mapped[datetime]
+    requested_by: Mapped[str | None] = mapped_column(String(100))
+    requested_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    sent_to: Mapped[str | None] = mapped_column(String(320))
+    message_id: Mapped[str | None] = mapped_column(String(500))
+    message: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", name="uq_claim_notices_ticket"),
+        Index("ix_claim_notices_contract_breach", "contract_id", "breach_on"),
+        Index("ix_claim_notices_status", "status", "requested_at"),
     )
 
 

@@ -29,9 +29,13 @@ def add_outage(
     exclusion_reason: str | None,
     recorded_by: str,
     now: datetime,
+    announced_at: datetime | None = None,
+    accepted_at: datetime | None = None,
+    objected_at: datetime | None = None,
 ) -> RecordedOutage:
     """Add one entry (the caller commits)."""
-    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+    stamps = (starts_at, ends_at, announced_at, accepted_at, objected_at)
+    if any(t is not None and t.tzinfo is None for t in stamps):
         raise ValueError("outage times need a UTC offset")
     if ends_at <= starts_at:
         raise ValueError("an outage must end after it starts")
@@ -51,6 +55,9 @@ def add_outage(
         recorded_by=recorded_by,
         created_at=now,
         updated_at=now,
+        announced_at=announced_at,
+        accepted_at=accepted_at,
+        objected_at=objected_at,
     )
     session.add(row)
     session.flush()
@@ -93,4 +100,7 @@ def _entry(row: Outage) -> RecordedOutage:
         exclusion_reason=row.exclusion_reason,
         recorded_by=row.recorded_by,
         created_at=row.created_at,
+        announced_at=row.announced_at,
+        accepted_at=row.accepted_at,
+        objected_at=row.objected_at,
     )

@@ -40,6 +40,15 @@ Staff (``export_staff`` / ``erase_staff``):
   so nothing is sent to a number that is gone.
 - The events' actor (the name on ACK, START and SMS replies) becomes ``staff#<id>``, a
   pseudonym that points only to the erased row; "escalated" events list them the same way.
+- Raw inbox payloads that hold their number or e-mail (each SMS they sent is kept raw,
+  as every webhook's payload is) are emptied like a requester's, with a note (issue 15).
+  The name is not searched for there: a raw e-mail from a requester that mentions "Kari"
+  is the requester's evidence, not the staff member's data.
+
+Files (SQLite): every connection runs with ``secure_delete`` (``triage.store.db``), so
+what an erasure overwrites or deletes is zeroed in the database file, and an erasure ends
+with a WAL checkpoint that truncates the write-ahead log, which still held the rows as
+they were before (``_scrub_files``).
 
 Retention (``purge_raw_payloads``): raw payloads older than ``Settings.retention_days``
 (90) are emptied whatever their status; a quarantined one is no longer re-processable.
@@ -52,6 +61,7 @@ and return plain values; the rest reads and writes through the session and commi
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -60,7 +70,7 @@ from typing import Any
 from urllib.parse import quote, unquote_plus
 
 import phonenumbers
-from sqlalchemy import ColumnElement, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from triage.intake.message import normalise_phone as compact_phone
@@ -125,6 +135,8 @@ BATCH = 500
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _QUOTED = re.compile(r'"[^"]*"')
+
+log = logging.getLogger(__name__)
 
 
 class PersonalDataError(ValueError):
@@ -509,6 +521,7 @@ def erase_requester(
         if inbound.reply and mentions(inbound.reply, needles):
             inbound.reply = ERASED
     session.commit()
+    _scrub_files(session)
     return ErasureCounts(
         tickets=len(found.tickets),
         events=scrubbed,
@@ -578,6 +591,38 @@ def _staff_rows(
 
 def _staff_needles(staff: Staff) -> tuple[str, ...]:
     return needles_for([staff.email], [staff.phone], [staff.name])
+
+
+def _staff_payloads(session: Session, staff: Staff) -> list[InboxItem]:
+    """Raw payloads that hold the staff member's number or e-mail: their SMS (the sender
+    of an SMS payload, in any spelling), and any other payload that quotes the number in
+    full (E.164, with or without "+") or the e-mail."""
+    in_sms = needles_for([staff.email], [staff.phone])
+    full = needles_for([staff.email], [])
+    full += tuple(n for n in (staff.phone.casefold(), staff.phone.lstrip("+")) if len(n) >= 8)
+    found = []
+    for item in session.scalars(
+        select(InboxItem)
+        .where(func.length(InboxItem.payload) > 0)
+        .order_by(InboxItem.id)
+        .execution_options(yield_per=50)
+    ):
+        if _payload_mentions(item.payload, in_sms if item.channel == "sms" else full):
+            found.append(item)
+    return found
+
+
+def _scrub_files(session: Session) -> None:
+    """After an erasure on SQLite: copy the write-ahead log into the database and truncate
+    it, so no earlier version of an erased row stays on disk there (``secure_delete`` is
+    on for every connection: what was overwritten is zeroed). A reader still holding an
+    old snapshot makes the checkpoint partial; it is logged, and the next one completes."""
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    busy = session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+    session.commit()
+    if busy is not None and busy[0]:
+        log.warning("erasure: WAL checkpoint was partial (a reader was busy); retrying later")
 
 
 def _overrides_of(session: Session, staff: Staff, needles: Sequence[str]) -> list[RosterOverride]:
@@ -698,12 +743,18 @@ def erase_staff(session: Session, staff_id: int, *, actor: str, now: datetime) -
         if override.reason and mentions(override.reason, needles):
             override.reason = ERASED
             changed_overrides += 1
+    raw = _staff_payloads(session, staff)
+    note = f"payload emptied: personal data erased on request ({now.date().isoformat()})"
+    for item in raw:
+        _empty_payload(item, note, needles)
     recipient = session.get(SmsRecipient, number)
     if recipient is not None:
         session.delete(recipient)
     staff.name, staff.email, staff.phone, staff.active = ERASED, None, f"slettet:{staff.id}", False
     session.commit()
+    _scrub_files(session)
     return ErasureCounts(
+        inbox_items=len(raw),
         events=changed_events,
         sms_outbox=len(outbox),
         sms_inbound=len(inbound),
@@ -731,6 +782,8 @@ def purge_raw_payloads(session: Session, older_than: datetime) -> int:
             )
         )
         if not ids:
+            if total:
+                _scrub_files(session)
             return total
         session.execute(
             update(InboxItem)

@@ -56,7 +56,8 @@ def recompute_all(
                     state.response_seconds,
                 ):
                     unchanged += 1
-                    plan_escalations(session, catalog, ticket, now)  # the ladder may have changed
+                    # the ladder may have changed
+                    plan_escalations(session, catalog, ticket, now, state.deadline)
                     continue
                 add_event(
                     session,
@@ -68,7 +69,7 @@ def recompute_all(
                 )
                 apply_sla_state(ticket, state)
                 ticket.updated_at = now
-                plan_escalations(session, catalog, ticket, now)
+                plan_escalations(session, catalog, ticket, now, state.deadline)
                 changed += 1
             session.commit()
     return {"changed": changed, "unchanged": unchanged, "skipped": skipped}

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from config.local_time import OSLO
 from sla.calendar import Calendar
+from sla.local_time import OSLO
 from triage.oncall import Override, Person, Roster
 from triage.oncall import Rotation as RotationValue
 from triage.phone import normalise_phone

@@ -33,7 +33,8 @@ def rederive_sla(session: Session, catalog: Catalog, ticket: Ticket, now: dateti
     if why_not is not None:
         add_event(session, ticket, "sla_unavailable", now, reason=why_not)
     apply_sla_state(ticket, state)
-    plan_escalations(session, catalog, ticket, now)
+    # the same contract, severity, receipt and pauses: the ladder is planned on this deadline
+    plan_escalations(session, catalog, ticket, now, state.deadline if state else None)
 
 
 def sla_state_or_why(

@@ -16,8 +16,8 @@ lock that serialises composing for one number across workers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.catalog import Catalog
-from config.local_time import OSLO
+from sla.local_time import OSLO
 from triage.phone import mask_phone
 from triage.sms_text import Page, grouped_message, page_message
 from triage.store.models import EscalationPoint, SmsOutbox, SmsPage, SmsRecipient, Ticket
@@ -60,6 +60,9 @@ class Composed:
 
     outbox_id: int | None = None
     retry_at: datetime | None = None
+    # with retry_at: a waiting page, whose id names the later flush job (a hint for the
+    # caller, not part of what was composed)
+    page_id: int | None = field(default=None, compare=False)
 
 
 def _lock_recipient(session: Session, phone: str) -> SmsRecipient:
@@ -79,6 +82,29 @@ def _lock_recipient(session: Session, phone: str) -> SmsRecipient:
     row = session.get(SmsRecipient, phone, populate_existing=True)
     assert row is not None
     return row
+
+
+def first_waiting_pages(session: Session, phones: Iterable[str]) -> dict[str, int]:
+    """Each number's first waiting page: the id a flush job carries instead of the
+    number (jobs carry ids, never personal data)."""
+    wanted = list(phones)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(SmsPage.recipient, func.min(SmsPage.id))
+        .where(SmsPage.recipient.in_(wanted), SmsPage.status == "waiting")
+        .group_by(SmsPage.recipient)
+    ).all()
+    return {row[0]: row[1] for row in rows}
+
+
+def page_recipient(session: Session, page_id: int) -> str | None:
+    """The number a page is for (None: no such page, or its number was erased, when the
+    recipient is ``slettet:<id>`` instead of an E.164 number)."""
+    if not 0 < page_id < 2**63:
+        return None
+    recipient = session.scalar(select(SmsPage.recipient).where(SmsPage.id == page_id))
+    return recipient if recipient is not None and recipient.startswith("+") else None
 
 
 def compose(
@@ -109,7 +135,7 @@ def compose(
     if recipient.next_allowed_at is not None and recipient.next_allowed_at > now:
         retry_at = recipient.next_allowed_at
         session.commit()
-        return Composed(retry_at=retry_at)
+        return Composed(retry_at=retry_at, page_id=live[0][0].id)
     body, ticket_ids = _message(catalog, live, now)
     sms = SmsOutbox(
         recipient=phone,

@@ -3,6 +3,11 @@
 Only rostered numbers are heard: an SMS from anyone else changes nothing and gets no
 answer (the webhook logs it, masked). Every SMS from staff that names a ticket is an
 ``sms_received`` event on it, whatever it said.
+
+ACK and START stop a clock, so they count only from someone entitled to them for that
+ticket: a number paged for it, or the person on call now at one of its ladder's levels
+(an engineer who saw it in the queue). Anyone else on the roster gets a short refusal,
+and the attempt is an ``sms_refused`` event on the ticket.
 """
 
 from __future__ import annotations
@@ -15,18 +20,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.catalog import Catalog
+from sla.calendar import Calendar
+from triage.oncall import recipients
 from triage.phone import mask_phone
 from triage.sms_text import (
     HELP_TEXT,
     ack_confirmation,
+    not_entitled_reply,
     parse_reply,
     start_confirmation,
     unknown_ticket_reply,
 )
 from triage.store.escalations import acknowledge
 from triage.store.intake import quarantine, settle, store_raw
-from triage.store.models import SmsInbound, SmsPage, Staff, Ticket
-from triage.store.roster import staff_by_phone
+from triage.store.models import EscalationPoint, SmsInbound, SmsPage, Staff, Ticket
+from triage.store.roster import load_roster, staff_by_phone
 from triage.store.sms_outbox import last_sent_to
 from triage.store.ticket_actions import ActionError, Conflict, record_response
 from triage.store.tickets import add_event
@@ -41,8 +49,15 @@ class Answer:
 
 
 def handle_reply(
-    session: Session, catalog: Catalog, staff: Staff | None, text: str, now: datetime
+    session: Session,
+    catalog: Catalog,
+    staff: Staff | None,
+    text: str,
+    now: datetime,
+    office_hours: Calendar | None = None,
 ) -> Answer:
+    """``office_hours``: the roster's calendar (``TRIAGE_ROSTER_CALENDAR``); it says who
+    is on call now. Default: the catalog's "office-hours"."""
     if staff is None:
         return Answer(None, "unknown sender")
     reply = parse_reply(text)
@@ -67,9 +82,28 @@ def handle_reply(
             text=text[:160],
             **{"from": mask_phone(staff.phone)},
         )
+    calendar = office_hours or catalog.calendars["office-hours"]
+    levels = {i: _entitled_levels(session, calendar, i, staff, now) for i in ids}
+    refused = [i for i in ids if not levels[i]]
+    for ticket_id in refused:
+        add_event(
+            session,
+            tickets[ticket_id],
+            "sms_refused",
+            now,
+            staff.name,
+            command=reply.command,
+            reason="not paged for this ticket and not on call for its levels",
+            **{"from": mask_phone(staff.phone)},
+        )
+    if refused:
+        ids = [i for i in ids if levels[i]]
+        if not ids:
+            session.commit()
+            return Answer(not_entitled_reply(refused), "not entitled")
     if reply.command == "ack":
-        for ticket in tickets.values():
-            acknowledge(session, ticket, _levels(session, ticket.id, staff), staff.name, now)
+        for ticket_id in ids:
+            acknowledge(session, tickets[ticket_id], levels[ticket_id], staff.name, now)
         session.commit()
         return Answer(ack_confirmation(ids), "ack")
     session.commit()  # the received event stands even if the response is refused
@@ -87,17 +121,31 @@ def handle_reply(
     return Answer(start_confirmation(ticket_id), "start")
 
 
-def _levels(session: Session, ticket_id: int, staff: Staff) -> set[int]:
-    """The levels this person was paged at for the ticket; level 1 if never paged (an
-    on-call engineer who saw it in the queue)."""
-    levels = set(
+def _entitled_levels(
+    session: Session, office_hours: Calendar, ticket_id: int, staff: Staff, now: datetime
+) -> set[int]:
+    """The levels at which this person may answer for the ticket: those they were paged
+    at (by staff id or by number), else those of the ticket's ladder (level 1 without
+    one) for which a page now would reach them. Empty: not entitled."""
+    paged = set(
         session.scalars(
             select(SmsPage.level).where(
-                SmsPage.ticket_id == ticket_id, SmsPage.staff_id == staff.id
+                SmsPage.ticket_id == ticket_id,
+                (SmsPage.staff_id == staff.id) | (SmsPage.recipient == staff.phone),
             )
         )
     )
-    return levels or {1}
+    if paged:
+        return paged
+    ladder = set(
+        session.scalars(select(EscalationPoint.level).where(EscalationPoint.ticket_id == ticket_id))
+    ) or {1}
+    roster = load_roster(session, office_hours, now)
+    return {
+        level
+        for level in ladder
+        if any(person.id == staff.id for person in recipients(roster, level, now))
+    }
 
 
 #: A delivery still "handling" after this long died half-way (the request is long over):
@@ -107,7 +155,13 @@ IN_HAND = ("received", "handling")  # "received": rows written before the claim 
 
 
 def take_inbound(
-    session: Session, catalog: Catalog, sid: str, sender: str, text: str, now: datetime
+    session: Session,
+    catalog: Catalog,
+    sid: str,
+    sender: str,
+    text: str,
+    now: datetime,
+    office_hours: Calendar | None = None,
 ) -> Answer:
     """One inbound SMS, once per provider SID: a webhook Twilio delivers again gets the
     same answer and changes nothing twice.
@@ -142,7 +196,7 @@ def take_inbound(
             return Answer(None, "duplicate")
         session.commit()
         known_id = row.id
-    answer = handle_reply(session, catalog, staff, text, now)
+    answer = handle_reply(session, catalog, staff, text, now, office_hours)
     done = session.get(SmsInbound, known_id)
     assert done is not None
     done.outcome, done.reply = answer.outcome, answer.reply
@@ -168,6 +222,7 @@ def receive_sms(
     sender: str,
     text: str,
     now: datetime,
+    office_hours: Calendar | None = None,
 ) -> Answer:
     """An SMS to the desk's number, whichever way it came (Twilio's webhook, ``triage sms
     reply``): the raw payload is kept first, then ``take_inbound`` answers it.
@@ -181,7 +236,7 @@ def receive_sms(
         error = IncompleteSms(missing)
         quarantine(session, item_id, str(error))
         raise error
-    answer = take_inbound(session, catalog, sid[:64], sender[:32], text, now)
+    answer = take_inbound(session, catalog, sid[:64], sender[:32], text, now, office_hours)
     settle(session, item_id, None)
     session.commit()
     return answer

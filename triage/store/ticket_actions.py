@@ -28,8 +28,8 @@ from sqlalchemy import ColumnElement, CursorResult, Select, and_, case, func, or
 from sqlalchemy.orm import Session, load_only, selectinload, sessionmaker
 
 from config.catalog import Catalog
-from config.local_time import OSLO
 from sla.explain import explain_deadline
+from sla.local_time import OSLO
 from sla.severity import Severity
 from sla.targets import Outcome, judge
 from triage.handoff import AttachmentInfo, HandoffCheck, check_handoff, forward_message
@@ -233,6 +233,7 @@ _LIST_COLUMNS = (
     Ticket.channel,
     Ticket.contract_id,
     Ticket.severity,
+    Ticket.needs_confirmation,
     Ticket.status,
     Ticket.assignee,
     Ticket.received_at,
@@ -420,6 +421,45 @@ def record_response(
     return _done(session, ticket, now)
 
 
+def confirm_vendor_response(
+    session: Session,
+    catalog: Catalog,
+    ticket_id: int,
+    actor: str,
+    now: datetime,
+    event_id: int,
+) -> Ticket:
+    """An agent vouches that a vendor-looking message the desk could not trust (not a
+    reply to its forward, or failing the relay's authentication) is the vendor's
+    response: the response is its receipt time, and the event says who confirmed it."""
+    ticket = _locked(session, ticket_id, now)
+    reply = next((e for e in ticket.events if e.id == event_id), None)
+    if reply is None or reply.kind != "vendor_replied":
+        raise NotFound(f"ticket {ticket_id} has no vendor message {event_id}")
+    if not (reply.data or {}).get("confirmable"):
+        why = (reply.data or {}).get("not_counted_because") or "it already counted"
+        raise Conflict(f"vendor message {event_id} cannot be confirmed: {why}")
+    if ticket.responded_at is not None:
+        raise Conflict(f"the response was already recorded ({_shown(ticket.responded_at)})")
+    ticket.responded_at = reply.at
+    add_event(
+        session,
+        ticket,
+        "vendor_response_confirmed",
+        now,
+        actor,
+        event=event_id,
+        responded_at=reply.at.isoformat(),
+        sender_email=(reply.data or {}).get("sender_email"),
+    )
+    rederive_sla(session, catalog, ticket, now)
+    return _done(session, ticket, now)
+
+
+class Forbidden(ActionError):
+    """The actor's role does not allow this change (a downgrade needs a manager)."""
+
+
 def reclassify(
     session: Session,
     catalog: Catalog,
@@ -428,23 +468,55 @@ def reclassify(
     now: datetime,
     severity: Severity,
     reason: str,
+    wrong_reason: str | None = None,
+    may_downgrade: bool = True,
 ) -> Ticket:
+    """Correct the severity, with a reason; the deadline follows the contract's rule.
+
+    A downgrade (critical -> non-critical) moves the deadline later, so it is accountable:
+    an agent may downgrade a ticket the classifier was unsure of (``needs_confirmation``:
+    it ran the critical clock only to be safe, and the agent reading it is the check the
+    catalog asked for); any other downgrade needs ``may_downgrade`` (the manager role).
+    Either way the event says ``downgrade`` with the actor and reason. ``wrong_reason``
+    records which of the classifier's reasons the agent found wrong (a learning signal,
+    ``triage classify learn``).
+    """
     ticket = _locked(session, ticket_id, now)
     if ticket.severity == severity.value:
         raise Conflict(f"ticket {ticket_id} is already {severity.value}")
-    add_event(
-        session,
-        ticket,
-        "reclassified",
-        now,
-        actor,
-        before=ticket.severity,
-        after=severity.value,
-        reason=reason,
-    )
+    downgrade = ticket.severity == Severity.CRITICAL.value
+    if downgrade and not (ticket.needs_confirmation or may_downgrade):
+        raise Forbidden(
+            "a downgrade of a confirmed critical ticket moves its deadline later and needs "
+            "the manager role",
+            "severity",
+        )
+    data: dict[str, Any] = {"before": ticket.severity, "after": severity.value, "reason": reason}
+    if downgrade:
+        data["downgrade"] = True
+    if ticket.needs_confirmation:
+        data["was_unconfirmed"] = True
+    if wrong_reason:
+        data["wrong_reason"] = wrong_reason
+    add_event(session, ticket, "reclassified", now, actor, **data)
     ticket.severity = severity.value
+    ticket.needs_confirmation = False
     ticket.severity_reasons = [f"reclassified by {actor}: {reason}"]
     rederive_sla(session, catalog, ticket, now)
+    return _done(session, ticket, now)
+
+
+def confirm_classification(
+    session: Session, catalog: Catalog, ticket_id: int, actor: str, now: datetime
+) -> Ticket:
+    """An agent confirms an unsure classification: the ticket stays critical (it already
+    runs that clock) and leaves the needs-confirmation list. Confirming is a label too."""
+    del catalog  # the clock does not change
+    ticket = _locked(session, ticket_id, now)
+    if not ticket.needs_confirmation:
+        raise Conflict(f"ticket {ticket_id} does not need confirmation")
+    add_event(session, ticket, "classification_confirmed", now, actor, severity=ticket.severity)
+    ticket.needs_confirmation = False
     return _done(session, ticket, now)
 
 

@@ -48,9 +48,18 @@ def insert_ticket(session: Session, columns: Mapping[str, Any], events: Sequence
     its bookkeeping for these rows than the rest of the request did, and nothing in the
     transaction reads them back. Events keep their order (ids ascend as listed).
     """
-    connection = session.connection()
-    ticket_id = int(connection.execute(_INSERT_TICKET, dict(columns)).scalar_one())
-    connection.execute(
+    ticket_id = int(session.connection().execute(_INSERT_TICKET, dict(columns)).scalar_one())
+    insert_events(session, [(ticket_id, e) for e in events])
+    return ticket_id
+
+
+def insert_events(session: Session, events: Sequence[tuple[int, NewEvent]]) -> None:
+    """(ticket id, event) rows in one multi-row INSERT, bypassing the unit of work (which
+    would load each ticket's events to append one): for writers that never read them
+    back in the transaction (intake, firing escalations)."""
+    if not events:
+        return
+    session.connection().execute(
         _INSERT_EVENTS,
         [
             {
@@ -60,10 +69,9 @@ def insert_ticket(session: Session, columns: Mapping[str, Any], events: Sequence
                 "actor": e.actor,
                 "data": dict(e.data),
             }
-            for e in events
+            for ticket_id, e in events
         ],
     )
-    return ticket_id
 
 
 def sla_values(state: SlaState | None) -> dict[str, Any]:

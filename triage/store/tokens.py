@@ -62,12 +62,23 @@ def check_name(name: str) -> str:
     return name
 
 
-def create_token(session: Session, name: str, role: str, now: datetime) -> tuple[ApiToken, str]:
-    """A new token (committed) and its plain text, which is not stored anywhere."""
+def create_token(
+    session: Session, name: str, role: str, now: datetime, lifetime: timedelta | None = None
+) -> tuple[ApiToken, str]:
+    """A new token (committed) and its plain text, which is not stored anywhere.
+
+    ``lifetime``: the token stops working that long after ``now`` (None: until revoked).
+    """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
     secret = secrets.token_urlsafe(SECRET_BYTES)
-    row = ApiToken(name=check_name(name), role=role, token_hash=hash_secret(secret), created_at=now)
+    row = ApiToken(
+        name=check_name(name),
+        role=role,
+        token_hash=hash_secret(secret),
+        created_at=now,
+        expires_at=now + lifetime if lifetime is not None else None,
+    )
     session.add(row)
     session.commit()
     return row, f"{PREFIX}_{row.id}_{secret}"
@@ -99,6 +110,8 @@ def authenticate(session: Session, presented: str, now: datetime) -> Principal |
     if not hmac.compare_digest(expected.encode("ascii"), given.encode("ascii")):
         return None
     if row is None or row.revoked_at is not None or row.role not in ROLES:
+        return None
+    if row.expires_at is not None and now >= row.expires_at:
         return None
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
         row.last_used_at = now

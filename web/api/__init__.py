@@ -18,9 +18,17 @@ import logging
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api
 
-from triage.store.ticket_actions import ActionError, Conflict, Invalid, NotFound, Unavailable
+from triage.store.ticket_actions import (
+    ActionError,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unavailable,
+)
 from triage.store.tokens import authenticate
 from web.api.base import PREFIX
+from web.api.outages import blp as outages
 from web.api.quarantine import blp as quarantine
 from web.api.schemas import ErrorSchema
 from web.api.sms import blp as sms
@@ -74,6 +82,7 @@ def init_api(app: Flask) -> Api:
     api.register_blueprint(tickets)
     api.register_blueprint(quarantine)
     api.register_blueprint(sms)
+    api.register_blueprint(outages)
     app.before_request(_authenticate)
 
     @app.errorhandler(ActionError)
@@ -82,6 +91,8 @@ def init_api(app: Flask) -> Api:
             return error_response(404, "not_found", exc.message)
         if isinstance(exc, Conflict):
             return error_response(409, "conflict", exc.message)
+        if isinstance(exc, Forbidden):
+            return error_response(403, "forbidden", exc.message)
         if isinstance(exc, Unavailable):
             return error_response(503, "unavailable", exc.message)
         if isinstance(exc, Invalid):

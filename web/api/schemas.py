@@ -12,7 +12,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from config.local_time import OSLO
+from sla.local_time import OSLO
 from sla.severity import Severity
 from triage.intake.message import CHANNELS
 from triage.store.ticket_actions import SORTS, STATUSES
@@ -75,9 +75,22 @@ class ResponseArgsSchema(Schema):
     )
 
 
+class VendorResponseArgsSchema(Schema):
+    event = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=2**53),
+        metadata={"description": "The vendor_replied event to confirm as the response."},
+    )
+
+
 class ClassificationArgsSchema(Schema):
     severity = fields.String(required=True, validate=validate.OneOf(SEVERITIES))
     reason = _reason()
+    wrong_reason = Text(
+        load_default=None,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Which of the classifier's reasons was wrong (optional)."},
+    )
 
 
 class ContractArgsSchema(Schema):
@@ -115,6 +128,12 @@ class TicketSummarySchema(Schema):
     channel = fields.String()
     contract = fields.String(allow_none=True)
     severity = fields.String()
+    needs_confirmation = fields.Boolean(
+        metadata={
+            "description": "The classifier was unsure: runs the critical clock until "
+            "an agent confirms or downgrades it."
+        }
+    )
     status = fields.String(metadata={"description": "open, paused or resolved."})
     assignee = fields.String(allow_none=True)
     received_at = OsloDateTime()

@@ -25,6 +25,7 @@ from web.api.schemas import (
     TicketQuerySchema,
     TicketSchema,
     TicketSummarySchema,
+    VendorResponseArgsSchema,
 )
 from web.desk import desk
 from web.manual_tickets import register
@@ -55,6 +56,7 @@ def _summary(ticket: Ticket, where: actions.Standing, since: Any) -> dict[str, A
         "channel": ticket.channel,
         "contract": ticket.contract_id,
         "severity": ticket.severity,
+        "needs_confirmation": bool(ticket.needs_confirmation),
         "status": ticket.status,
         "assignee": ticket.assignee,
         "received_at": ticket.received_at,
@@ -212,19 +214,47 @@ def record_response(args: dict[str, Any], ticket_id: int) -> Any:
     return _act(ticket_id, actions.record_response, catalog=desk().catalog, at=args.get("at"))
 
 
-@blp.route("/<int:ticket_id>/classification", methods=["POST"])
+@blp.route("/<int:ticket_id>/vendor-response", methods=["POST"])
 @blp.requires("agent", 404, 409)
+@blp.arguments(VendorResponseArgsSchema)
+@blp.response(200, TicketSchema)
+def confirm_vendor_response(args: dict[str, Any], ticket_id: int) -> Any:
+    """Confirm a vendor message the desk did not trust (``confirmable`` on its
+    ``vendor_replied`` event) as the vendor's response: the response is that message's
+    receipt time, and the event names who confirmed it. Unknown event 404; not
+    confirmable or already answered 409."""
+    return _act(
+        ticket_id,
+        actions.confirm_vendor_response,
+        catalog=desk().catalog,
+        event_id=args["event"],
+    )
+
+
+@blp.route("/<int:ticket_id>/classification", methods=["POST"])
+@blp.requires("agent", 403, 404, 409)
 @blp.arguments(ClassificationArgsSchema)
 @blp.response(200, TicketSchema)
 def reclassify(args: dict[str, Any], ticket_id: int) -> Any:
-    """Correct the severity, with a reason; the deadline follows the contract's rule."""
+    """Correct the severity, with a reason; the deadline follows the contract's rule.
+    Downgrading a critical ticket that does not need confirmation needs a manager (403)."""
     return _act(
         ticket_id,
         actions.reclassify,
         catalog=desk().catalog,
         severity=Severity(args["severity"]),
         reason=args["reason"],
+        wrong_reason=args.get("wrong_reason"),
+        may_downgrade=principal().may("manager"),
     )
+
+
+@blp.route("/<int:ticket_id>/confirmation", methods=["POST"])
+@blp.requires("agent", 404, 409)
+@blp.response(200, TicketSchema)
+def confirm_classification(ticket_id: int) -> Any:
+    """Confirm an unsure (needs-confirmation) classification: it stays critical."""
+    return _act(ticket_id, actions.confirm_classification, catalog=desk().catalog)
 
 
 @blp.route("/<int:ticket_id>/contract", methods=["POST"])

@@ -2,47 +2,62 @@
 
 Output is JSON (or CSV where asked) on stdout. Every client mistake exits with status 2 and
 one line on stderr that names the bad argument; a batch reports bad lines and goes on.
-Commands are grouped by module (``sla``, later ``db``, ``import``, ``report``, ``up``) and
-registered here.
+
+Commands are registered by name and imported only when they run (:class:`LazyGroup`):
+``triage classify`` and ``triage sla deadline`` are called from scripts once per ticket,
+and importing the web stack, SQLAlchemy and RQ for them cost ~1.5 s a call.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
 
 import click
 
-from web.cli.data_commands import classify, db_group, import_command, report
-from web.cli.desk_commands import sms, sweeper, up
 from web.cli.errors import fail
-from web.cli.oncall_commands import oncall
-from web.cli.retention_commands import retention
-from web.cli.sla_commands import sla
-from web.cli.token_commands import tokens
-from web.cli.user_commands import users
+
+#: Command name -> "module:attribute" of its click command.
+COMMANDS: dict[str, str] = {
+    "sla": "web.cli.sla_commands:sla",
+    "db": "web.cli.data_commands:db_group",
+    "import": "web.cli.data_commands:import_command",
+    "report": "web.cli.data_commands:report",
+    "classify": "web.cli.classify_commands:classify",
+    "tokens": "web.cli.token_commands:tokens",
+    "oncall": "web.cli.oncall_commands:oncall",
+    "sms": "web.cli.desk_commands:sms",
+    "sweeper": "web.cli.desk_commands:sweeper",
+    "up": "web.cli.desk_commands:up",
+    "users": "web.cli.user_commands:users",
+    "retention": "web.cli.retention_commands:retention",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use, by name."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        self.add_command(command, cmd_name)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """Support-ticket triage and vendor SLA desk."""
-
-
-for command in (
-    sla,
-    db_group,
-    import_command,
-    report,
-    classify,
-    tokens,
-    oncall,
-    sms,
-    sweeper,
-    up,
-    users,
-    retention,
-):
-    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,5 @@
-"""``triage db upgrade``, ``triage import``, ``triage report``, ``triage classify``.
+"""``triage db upgrade``, ``triage import``, ``triage report`` (``triage classify``: see
+``classify_commands``).
 
 Adapters only: they read settings and the clock, then hand values to the domain and the
 store.
@@ -12,12 +13,16 @@ from pathlib import Path
 import click
 
 from config.catalog import load_catalog
-from config.local_time import OSLO
 from config.settings import Settings
-from triage.classify import classify as classify_text
+from sla.local_time import OSLO
 from triage.csv_import import BadFile, classify_row
-from triage.report import REPORT_CSV_COLUMNS, build_report, day_bounds, report_csv_rows
-from triage.routing import route
+from triage.report import (
+    REPORT_CSV_COLUMNS,
+    alternative_breaches,
+    build_report,
+    day_bounds,
+    report_csv_rows,
+)
 from triage.store import db
 from triage.store.fees import effective_catalog
 from triage.store.importer import import_csv
@@ -82,7 +87,13 @@ def _date(option: str, text: str) -> date:
 @click.option(
     "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
 )
-def report(first_text: str, last_text: str, fmt: str) -> int:
+@click.option(
+    "--readings",
+    is_flag=True,
+    help="Add, per contract with alternative readings, the tickets that would be breaches "
+    "under an alternative that favours the customer.",
+)
+def report(first_text: str, last_text: str, fmt: str, readings: bool = False) -> int:
     """Breach report per contract for tickets received FROM..TO."""
     first, last = _date("--from", first_text), _date("--to", last_text)
     if last < first:
@@ -92,30 +103,16 @@ def report(first_text: str, last_text: str, fmt: str) -> int:
     start, end = day_bounds(first, last, OSLO)
     with _ready_sessions(settings)() as session:
         catalog = effective_catalog(session, catalog)  # with the managers' fee changes
-        result = build_report(
-            first, last, report_facts(session, start, end), catalog.contracts, datetime.now(UTC)
-        )
+        now = datetime.now(UTC)
+        facts = list(report_facts(session, start, end))
+        result = build_report(first, last, facts, catalog.contracts, now)
+    for row in result["contracts"] if readings else []:
+        contract = catalog.contracts.get(row["contract"])
+        if contract is not None and any(t.alternatives for t in contract.terms):
+            mine = [f for f in facts if f.contract_id == contract.id]
+            row["breaches_under_alternative"] = alternative_breaches(contract, mine, now)
     if fmt == "json":
         emit_json(result)
         return 0
     emit_csv(report_csv_rows(result), REPORT_CSV_COLUMNS)
-    return 0
-
-
-@click.command()
-@click.option("--text", required=True, help="The ticket text.")
-@click.option("--subject", default="", help="The subject line, if any.")
-@click.option("--channel", type=click.Choice(["email", "chat", "phone"]), default=None)
-@click.option("--after-hours", is_flag=True, help="Arrived on the after-hours on-call phone.")
-def classify(text: str, subject: str, channel: str | None, after_hours: bool) -> int:
-    """Severity with reasons, and the contract the ticket would be routed to."""
-    result = classify_text(text, subject, channel, after_hours=after_hours)
-    routed = route(load_catalog().contracts, subject=subject, body=text)
-    emit_json(
-        {
-            "severity": result.severity.value,
-            "reasons": [*result.reasons, *routed.reasons],
-            "contract": routed.contract_id,
-        }
-    )
     return 0

@@ -21,7 +21,13 @@ from config.catalog import Catalog
 from triage.csv_import import COLUMNS, classify_row
 from triage.store.importer import ImportResult, import_csv
 from triage.store.roster import add_staff, has_rotation, set_rotation, staff_with_phone
-from triage.store.users import ROLES, create_user, set_password, user_by_username
+from triage.store.users import (
+    ROLES,
+    create_user,
+    forget_failures,
+    set_password,
+    user_by_username,
+)
 
 if TYPE_CHECKING:  # the row the roster's reads return
     from triage.store.models import Staff
@@ -93,12 +99,13 @@ def _staff(session: Session, name: str, phone: str, email: str, now: datetime) -
 def demo_users(session: Session, now: datetime) -> str:
     """An agent, a manager and an admin with one fresh password, printed by ``triage up``
     (made once per data dir; a re-run sets the new password)."""
-    password = secrets.token_urlsafe(9)
+    password = secrets.token_urlsafe(12)  # 16 characters: the password rule wants 12
     for role in ROLES:
         username = f"demo-{role}"
         user = user_by_username(session, username)
         if user is None:
             create_user(session, username, f"Demo {role}", role, password, now)
         else:
-            set_password(session, user, password)
+            forget_failures(session, user)
+            set_password(session, user, password)  # ends sessions of the last run
     return password

@@ -12,11 +12,12 @@ import logging
 import os
 import sys
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 import click
+from sqlalchemy.orm import Session
 
 from config.catalog import Catalog, load_catalog
 from config.settings import Settings
@@ -30,7 +31,8 @@ from web.formats import iso
 from workers.queues import QUEUES
 
 FORM_TYPE = "application/x-www-form-urlencoded"  # what Twilio posts
-WORKER_CLASS = "rq.worker.SimpleWorker"  # no fork per job: jobs are short, the pool stays warm
+DEMO_TOKEN_LIFETIME = timedelta(days=1)
+WORKER_CLASS = "web.cli.worker.DeskWorker"  # SimpleWorker, context made at start
 
 
 def _logging() -> None:
@@ -135,7 +137,17 @@ def sms_reply(sender: str, body: str) -> int:
     sid = f"CLI{uuid.uuid4().hex}"  # Twilio's are "SM" + 32 hex: never the same
     raw = urlencode({"MessageSid": sid, "From": number, "Body": body}).encode("ascii")
     with db.session_factory(settings.database_url)() as session:
-        answer = receive_sms(session, catalog, raw, FORM_TYPE, sid, number, body, datetime.now(UTC))
+        answer = receive_sms(
+            session,
+            catalog,
+            raw,
+            FORM_TYPE,
+            sid,
+            number,
+            body,
+            datetime.now(UTC),
+            catalog.calendars[settings.roster_calendar],
+        )
     emit_json({"from": mask_phone(number), "outcome": answer.outcome, "reply": answer.reply})
     return 0
 
@@ -157,11 +169,16 @@ def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db.upgrade(settings.database_url)
     catalog = load_catalog(settings.catalog_path)
-    with EmbeddedRedis(settings.data_dir) as server, Supervisor() as supervisor:
+    state_file = settings.data_dir / "supervisor.json"
+    with (
+        EmbeddedRedis(settings.data_dir) as server,
+        Supervisor(state_file=state_file) as supervisor,
+    ):
         env = {
             **os.environ,
             "REDIS_URL": server.url,
             "TRIAGE_DATA_DIR": str(settings.data_dir),
+            "TRIAGE_SUPERVISOR_STATE": str(state_file),  # /readyz reports a dead part
             # plain HTTP on this machine: a Secure session cookie would never come back
             # (unless someone already chose otherwise)
             "TRIAGE_SECURE_COOKIES": os.environ.get("TRIAGE_SECURE_COOKIES", "0"),
@@ -169,15 +186,24 @@ def up(demo: bool, port: int, host: str, data_dir: Path | None) -> int:
         os.environ["REDIS_URL"] = server.url
         if demo:
             _load_demo(settings, catalog, server.url, f"http://{host}:{port}")
-        supervisor.start(ChildSpec("worker", worker_argv(server.url), env))
-        supervisor.start(ChildSpec("sweeper", [sys.executable, "-m", "web.cli", "sweeper"], env))
-        supervisor.start(ChildSpec("web", web_argv(host, port), env))
+        # each is restarted with backoff when it dies, the others go on (issue 15)
+        sweeper_argv = [sys.executable, "-m", "web.cli", "sweeper"]
+        supervisor.start(ChildSpec("worker", worker_argv(server.url), env, restart=True))
+        supervisor.start(ChildSpec("sweeper", sweeper_argv, env, restart=True))
+        supervisor.start(ChildSpec("web", web_argv(host, port), env, restart=True))
         click.echo(
             f"triage: desk running at http://{host}:{port}/ (data in {settings.data_dir}); "
             "Ctrl-C stops it",
             err=True,
         )
         return supervisor.run()
+
+
+def demo_credentials(session: Session, now: datetime) -> tuple[str, str]:
+    """The demo's admin API token (it expires after ``DEMO_TOKEN_LIFETIME``: a token
+    printed to a terminal ends up in scrollback and logs) and the demo users' password."""
+    _row, token = create_token(session, "demo", "admin", now, DEMO_TOKEN_LIFETIME)
+    return token, demo_users(session, now)
 
 
 def _load_demo(settings: Settings, catalog: Catalog, redis_url: str, base: str) -> None:
@@ -188,8 +214,7 @@ def _load_demo(settings: Settings, catalog: Catalog, redis_url: str, base: str) 
     now = datetime.now(UTC)
     result = load_demo(sessions, catalog, now)
     with sessions() as session:
-        _row, token = create_token(session, "demo", "admin", now)
-        password = demo_users(session, now)
+        token, password = demo_credentials(session, now)
     click.echo(
         f"triage: demo loaded ({result.imported} new, {result.updated} updated tickets; "
         f"rejected: {result.rejected or 'none'})",
@@ -200,6 +225,8 @@ def _load_demo(settings: Settings, catalog: Catalog, redis_url: str, base: str) 
         f"password {password}\n"
         "triage: see the SMS outbox with\n"
         f"  curl -H 'Authorization: Bearer {token}' {base}/api/v1/sms\n"
+        f"  (the token expires in {DEMO_TOKEN_LIFETIME.days} day; make lasting ones with "
+        "triage tokens create)\n"
         "  or: triage sms list",
         err=True,
     )

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import click
 
 from config.catalog import load_catalog
-from config.local_time import OSLO
 from config.settings import Settings
 from sla.calendar import Calendar
 from sla.instants import parse_instant
+from sla.local_time import OSLO
 from triage.oncall import coverage_gaps, on_call, shift_at
 from triage.store import db
 from triage.store.roster import (

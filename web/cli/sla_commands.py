@@ -16,17 +16,16 @@ from typing import Any
 import click
 
 from config.catalog import Catalog, CatalogError, load_catalog
-from config.local_time import OSLO
 from config.settings import Settings
 from sla.availability import Outage, month_availability
 from sla.contract import Contract
 from sla.explain import explain_deadline
 from sla.instants import parse_instant
+from sla.local_time import OSLO
 from sla.penalty import period_penalty
 from sla.periods import Period
+from sla.ranges import MAX_COUNT, MAX_USERS
 from sla.severity import Severity
-from triage.store import db
-from triage.store.recompute import recompute_all
 from web.cli.errors import BadArgument
 from web.cli.output import emit_csv, emit_json
 from web.formats import iso, nok, number
@@ -144,17 +143,22 @@ def deadline(
     return 1 if rejected else 0
 
 
-_OUTAGE = re.compile(
-    r"^(?P<start>[^/]+)/(?P<end>[^@]+)@(?P<affected>[^@:]+)(?::(?P<cause>[a-z-]+))?$"
-)
+_OUTAGE = re.compile(r"^(?P<start>[^/]+)/(?P<end>[^@]+)@(?P<affected>[^@:]+)(?::(?P<rest>.*))?$")
+_OUTAGE_STAMPS = ("announced", "accepted", "objected")
 
 
-def _outage(text: str) -> Outage:
-    """``START/END@AFFECTED`` with an optional ``:CAUSE`` (e.g. ``:third-party``)."""
+def _outage(text: str, known_causes: tuple[str, ...]) -> Outage:
+    """``START/END@AFFECTED[:CAUSE[,announced=TS][,accepted=TS][,objected=TS]]``.
+
+    A cause word must be one the contract knows (an unknown word is refused with the
+    list, never counted silently as unplanned downtime); the stamps record when planned
+    maintenance was announced to, accepted by or objected to by the customer.
+    """
     match = _OUTAGE.match(text.strip())
     if not match:
         raise BadArgument(
-            f"--outage {text!r}: expected START/END@AFFECTED, e.g. 2026-03-10T09:00/2026-03-10T13:00@12"
+            f"--outage {text!r}: expected START/END@AFFECTED[:CAUSE[,announced=TS]"
+            "[,accepted=TS][,objected=TS]], e.g. 2026-03-10T09:00/2026-03-10T13:00@12"
         )
     try:
         start = parse_instant(match["start"], OSLO)
@@ -165,8 +169,43 @@ def _outage(text: str) -> Outage:
         raise BadArgument(
             f"--outage {text!r}: affected users {match['affected']!r} is not a whole number"
         )
+    cause: str | None = None
+    stamps: dict[str, datetime] = {}
+    parts = [p.strip() for p in (match["rest"] or "").split(",")] if match["rest"] else []
+    for position, part in enumerate(parts):
+        key, sep, value = part.partition("=")
+        if not sep:
+            if position != 0:
+                raise BadArgument(
+                    f"--outage {text!r}: {part!r} is not KEY=TIMESTAMP "
+                    f"({', '.join(_OUTAGE_STAMPS)}); the cause comes first"
+                )
+            cause = part or None
+            continue
+        if key not in _OUTAGE_STAMPS:
+            raise BadArgument(
+                f"--outage {text!r}: unknown key {key!r}; use {', '.join(_OUTAGE_STAMPS)}"
+            )
+        if key in stamps:
+            raise BadArgument(f"--outage {text!r}: {key} is given twice")
+        try:
+            stamps[key] = parse_instant(value, OSLO)
+        except ValueError as exc:
+            raise BadArgument(f"--outage {text!r}: {key}: {exc}") from None
+    if cause is not None and cause not in known_causes:
+        raise BadArgument(
+            f"--outage {text!r}: unknown cause {cause!r}; known causes: {', '.join(known_causes)}"
+        )
     try:
-        return Outage(start, end, int(match["affected"]), cause=match["cause"])
+        return Outage(
+            start,
+            end,
+            int(match["affected"]),
+            cause=cause,
+            announced_at=stamps.get("announced"),
+            accepted_at=stamps.get("accepted"),
+            objected_at=stamps.get("objected"),
+        )
     except ValueError as exc:
         raise BadArgument(f"--outage {text!r}: {exc}") from None
 
@@ -174,8 +213,18 @@ def _outage(text: str) -> Outage:
 @sla.command()
 @click.option("--contract", "contract_id", required=True)
 @click.option("--month", required=True, help="YYYY-MM")
-@click.option("--users", type=click.IntRange(min=1), required=True, help="Users of the service.")
-@click.option("--outage", "outages", multiple=True, help="START/END@AFFECTED[:CAUSE], repeatable.")
+@click.option(
+    "--users",
+    type=click.IntRange(1, MAX_USERS),
+    required=True,
+    help="Users of the service.",
+)
+@click.option(
+    "--outage",
+    "outages",
+    multiple=True,
+    help="START/END@AFFECTED[:CAUSE[,announced=TS][,accepted=TS][,objected=TS]], repeatable.",
+)
 def uptime(contract_id: str, month: str, users: int, outages: tuple[str, ...]) -> int:
     """Monthly availability in core time, and the credit tier it earns."""
     try:
@@ -186,11 +235,16 @@ def uptime(contract_id: str, month: str, users: int, outages: tuple[str, ...]) -
     terms = contract.terms_at_date(period.first_day)
     if terms.availability is None:
         raise BadArgument(f"--contract: {contract.id!r} has no availability guarantee")
-    parsed = [_outage(text) for text in outages]
+    parsed = [_outage(text, terms.availability.known_causes) for text in outages]
     try:
         result = month_availability(terms.availability, period.year, period.index, users, parsed)
     except ValueError as exc:
         raise BadArgument(f"--outage: {exc}") from None
+    availability = terms.availability
+    extra: dict[str, Any] = {}
+    if availability.prompt_claim is not None and not result.guarantee_met:
+        extra["claim_promptly_by"] = availability.prompt_claim.due(period.last_day).isoformat()
+    remedy = [availability.exclusive_remedy] if availability.exclusive_remedy else []
     emit_json(
         {
             "contract": contract.id,
@@ -201,7 +255,8 @@ def uptime(contract_id: str, month: str, users: int, outages: tuple[str, ...]) -
             "reduction_pct": result.reduction_pct,
             "guarantee_pct": number(terms.availability.guarantee_pct),
             "guarantee_met": result.guarantee_met,
-            "notes": [*result.notes, *terms.notes_about("availability")],
+            "notes": [*result.notes, *remedy, *terms.notes_about("availability")],
+            **extra,
         }
     )
     return 0
@@ -211,11 +266,13 @@ def uptime(contract_id: str, month: str, users: int, outages: tuple[str, ...]) -
 @click.option("--contract", "contract_id", required=True)
 @click.option("--quarter", required=True, help="YYYYQn, the quarter the breaches happened in.")
 @click.option(
-    "--users", type=click.IntRange(min=0), help="Active users (default: the catalog's figure)."
+    "--users",
+    type=click.IntRange(0, MAX_USERS),
+    help="Active users (default: the catalog's figure).",
 )
 @click.option(
     "--breaches",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, MAX_COUNT),
     required=True,
     help="Missed guarantees in the quarter.",
 )
@@ -264,6 +321,7 @@ def penalty(
     }
     if result.claim_by is not None:
         out["claim_by"] = result.claim_by.isoformat()
+        out["claim_promptly_by"] = (result.claim_promptly_by or result.claim_by).isoformat()
     emit_json(out)
     return 0
 
@@ -271,6 +329,9 @@ def penalty(
 @sla.command()
 def recompute() -> int:
     """Derive every stored ticket's deadline again (after a catalog change)."""
+    from triage.store import db  # noqa: PLC0415 - the arithmetic commands need no database
+    from triage.store.recompute import recompute_all  # noqa: PLC0415
+
     settings = Settings.from_env()
     db.upgrade(settings.database_url)
     catalog = load_catalog(settings.catalog_path)

@@ -1,4 +1,4 @@
-"""``triage users add | list``: web desk accounts (the first admin is made here)."""
+"""``triage users add | password | list``: web desk accounts (the first admin is made here)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import click
 from config.settings import Settings
 from triage.store import db
 from triage.store import users as accounts
-from triage.store.users import ROLES, UserError, create_user
+from triage.store.users import ROLES, UserError, create_user, set_password
 from web.cli.errors import BadArgument
 from web.cli.output import emit_json
 from web.formats import iso
@@ -44,6 +44,32 @@ def add(username: str, name: str, role: str, email: str | None, password_stdin: 
         except UserError as exc:
             raise BadArgument(f"--{exc}") from None
         emit_json({"id": user.id, "username": user.username, "name": user.name, "role": user.role})
+    return 0
+
+
+@users.command(name="password")
+@click.option("--username", required=True)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
+)
+def password(username: str, password_stdin: bool) -> int:
+    """Set a new password (12 characters or more, not the username, not a common
+    password); every login session of the account ends."""
+    if password_stdin:
+        new = sys.stdin.readline().rstrip("\n")
+    else:
+        new = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    settings = Settings.from_env()
+    db.upgrade(settings.database_url)
+    with db.session_factory(settings.database_url)() as session:
+        user = accounts.user_by_username(session, username.strip().lower())
+        if user is None:
+            raise BadArgument(f"--username: no user {username!r}")
+        try:
+            set_password(session, user, new)
+        except UserError as exc:
+            raise BadArgument(f"--{exc}") from None
+        emit_json({"id": user.id, "username": user.username, "sessions_ended": True})
     return 0
 
 

@@ -22,6 +22,8 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from triage.passwords import MIN_LENGTH as PASSWORD_MIN
+from triage.passwords import RULE as PASSWORD_RULE
 from triage.phone import mask_any
 from triage.store import ticket_actions as actions
 from triage.store.personal_data import (
@@ -87,6 +89,8 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
         staff=staff,
         now=now,
         new_token=extra.pop("new_token", None),
+        password_rule=PASSWORD_RULE,
+        password_min=PASSWORD_MIN,
         **extra,
     )
     return page, status

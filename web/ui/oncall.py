@@ -13,11 +13,12 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from config.local_time import OSLO
 from sla.instants import parse_instant
+from sla.local_time import OSLO
 from triage.oncall import coverage_gaps, on_call, shift_at
 from triage.phone import mask_phone
 from triage.store import sms_outbox
+from triage.store import ticket_actions as actions
 from triage.store.roster import (
     SHIFTS,
     RosterError,
@@ -108,16 +109,30 @@ def oncall_add_staff() -> Any:
     return redirect(url_for("ui.oncall"), 303)
 
 
+#: Escalation levels are small (1 on-call, 2 manager, a few more at most); the column is
+#: a 32-bit integer, and a larger number is no level (issue 15: it was a 500).
+MAX_LEVEL = 99
+
+
+def _bounded(name: str, text: str, largest: int) -> int:
+    """A whole number from 1 to ``largest``, or ``ValueError`` naming the field: beyond
+    the database's range it is no id, and must be refused before a query overflows."""
+    text = text.strip()
+    if not text.isdecimal() or len(text) > 19 or not 1 <= int(text) <= largest:
+        raise ValueError(f"{name}: et helt tall fra 1 til {largest}")
+    return int(text)
+
+
 @bp.post("/oncall/overrides")
 @role_required("manager")
 def oncall_add_override() -> Any:
     app = desk()
     form = request.form
     try:
-        level = int(form.get("level", ""))
+        level = _bounded("level", form.get("level", ""), MAX_LEVEL)
         starts = parse_instant(form.get("starts", ""), OSLO)
         ends = parse_instant(form.get("ends", ""), OSLO)
-        staff_id = int(form.get("staff_id", ""))
+        staff_id = _bounded("staff_id", form.get("staff_id", ""), actions.MAX_ID)
     except ValueError as exc:
         return _page(422, {"override": f"ugyldig verdi: {exc}"})
     shift = form.get("shift") or None

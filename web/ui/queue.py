@@ -168,6 +168,7 @@ class Row:
     subject: str
     critical: bool
     severity: str
+    needs_confirmation: bool  # the classifier was unsure: confirm or downgrade in one click
     contract: str
     vendor: str
     routed: bool
@@ -195,6 +196,7 @@ def _row(catalog: Catalog, item: actions.QueueItem, escalation: EscalationState)
         subject=ticket.subject,
         critical=ticket.severity == "critical",
         severity=SEVERITY_LABELS.get(ticket.severity, ticket.severity),
+        needs_confirmation=bool(ticket.needs_confirmation),
         contract=contract,
         vendor=vendor,
         routed=ticket.contract_id is not None,

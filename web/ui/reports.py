@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -25,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pygal
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -35,12 +36,14 @@ from pygal.style import Style
 from sqlalchemy.orm import Session
 
 from config.catalog import Catalog
-from config.local_time import OSLO
 from sla.contract import Contract
 from sla.instants import parse_instant
+from sla.local_time import OSLO
 from sla.periods import Period
+from sla.ranges import check_users
 from sla.severity import Severity
 from triage.availability_register import MonthFigures, RecordedOutage, month_figures
+from triage.claim_notice import CapLine, cap_lines, exclusive_remedy_nb
 from triage.report import (
     REPORT_CSV_COLUMNS,
     PeriodPenalty,
@@ -62,14 +65,26 @@ from triage.report_period import (
     report_period,
     response_distribution,
 )
+from triage.shown_text import neutralise
+from triage.store import claim_notices
 from triage.store import outages as register
-from triage.store.fees import FeeError, effective_catalog, fee_changes, record_fee_change
+from triage.store.fees import (
+    FeeError,
+    delete_fee_change,
+    effective_catalog,
+    fee_changes,
+    record_fee_change,
+    usable,
+)
 from triage.store.report_figures import ReportAggregate, aggregate_report, breach_facts
+from triage.store.ticket_actions import MAX_ID
 from triage.store.tickets import report_facts
 from web.auth import role_required
 from web.desk import desk
 from web.formats import iso, nok, number
 from web.ui.blueprint import bp
+
+log = logging.getLogger(__name__)
 
 PERCENTILES = (90,)
 SUMMARY_COLUMNS = (
@@ -329,9 +344,12 @@ def reports() -> Any:
 
 
 def _csv_cell(value: Any) -> Any:
-    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``."""
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with ``'``,
+    and text loses direction tricks and control characters (``triage.shown_text``)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = neutralise(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -434,13 +452,40 @@ def penalties() -> Any:
     for contract in contracts:
         breaches = tallies[contract.id].breaches if contract.id in tallies else []
         entries = [
-            (entry, (entry.penalty.claim_by - today).days if entry.penalty.claim_by else None)
-            for entry in reversed(penalty_periods(contract, breaches))
+            (entry, (entry.claim_promptly_by - today).days if entry.claim_promptly_by else None)
+            for entry in reversed(penalty_periods(contract, breaches, now))
         ]
         notes = [n.text for n in contract.notes if n.about in ("penalty", "claim")]
         notes += contract.terms[-1].notes_about("penalty", "claim")
-        sections.append({"contract": contract, "entries": entries, "notes": notes})
-    return _render("reports/penalties.html", sections=sections, first=first, today=today)
+        sections.append(
+            {
+                "contract": contract,
+                "entries": entries,
+                "notes": notes,
+                "caps": _caps(contract, [e for e, _ in entries], today.year),
+            }
+        )
+    year = today.year
+    claimed = {
+        section["contract"].id: next(c for c in section["caps"] if c.year == year)
+        for section in sections
+    }
+    caps = [
+        (c, claimed.get(c.id) or cap_lines(c, {year: Decimal(0)})[0])
+        for c in sorted(_catalog().contracts.values(), key=lambda c: (c.vendor, c.id))
+        if c.liability_cap is not None
+    ]
+    return _render("reports/penalties.html", sections=sections, first=first, today=today, caps=caps)
+
+
+def _caps(contract: Contract, entries: Sequence[PeriodPenalty], *years: int) -> list[CapLine]:
+    """The total claimed per year (the year of the breaches' period) against the
+    contract's liability cap; ``years`` are shown even with nothing claimed."""
+    claimed: dict[int, Decimal] = dict.fromkeys(years, Decimal(0))
+    for entry in entries:
+        year = entry.period.first_day.year
+        claimed[year] = claimed.get(year, Decimal(0)) + entry.penalty.amount
+    return cap_lines(contract, claimed)
 
 
 def _claim(contract: Contract, label: str, now: datetime) -> PeriodPenalty | None:
@@ -457,7 +502,7 @@ def _claim(contract: Contract, label: str, now: datetime) -> PeriodPenalty | Non
                 if f.contract_id == contract.id
             ]
         counted = tally(facts, now).get(contract.id)
-        for entry in penalty_periods(contract, counted.breaches if counted else []):
+        for entry in penalty_periods(contract, counted.breaches if counted else [], now):
             if entry.period == period:
                 return entry
     return None
@@ -480,20 +525,35 @@ def claim_letter(contract_id: str, period: str) -> Any:
         (s, terms.response[s]) for s in Severity
     ]
 
-    def about(*topics: str) -> list[str]:
-        return [n.text for n in contract.notes if n.about in topics] + terms.notes_about(*topics)
-
+    settings = desk().settings
+    promptly = entry.claim_promptly_by
+    year = entry.period.first_day.year
+    with desk().sessions() as session:
+        notices = claim_notices.sent_for_tickets(
+            session, [f.ticket_id for f in entry.breaches if f.ticket_id is not None]
+        )
+        year_facts = [
+            f
+            for f in _facts(session, date(year, 1, 1), date(year, 12, 31))
+            if f.contract_id == contract.id
+        ]
+    counted = tally(year_facts, now).get(contract.id)
+    year_entries = penalty_periods(contract, counted.breaches if counted else [], now)
+    [cap] = [c for c in _caps(contract, year_entries, year) if c.year == year]
     return _render(
         "reports/letter.html",
+        notices=notices,
+        cap=cap,
         contract=contract,
         entry=entry,
         penalty=entry.penalty,
         rules=rules,
-        notes=about("response", "penalty", "general"),
-        claim_notes=about("claim"),
+        checks=dict(zip(entry.breaches, entry.readings, strict=True)),
+        customer=settings,
         today=_today(now),
         now=now,
-        days_left=(entry.penalty.claim_by - _today(now)).days if entry.penalty.claim_by else None,
+        promptly=promptly,
+        days_left=(promptly - _today(now)).days if promptly else None,
     )
 
 
@@ -544,6 +604,7 @@ def _availability_page(
     with app.sessions() as session:
         entries = register.outages_between(session, start, end)
     months: list[tuple[Contract, list[MonthFigures]]] = []
+    remedies: dict[str, str | None] = {}
     for contract in contracts:
         figures = []
         for month in period.months():
@@ -555,11 +616,13 @@ def _availability_page(
             if found is not None:
                 figures.append(found)
         months.append((contract, figures))
+        remedies[contract.id] = exclusive_remedy_nb(contract.terms[-1])
     return _render(
         "reports/availability.html",
         status,
         period=period,
         months=months,
+        remedies=remedies,
         entries=entries,
         contracts=contracts,
         users=users,
@@ -589,6 +652,55 @@ def availability() -> Any:
     return _availability_page()
 
 
+@bp.get("/availability/<contract_id>/<month>/letter")
+@role_required("manager")
+def credit_letter(contract_id: str, month: str) -> Any:
+    """The month's credit claim: the figures of the availability page, the credit tier,
+    the exclusive-remedy clause (§8.5) and the notices of breach already sent that month."""
+    app, now = desk(), _now()
+    contract = next((c for c in _availability_contracts(_catalog()) if c.id == contract_id), None)
+    if contract is None:
+        abort(404, description=f"ukjent avtale med tilgjengelighetsgaranti {contract_id!r}")
+    try:
+        period = billing_period(month, 1)
+    except ValueError:
+        abort(400, description=f"måned {month!r}: skriv ÅÅÅÅ-MM")
+    errors: list[str] = []
+    users = _users([contract], errors)[contract.id]  # ?users-<contract>=N, as the page
+    if errors:
+        abort(400, description=errors[0])
+    start, end = day_bounds(period.first_day, period.last_day, OSLO)
+    with app.sessions() as session:
+        entries = register.outages_between(session, start, end)
+        notices = claim_notices.sent_between(
+            session, contract.id, period.first_day, period.last_day
+        )
+    try:
+        figures = month_figures(contract, period, users, entries)
+    except ValueError as exc:
+        abort(404, description=f"{contract.id} {period.label}: {exc}")
+    if figures is None or figures.result is None:
+        abort(404, description=f"ingen tilgjengelighet å kreve for {contract.id} i {period.label}")
+    terms = contract.terms_at_date(period.first_day)
+    guarantee = terms.availability
+    assert guarantee is not None
+    promptly = guarantee.prompt_claim.due(period.last_day) if guarantee.prompt_claim else None
+    return _render(
+        "reports/credit_letter.html",
+        contract=contract,
+        period=period,
+        figures=figures,
+        result=figures.result,
+        guarantee=guarantee,
+        remedy=exclusive_remedy_nb(terms),
+        notices=notices,
+        customer=app.settings,
+        today=_today(now),
+        promptly=promptly,
+        days_left=(promptly - _today(now)).days if promptly else None,
+    )
+
+
 @dataclass(frozen=True)
 class _OutageForm:
     contract_id: str
@@ -598,6 +710,14 @@ class _OutageForm:
     cause: str
     excluded: bool
     reason: str | None
+    stamps: dict[str, datetime | None]
+
+
+_STAMPS = (
+    ("announced_at", "Varslet"),
+    ("accepted_at", "Akseptert av kunden"),
+    ("objected_at", "Kunden protesterte"),
+)
 
 
 def _outage_form(
@@ -633,9 +753,20 @@ def _outage_form(
         errors.append("Begrunnelse: påkrevd når avbruddet unntas.")
     if reason is not None and len(reason) > MAX_TEXT:
         errors.append(f"Begrunnelse: høyst {MAX_TEXT} tegn.")
+    stamps: dict[str, datetime | None] = {}
+    for key, label in _STAMPS:
+        text = form.get(key, "").strip()
+        stamps[key] = None
+        if text:
+            try:
+                stamps[key] = parse_instant(text, OSLO)
+            except ValueError as exc:
+                errors.append(f"{label}: {exc}")
     if errors:
         return errors
-    return _OutageForm(contract_id, times["start"], times["end"], affected, cause, excluded, reason)
+    return _OutageForm(
+        contract_id, times["start"], times["end"], affected, cause, excluded, reason, stamps
+    )
 
 
 def _month_of(instant: datetime) -> str:
@@ -662,6 +793,7 @@ def record_outage() -> Any:
             exclusion_reason=parsed.reason,
             recorded_by=current_user.username,
             now=_now(),
+            **parsed.stamps,
         )
         session.commit()
     flash("Avbruddet er registrert.", "ok")
@@ -671,6 +803,8 @@ def record_outage() -> Any:
 @bp.post("/availability/outages/<int:outage_id>/delete")
 @role_required("manager")
 def delete_outage(outage_id: int) -> Any:
+    if not 0 < outage_id <= MAX_ID:  # beyond the database's range: no such entry, not a 500
+        abort(404, description=f"avbrudd {outage_id} finnes ikke")
     with desk().sessions() as session:
         removed: RecordedOutage | None = register.delete_outage(session, outage_id)
         if removed is None:
@@ -691,6 +825,7 @@ def catalog(status: int = 200, fee_error: str | None = None) -> Any:
     app = desk()
     with app.sessions() as session:
         changes = fee_changes(session)
+        unusable = {c.id for c in changes if not usable(c)}
     contracts = sorted(_catalog().contracts.values(), key=lambda c: (c.vendor, c.id))
     return _render(
         "reports/catalog.html",
@@ -699,6 +834,7 @@ def catalog(status: int = 200, fee_error: str | None = None) -> Any:
         origin=_catalog().origin,
         severities=Severity,
         fee_changes=changes,
+        unusable_fees=unusable,
         fee_contracts=[c for c in contracts if any(t.fee for t in c.terms)],
         fee_error=fee_error,
         form=request.form,
@@ -712,12 +848,14 @@ def catalog_fee_change() -> Any:
     app = desk()
     form = request.form
     try:
-        valid_from = date.fromisoformat(form.get("valid_from", "").strip())
-        users = int(form.get("active_users", "").strip())
-        base = _decimal_or_none(form.get("base_monthly", ""))
-        per_user = _decimal_or_none(form.get("per_user_monthly", ""))
-    except (ValueError, ArithmeticError):
-        return catalog(422, "Ugyldig verdi: dato som ÅÅÅÅ-MM-DD, antall brukere og beløp som tall.")
+        valid_from = _fee_field("valid_from", lambda: date.fromisoformat(form["valid_from"]))
+        users = _fee_field("active_users", lambda: _whole(form["active_users"]))
+        base = _fee_field("base_monthly", lambda: _decimal_or_none(form.get("base_monthly", "")))
+        per_user = _fee_field(
+            "per_user_monthly", lambda: _decimal_or_none(form.get("per_user_monthly", ""))
+        )
+    except FeeError as exc:
+        return catalog(422, str(exc))
     with app.sessions() as session:
         try:
             record_fee_change(
@@ -737,11 +875,49 @@ def catalog_fee_change() -> Any:
     return redirect(url_for("ui.catalog"), 303)
 
 
+@bp.post("/catalog/fees/<int:change_id>/delete")
+@role_required("manager")
+def catalog_fee_undo(change_id: int) -> Any:
+    """Undo a fee change (a wrong figure, or one stored before the ranges were checked):
+    the prices are those without it again."""
+    with desk().sessions() as session:
+        removed = delete_fee_change(session, change_id)
+        if removed is None:
+            abort(404, description=f"gebyrendring {change_id} finnes ikke")
+        session.commit()
+        log.info("fee change %d undone by %s", change_id, current_user.username)
+    flash(f"Gebyrendringen fra {removed.valid_from} for {removed.contract_id} er angret.", "ok")
+    return redirect(url_for("ui.catalog"), 303)
+
+
+_T = TypeVar("_T")
+
+
+def _fee_field(name: str, parse: Callable[[], _T]) -> _T:
+    """One field of the fee form, or a ``FeeError`` naming it (in its form name, as the
+    store's own checks do)."""
+    try:
+        return parse()
+    except KeyError:
+        raise FeeError(f"{name}: mangler") from None
+    except (ValueError, ArithmeticError) as exc:
+        detail = str(exc) if str(exc).startswith(name) else f"{name}: ugyldig verdi"
+        raise FeeError(detail) from None
+
+
+def _whole(text: str) -> int:
+    """A whole number within the range of users (a longer one is no count: 4xx, not a
+    database overflow)."""
+    text = text.strip()
+    if not _WHOLE.fullmatch(text):
+        raise ValueError("not a whole number")
+    return check_users("active_users", int(text))
+
+
 def _decimal_or_none(text: str) -> Decimal | None:
     text = text.strip().replace(",", ".")
     if not text:
         return None
-    value = Decimal(text)
-    if not value.is_finite():
-        raise ValueError("not a number")
-    return value
+    if len(text) > 30:
+        raise ValueError("too long")
+    return Decimal(text)  # its range: FeeChange (sla/ranges.py), with the field's name

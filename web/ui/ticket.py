@@ -37,6 +37,7 @@ from web.api.schemas import (
     PauseArgsSchema,
     ResolveArgsSchema,
     ResponseArgsSchema,
+    VendorResponseArgsSchema,
 )
 from web.auth import role_required
 from web.desk import desk
@@ -91,9 +92,16 @@ EVENT_LABELS = {
     "sms_received": "SMS-svar mottatt",
     "acknowledged": "Kvittert",
     "forwarded": "Videresendt til leverandør",
+    "claim_notice_drafted": "Reklamasjon skrevet (utkast)",
+    "claim_notice_sent": "Reklamasjon sendt til leverandør",
     "vendor_replied": "Leverandøren svarte",
+    "vendor_response_confirmed": "Bekreftet som leverandørens respons",
+    "ref_refused": "Nevnte en annen sak, men avsenderen er ikke part i den",
+    "mentioned_by_outsider": "Nevnt av en som ikke er part i saken",
+    "sms_refused": "SMS-svar avvist (ikke varslet, ikke på vakt)",
     "response_started": "Respons registrert",
     "reclassified": "Omklassifisert",
+    "classification_confirmed": "Klassifisering bekreftet",
     "assigned": "Tildelt",
     "paused": "Pauset",
     "resumed": "Gjenopptatt",
@@ -143,10 +151,19 @@ DATA_LABELS = {
     "message_id": "Message-ID",
     "missing": "manglet",
     "forward_by": "videresend innen",
+    "notice": "reklamasjon nr.",
+    "claim_promptly_by": "reklamer innen",
     "late": "for sent",
     "counted_as_response": "teller som respons",
     "not_counted_because": "teller ikke fordi",
     "vendor_of": "leverandør for",
+    "confirmable": "kan bekreftes av en agent",
+    "sender_auth": "avsenderkontroll (DMARC/DKIM)",
+    "new_ticket": "ny sak",
+    "ticket": "sak",
+    "action": "gjort",
+    "event": "hendelse",
+    "responded_at": "respons",
     "recorded_at": "registrert",
     "note": "notat",
     "why": "hvorfor",
@@ -193,9 +210,12 @@ class EventRow:
     actor: str
     data: list[tuple[str, str, bool]]  # (label, text, long text)
     inbox_item: int | None
+    confirm: int | None = None  # event id: offer "confirm as vendor response"
 
 
-def _event_row(kind: str, at: datetime, actor: str, data: Mapping[str, Any]) -> EventRow:
+def _event_row(
+    kind: str, at: datetime, actor: str, data: Mapping[str, Any], confirm: int | None = None
+) -> EventRow:
     shown = [
         (DATA_LABELS.get(key, key), _value(key, value), key in ("text", "body"))
         for key, value in data.items()
@@ -209,6 +229,7 @@ def _event_row(kind: str, at: datetime, actor: str, data: Mapping[str, Any]) -> 
         actor=actor,
         data=shown,
         inbox_item=item if isinstance(item, int) and not isinstance(item, bool) else None,
+        confirm=confirm,
     )
 
 
@@ -275,7 +296,17 @@ def _page(
             handoff_problem = None
         except actions.ActionError as exc:
             check, handoff_problem = None, exc.message
-        events = [_event_row(e.kind, e.at, e.actor, e.data or {}) for e in ticket.events]
+        unanswered = ticket.responded_at is None
+        events = [
+            _event_row(
+                e.kind,
+                e.at,
+                e.actor,
+                e.data or {},
+                e.id if unanswered and (e.data or {}).get("confirmable") else None,
+            )
+            for e in ticket.events
+        ]
         points = _escalation_points(session, ticket_id)
         escalation = escalation_states(session, [ticket_id])[ticket_id]
         original = has_original(session, ticket_id)
@@ -351,7 +382,12 @@ def ticket_original(ticket_id: int) -> Response:
 
 # ------------------------------------------------------------------ actions
 
-STATUS_OF = {actions.NotFound: 404, actions.Conflict: 409, actions.Invalid: 422}
+STATUS_OF = {
+    actions.NotFound: 404,
+    actions.Conflict: 409,
+    actions.Invalid: 422,
+    actions.Forbidden: 403,
+}
 
 
 class FormError(Exception):
@@ -450,6 +486,21 @@ def ticket_response(ticket_id: int) -> Any:
     )
 
 
+@bp.post("/tickets/<int:ticket_id>/vendor-response")
+@role_required("agent")
+def ticket_vendor_response(ticket_id: int) -> Any:
+    """Confirm a vendor message the desk did not trust as the vendor's response."""
+    return _act(
+        ticket_id,
+        "vendor-response",
+        actions.confirm_vendor_response,
+        "Meldingen er bekreftet som leverandørens respons.",
+        VendorResponseArgsSchema(),
+        rename={"event": "event_id"},
+        catalog=desk().catalog,
+    )
+
+
 @bp.post("/tickets/<int:ticket_id>/classification")
 @role_required("agent")
 def ticket_classification(ticket_id: int) -> Any:
@@ -469,6 +520,21 @@ def ticket_classification(ticket_id: int) -> Any:
         catalog=desk().catalog,
         severity=Severity(args["severity"]),
         reason=args["reason"],
+        wrong_reason=args.get("wrong_reason") or None,
+        may_downgrade=current_user.may("manager"),
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/confirmation")
+@role_required("agent")
+def ticket_confirmation(ticket_id: int) -> Any:
+    """One click from the queue or the ticket: the unsure classification is right."""
+    return _act(
+        ticket_id,
+        "classification",
+        actions.confirm_classification,
+        "Kritisk bekreftet.",
+        catalog=desk().catalog,
     )
 
 

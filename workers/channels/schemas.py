@@ -16,8 +16,8 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from config.local_time import OSLO
 from sla.instants import EARLIEST, LATEST
+from sla.local_time import OSLO
 from triage.intake.message import normalise_phone
 
 MAX_TEXT = 20_000

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from triage.phone import mask_phone
 from triage.store import sms_outbox
@@ -23,20 +23,45 @@ EARLY = timedelta(seconds=1)  # RQ's scheduler may run a job up to a second earl
 BATCH = 100  # points fired per transaction; their SMS leave after each chunk
 
 
-def fire_escalation(ticket_id: int, point: str) -> int:
-    """Fire this ladder point and every other one due by now, in chunks.
+def fire_due_second(second: int) -> int:
+    """The job of one due second (``enqueue.schedule_escalations``): fire every pending
+    point due by that second, and any other already due, in chunks of ``BATCH`` (one
+    transaction each; their SMS leave after each chunk). Returns how many paged.
 
-    When many rungs fall due together (tickets received overnight all start their clock
-    at the same opening), the first job fires them all and the rest find nothing to do:
-    one transaction per chunk instead of one job per point. Returns how many paged.
+    RQ may run the job up to a second early; the database decides again: a point fires
+    only once its instant is within ``EARLY`` of now (``fire_due``'s claim), and points of
+    later seconds wait for their own jobs.
     """
     ctx = context()
     now = ctx.clock()
+    until = max(now, min(datetime.fromtimestamp(second, UTC), now + EARLY))
+    return fire_until(ctx, until)
+
+
+def fire_escalation(ticket_id: int, point: str) -> int:
+    """The per-rung job of earlier releases (``escalate-<ticket>-<point>``), which may
+    still wait in Redis after an upgrade: its own point (with RQ's leeway) and whatever
+    else is due, as before."""
+    ctx = context()
+    now = ctx.clock()
     with ctx.sessions() as session:
-        # others only once due (no page before its instant); this one with RQ's leeway
         mine = due_points(session, now + EARLY, ticket_id=ticket_id, point=point)
-        due = sorted(set(mine + due_points(session, now, limit=BATCH * 20)))
-    return sum(fire_points(ctx, due[i : i + BATCH]) for i in range(0, len(due), BATCH))
+    return (fire_points(ctx, mine) if mine else 0) + fire_until(ctx, now)
+
+
+def fire_until(ctx: WorkerContext, until: datetime) -> int:
+    """Fire the pending points due by ``until``, oldest first, in chunks."""
+    fired = 0
+    previous: list[tuple[int, str]] = []
+    while True:
+        with ctx.sessions() as session:
+            due = due_points(session, until, limit=BATCH)
+        if not due or due == previous:  # nothing left, or nothing this job may claim
+            return fired
+        fired += fire_points(ctx, due)
+        if len(due) < BATCH:
+            return fired
+        previous = due
 
 
 def fire_points(ctx: WorkerContext, points: list[tuple[int, str]]) -> int:
@@ -47,16 +72,26 @@ def fire_points(ctx: WorkerContext, points: list[tuple[int, str]]) -> int:
     with ctx.sessions() as session:
         roster = load_roster(session, ctx.office_hours, now)
         fired = fire_due(session, roster, now, points, EARLY)
-    for phone in sorted(fired.recipients):
-        if ctx.redis_url:  # the notify workers send, so a slow provider never delays firing
-            enqueue.flush_pages(ctx.redis_url, phone)
-        else:
+    if ctx.redis_url:  # the notify workers send, so a slow provider never delays firing
+        with ctx.sessions() as session:
+            first = sms_outbox.first_waiting_pages(session, fired.recipients)
+        for phone in sorted(first):  # a number with none waiting was composed meanwhile
+            enqueue.flush_pages(ctx.redis_url, first[phone])
+    else:
+        for phone in sorted(fired.recipients):
             compose_and_send(ctx, phone)
     return fired.fired
 
 
-def flush_pages(phone: str) -> int | None:
-    return compose_and_send(context(), phone)
+def flush_pages(page: int | str) -> int | None:
+    """The RQ job: compose the SMS of the number that ``page`` (an ``sms_pages`` id) is
+    for. A job queued by an earlier release carries the number itself; it still runs."""
+    ctx = context()
+    if isinstance(page, str):
+        return compose_and_send(ctx, page)
+    with ctx.sessions() as session:
+        phone = sms_outbox.page_recipient(session, page)
+    return None if phone is None else compose_and_send(ctx, phone)
 
 
 def compose_and_send(ctx: WorkerContext, phone: str) -> int | None:
@@ -64,8 +99,8 @@ def compose_and_send(ctx: WorkerContext, phone: str) -> int | None:
     grouping window opens. Returns the outbox id sent, if any."""
     with ctx.sessions() as session:
         composed = sms_outbox.compose(session, ctx.catalog, phone, ctx.clock(), ctx.group_window)
-    if composed.retry_at is not None and ctx.redis_url:
-        enqueue.flush_pages(ctx.redis_url, phone, composed.retry_at)
+    if composed.retry_at is not None and composed.page_id is not None and ctx.redis_url:
+        enqueue.flush_pages(ctx.redis_url, composed.page_id, composed.retry_at)
     if composed.outbox_id is None:
         return None
     send(ctx, composed.outbox_id)

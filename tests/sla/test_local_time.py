@@ -1,4 +1,4 @@
-"""The desk's zone is one constant (config.local_time.OSLO); the shipped contracts agree."""
+"""The desk's zone is one constant (sla.local_time.OSLO); the shipped contracts agree."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from config.catalog import load_catalog
-from config.local_time import OSLO
+from sla.local_time import OSLO
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,4 +27,4 @@ def test_the_zone_is_written_in_one_place() -> None:
         for path in sorted((ROOT / package).rglob("*.py"))
         if literal.search(path.read_text(encoding="utf-8"))
     ]
-    assert places == ["config/local_time.py"]
+    assert places == ["sla/local_time.py"]
