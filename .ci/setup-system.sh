@@ -3,9 +3,12 @@
 # run is a no-op and `apt-get update` runs only when something must be installed.
 #   dovecot-imapd  a real IMAP server for tests/workers/test_imap_poller.py
 #   chromium       the browser the end-to-end test drives through Playwright (tests/e2e)
+#   npm            only when no npm is on PATH: the Makefile installs axe-core (the browser
+#                  tests' accessibility checks) from the npm registry with it
 set -euo pipefail
 
 packages=(dovecot-imapd chromium)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do

@@ -17,7 +17,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -38,6 +38,7 @@ from sla.ranges import check_amount
 from sla.readings import Alternative, Favours
 from sla.severity import Severity
 from sla.targets import BusinessDuration, EndOfNextWorkingDay, Immediately, NoTarget, ResponseTarget
+from triage.monitoring import MonitoredService, ProbeSpec
 
 CATALOG_ENV = "TRIAGE_CATALOG"
 T = TypeVar("T")
@@ -115,6 +116,7 @@ class _NoteSchema(_Strict):
         ),
     )
     text = fields.String(required=True, validate=validate.Length(min=1))
+    text_nb = fields.String(validate=validate.Length(min=1))  # Norwegian, for the web desk
 
 
 class _CalendarSchema(_Strict):
@@ -137,10 +139,16 @@ class _LadderPointSchema(_Strict):
     after_due = fields.String()
 
 
+class _RepeatSchema(_Strict):
+    times = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10))
+    every = fields.String(required=True)
+
+
 class _LadderSchema(_Strict):
     points = fields.List(
         fields.Nested(_LadderPointSchema), required=True, validate=validate.Length(min=1)
     )
+    repeat = fields.Nested(_RepeatSchema)
 
 
 class _TierSchema(_Strict):
@@ -251,6 +259,23 @@ class _RecogniseSchema(_Strict):
     keywords = fields.List(fields.String(), load_default=list)
 
 
+class _ProbeSchema(_Strict):
+    kind = fields.String(required=True, validate=validate.OneOf(["http", "tcp"]))
+    target = fields.String(required=True)
+    interval = fields.String(load_default="PT1M")
+    timeout = fields.String(load_default="PT10S")
+    failures = fields.Integer(load_default=3, strict=True)
+    expect_status = fields.Integer(load_default=200, strict=True)
+    keyword = fields.String()
+
+
+class _MonitoringSchema(_Strict):
+    labels = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    affected_users_label = fields.String(load_default="affected_users")
+    default_affected_users = fields.Integer(required=True, strict=True)
+    probe = fields.Nested(_ProbeSchema)
+
+
 class _ContractSchema(_Strict):
     vendor = fields.String(required=True)
     service = fields.String(required=True)
@@ -263,6 +288,7 @@ class _ContractSchema(_Strict):
     notes = fields.List(fields.Nested(_NoteSchema), load_default=list)
     liability_cap = fields.Nested(_LiabilityCapSchema)
     terms = fields.List(fields.Nested(_TermsSchema), required=True, validate=validate.Length(min=1))
+    monitoring = fields.Nested(_MonitoringSchema)
 
 
 class _ClassificationSchema(_Strict):
@@ -346,6 +372,8 @@ class Catalog:
     ladders: Mapping[str, Ladder]
     origin: str
     classification: ClassificationTerms = ClassificationTerms()
+    #: Contracts whose hosted service monitoring watches (``triage.monitoring``), by id.
+    monitoring: Mapping[str, MonitoredService] = field(default_factory=dict)
 
     def get(self, contract_id: str) -> Contract:
         try:
@@ -373,6 +401,11 @@ class _Builder:
             cid: _in(f"contract {cid!r}", partial(self._contract, cid, raw))
             for cid, raw in self.data["contracts"].items()
         }
+        monitoring = {
+            cid: _in(f"contract {cid!r}", partial(self._monitoring, cid, raw["monitoring"]))
+            for cid, raw in self.data["contracts"].items()
+            if "monitoring" in raw
+        }
         raw_terms = self.data["classification"]
         below = raw_terms.get("confirm_below") if raw_terms else None
         return Catalog(
@@ -383,6 +416,37 @@ class _Builder:
             classification=ClassificationTerms(
                 confirm_below=CONFIRM_BELOW if below is None else float(below)
             ),
+            monitoring=monitoring,
+        )
+
+    def _monitoring(self, cid: str, raw: Mapping[str, Any]) -> MonitoredService:
+        where = "monitoring"
+        probe = None
+        if "probe" in raw:
+            spec = raw["probe"]
+            at = f"{where}.probe"
+            probe = _field(
+                at,
+                lambda: ProbeSpec(
+                    kind=spec["kind"],
+                    target=spec["target"],
+                    interval=parse_duration(spec["interval"]),
+                    timeout=parse_duration(spec["timeout"]),
+                    failures=spec["failures"],
+                    expect_status=spec["expect_status"],
+                    keyword=spec.get("keyword"),
+                ),
+            )
+        if raw["default_affected_users"] < 0:
+            raise ValueError(f"{where}.default_affected_users: must not be negative")
+        if not raw["labels"] and probe is None:
+            raise ValueError(f"{where}: name the alert labels, a probe, or both")
+        return MonitoredService(
+            contract_id=cid,
+            labels=dict(raw["labels"]),
+            default_users=raw["default_affected_users"],
+            users_label=raw["affected_users_label"],
+            probe=probe,
         )
 
     def _calendar(self, name: str, raw: Mapping[str, Any]) -> Calendar:
@@ -417,7 +481,13 @@ class _Builder:
                     partial(LadderPoint, point["name"], point["level"], fraction, delay),
                 )
             )
-        return Ladder(name, tuple(points))
+        repeat = raw.get("repeat") or {"times": 0}
+        every = (
+            _field("repeat.every", partial(parse_duration, repeat["every"]))
+            if "every" in repeat
+            else None
+        )
+        return _field("repeat", partial(Ladder, name, tuple(points), repeat["times"], every))
 
     def _tiers(self, raw: Mapping[str, Any]) -> tuple[CreditTier, ...]:
         tiers = []
@@ -512,7 +582,7 @@ class _Builder:
             fee=fee,
             penalty=penalty,
             availability=availability,
-            notes=tuple(Note(n["about"], n["text"]) for n in raw["notes"]),
+            notes=tuple(Note(n["about"], n["text"], n.get("text_nb")) for n in raw["notes"]),
         )
 
     def _alternative(self, raw: Mapping[str, Any], where: str) -> Alternative:
@@ -665,7 +735,7 @@ class _Builder:
             support_email=raw.get("support_email"),
             support_phone=raw.get("support_phone"),
             fault_report_contents=tuple(raw["fault_report_contents"]),
-            notes=tuple(Note(n["about"], n["text"]) for n in raw["notes"]),
+            notes=tuple(Note(n["about"], n["text"], n.get("text_nb")) for n in raw["notes"]),
             liability_cap=self._liability_cap(raw["liability_cap"], "liability_cap")
             if "liability_cap" in raw
             else None,

@@ -50,6 +50,9 @@ class Settings:
     customer_address: str = ""
     customer_contact: str = ""
     rate_limit_webhooks: str = "300 per second"  # signed webhooks: a runaway sender's loop
+    # Monitoring (web/inbound_monitoring.py, workers/jobs/monitoring.py).
+    alertmanager_token: str | None = None  # bearer token of /inbound/alertmanager, /monitoring
+    heartbeat_limit_seconds: int = 120  # a part silent this long pages level 2 directly
     # Slow clients (web/body_deadline.py): the longest wait for the next bytes of a request
     # body (and of each send of the answer), and for the whole body; 0 = no limit.
     body_read_timeout: int = 10
@@ -132,6 +135,10 @@ class Settings:
             ),
             body_deadline=_whole(get("TRIAGE_BODY_DEADLINE"), "TRIAGE_BODY_DEADLINE", 60),
             supervisor_state=Path(state) if (state := get("TRIAGE_SUPERVISOR_STATE")) else None,
+            alertmanager_token=get("TRIAGE_ALERTMANAGER_TOKEN"),
+            heartbeat_limit_seconds=_whole(
+                get("TRIAGE_HEARTBEAT_LIMIT_SECONDS"), "TRIAGE_HEARTBEAT_LIMIT_SECONDS", 120
+            ),
         )
 
     @property

@@ -695,3 +695,62 @@ def _span(us: int) -> str:
         return _hours(rest)
     text = f"{days} day" + ("s" if days != 1 else "")
     return f"{text} {_hours(rest)}" if rest else text
+
+
+# --------------------------------------------------------------------------------------------
+# The month so far (live availability)
+
+
+@dataclass(frozen=True)
+class MonthSoFar:
+    """A month up to ``until``: the core time elapsed, the downtime counted in it, the
+    exact uptime of that part, and the credit tier that uptime would earn if the rest of
+    the month went the same way (``tier``: the tier it is heading for)."""
+
+    year: int
+    month: int
+    until: datetime
+    core_hours_elapsed: Fraction
+    core_hours_month: Fraction
+    downtime_hours: Fraction
+    uptime: Fraction
+    guarantee_met: bool
+    reduction_pct: int | None
+    tier: CreditTier | None
+
+    def uptime_pct_display(self) -> Decimal:
+        return _display(self.uptime)
+
+
+def month_so_far(
+    terms: AvailabilityTerms,
+    year: int,
+    month: int,
+    users: int,
+    outages: Sequence[Outage],
+    until: datetime,
+) -> MonthSoFar:
+    """The month from its start to ``until`` (an outage still going on is given ending at
+    ``until``). Same rules as ``month_availability``; only D is the core time elapsed."""
+    whole = month_availability(terms, year, month, users, outages)
+    core = terms.core_time
+    span = _Month.of(year, month, core.zone)
+    cut = min(max(to_us(until), span.start), span.end)
+    elapsed_us = _measure(_open_intervals(core, span.start, cut))
+    elapsed = Fraction(elapsed_us, US_PER_HOUR)
+    downtime = whole.downtime_hours  # outages end by ``until``: all of it lies before the cut
+    uptime = _HUNDRED if elapsed_us == 0 else (elapsed - min(downtime, elapsed)) / elapsed * 100
+    met = uptime >= Fraction(terms.guarantee_pct)
+    tier = _tier_for(terms.credit_tiers, uptime) if terms.credit_tiers else None
+    return MonthSoFar(
+        year=year,
+        month=month,
+        until=until,
+        core_hours_elapsed=elapsed,
+        core_hours_month=whole.core_hours,
+        downtime_hours=downtime,
+        uptime=uptime,
+        guarantee_met=met,
+        reduction_pct=None if tier is None else tier.reduction_pct,
+        tier=tier,
+    )

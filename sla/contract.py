@@ -31,6 +31,7 @@ class Note:
 
     about: str
     text: str
+    text_nb: str | None = None  # the same note in Norwegian bokmål, for the web desk
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ deadline; the workers schedule and send, and re-check the ticket when a point fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from fractions import Fraction
 
@@ -41,13 +41,23 @@ class LadderPoint:
 
 @dataclass(frozen=True)
 class Ladder:
+    """``repeats``: when nobody acknowledges, the whole ladder runs again this many times,
+    each round starting ``repeat_every`` after the previous round's last point (an ACK
+    stops the pending rounds at the acknowledging level, like any pending point)."""
+
     name: str
     points: tuple[LadderPoint, ...]
+    repeats: int = 0
+    repeat_every: timedelta | None = None
 
     def __post_init__(self) -> None:
         names = [p.name for p in self.points]
         if len(set(names)) != len(names):
             raise ValueError(f"ladder {self.name!r} repeats a point name")
+        if self.repeats < 0:
+            raise ValueError(f"ladder {self.name!r}: repeats must not be negative")
+        if self.repeats and (self.repeat_every is None or self.repeat_every <= timedelta(0)):
+            raise ValueError(f"ladder {self.name!r}: repeating needs a positive interval")
 
 
 @dataclass(frozen=True)
@@ -79,4 +89,14 @@ def escalation_schedule(ladder: Ladder, deadline: Deadline) -> list[EscalationPo
             assert point.after_due is not None
             at = deadline.due + point.after_due
         result.append(EscalationPoint(point, at))
-    return sorted(result, key=lambda p: p.at)
+    result.sort(key=lambda p: p.at)
+    if not ladder.repeats or not result:
+        return result
+    assert ladder.repeat_every is not None
+    span = result[-1].at - result[0].at + ladder.repeat_every
+    rounds = [
+        EscalationPoint(replace(p.point, name=f"{p.point.name}_{n + 1}"), p.at + n * span)
+        for n in range(1, ladder.repeats + 1)
+        for p in result
+    ]
+    return sorted(result + rounds, key=lambda p: p.at)

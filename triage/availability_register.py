@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sla.availability import MonthAvailability, Outage, month_availability
+from sla.availability import (
+    MonthAvailability,
+    MonthSoFar,
+    Outage,
+    month_availability,
+    month_so_far,
+)
 from sla.contract import Contract
 from sla.periods import Period
 from triage.report import day_bounds
@@ -47,6 +53,8 @@ class RecordedOutage:
     announced_at: datetime | None = None
     accepted_at: datetime | None = None
     objected_at: datetime | None = None
+    ongoing: bool = False  # monitoring has not seen it end: ``ends_at`` is "now"
+    source: str = "manual"  # manual | alertmanager | webhook | probe
 
 
 @dataclass(frozen=True)
@@ -58,13 +66,21 @@ class MonthFigures:
     result: MonthAvailability | None  # None when ``error`` says why it cannot be computed
     error: str | None
     notes: tuple[str, ...]
+    so_far: MonthSoFar | None = None  # the month still running: up to "now" (live)
 
 
 def month_figures(
-    contract: Contract, month: Period, users: int | None, register: Sequence[RecordedOutage]
+    contract: Contract,
+    month: Period,
+    users: int | None,
+    register: Sequence[RecordedOutage],
+    now: datetime | None = None,
 ) -> MonthFigures | None:
     """The month's availability of ``contract`` from the register entries that overlap it
-    (others are ignored); None when the terms of that month guarantee no availability."""
+    (others are ignored); None when the terms of that month guarantee no availability.
+
+    With ``now`` inside the month, ``so_far`` is the month up to now (live availability:
+    outages still going on count until now, as the register gives them)."""
     terms = contract.terms_at_date(month.first_day)
     guarantee = terms.availability
     if guarantee is None:
@@ -127,7 +143,13 @@ def month_figures(
             )
     notes += [n.text for n in contract.notes if n.about == "availability"]
     notes += terms.notes_about("availability")
-    return MonthFigures(contract.id, month, users, given, result, None, tuple(notes))
+    so_far = None
+    if now is not None and start <= now < end:
+        so_far = month_so_far(guarantee, month.year, month.index, users, outages, now)
+        notes.append(
+            f"live: measured up to {_when(now, zone)}; outages still going on count until then"
+        )
+    return MonthFigures(contract.id, month, users, given, result, None, tuple(notes), so_far)
 
 
 def _when(instant: datetime, zone: ZoneInfo) -> str:

@@ -25,7 +25,9 @@ from web.body_deadline import BodyDeadline
 from web.desk import DESK_BLUEPRINTS, FORM_MAX_CONTENT_LENGTH, MAX_CONTENT_LENGTH, Desk, limit_body
 from web.errors import register_errors
 from web.health import health
+from web.i18n import init_i18n
 from web.inbound import bp as inbound
+from web.inbound_monitoring import bp as inbound_monitoring
 from web.security import apply_limits, init_security
 from web.ui import register_ui
 from workers.channels.payloads import checks, parsers
@@ -94,8 +96,11 @@ def create_app(
     register_errors(app)
     app.register_blueprint(health)
     app.register_blueprint(inbound)
+    app.register_blueprint(inbound_monitoring)
     init_auth(app, settings.secure_cookies)
+    init_i18n(app)
     csrf.exempt(inbound)  # signed by the sender, never a browser form
+    csrf.exempt(inbound_monitoring)
     init_api(app)
     for blueprint in app.blueprints.values():
         if (blueprint.url_prefix or "").startswith("/api/"):

@@ -37,6 +37,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFProtect
@@ -55,7 +56,7 @@ bp = Blueprint("auth", __name__)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Logg inn for å fortsette."
+login_manager.login_message = _l("Logg inn for å fortsette.")
 
 
 class DeskUser(UserMixin):  # type: ignore[misc]
@@ -66,6 +67,7 @@ class DeskUser(UserMixin):  # type: ignore[misc]
         self.username = user.username
         self.name = user.name
         self.role = user.role
+        self.locale = user.locale
 
     def get_id(self) -> str:
         return str(self.id)
@@ -139,8 +141,8 @@ def role_required(role: str) -> Callable[[F], F]:
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
-    username = StringField("Brukernavn", validators=[DataRequired(), Length(max=100)])
-    password = PasswordField("Passord", validators=[DataRequired(), Length(max=200)])
+    username = StringField(_l("Brukernavn"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(_l("Passord"), validators=[DataRequired(), Length(max=200)])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -159,12 +161,15 @@ def login() -> Any:
                 return redirect(own_path(request.args.get("next", "")) or url_for("ui.queue"))
         if result.reason == "throttled":
             flash(
-                f"For mange mislykkede forsøk herfra. Prøv igjen om {result.retry_after} s.",
+                _l(
+                    "For mange mislykkede forsøk herfra. Prøv igjen om %(seconds)s s.",
+                    seconds=result.retry_after,
+                ),
                 "error",
             )
             status = 429
         else:
-            flash("Feil brukernavn eller passord.", "error")
+            flash(_l("Feil brukernavn eller passord."), "error")
             status = 401
     headers = {"Retry-After": str(result.retry_after)} if status == 429 else {}
     return render_template("login.html", form=form), status, headers

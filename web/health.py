@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from flask import Blueprint, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.store import db
+from triage.store.heartbeats import states
 from web.desk import desk, error_response
 from workers.health import background_parts
 from workers.processes import pid_alive
@@ -52,13 +54,24 @@ def readyz() -> Response | dict[str, Any]:
     settings = desk().settings
     parts = background_parts(settings.redis_url) if settings.redis_url else {}
     parts.update(supervised_parts(settings.supervisor_state))  # triage up knows best
+    beats = _heartbeats()  # the dead-man's switch: a part silent past its limit
+    for name, beat in beats.items():
+        if beat["down"]:
+            parts[name] = "silent"
+    extra = {"heartbeats": beats} if beats else {}
     degraded = sorted(name for name, state in parts.items() if state != "running")
     if degraded:
         # still 200: this process takes tickets (the database is the record), so a load
         # balancer must keep sending; monitoring reads "degraded" and the parts
         log.warning("readyz: degraded, %s not running", ", ".join(degraded))
-        return {"status": "degraded", "schema": version, "degraded": degraded, "parts": parts}
-    return {"status": "ready", "schema": version, **({"parts": parts} if parts else {})}
+        return {
+            "status": "degraded",
+            "schema": version,
+            "degraded": degraded,
+            "parts": parts,
+            **extra,
+        }
+    return {"status": "ready", "schema": version, **({"parts": parts} if parts else {}), **extra}
 
 
 def supervised_parts(state_file: Path | None) -> dict[str, str]:
@@ -76,3 +89,16 @@ def supervised_parts(state_file: Path | None) -> dict[str, str]:
     if not alive or not isinstance(children, dict):
         return {}
     return {str(name): str(info.get("state")) for name, info in children.items()}
+
+
+def _heartbeats() -> dict[str, dict[str, Any]]:
+    """The dead-man's switch's view (``workers.heartbeat``): each part's last beat in the
+    database and whether it is silent past the limit (a silent part is "degraded")."""
+    app = desk()
+    limit = timedelta(seconds=app.settings.heartbeat_limit_seconds)
+    try:
+        with app.sessions() as session:
+            found = states(session, app.clock(), limit)
+    except SQLAlchemyError:
+        return {}
+    return {s.part: {"beat_at": s.beat_at.isoformat(), "down": s.silent} for s in found}

@@ -91,12 +91,17 @@ def init_security(app: Flask, settings: Settings) -> Limiter:
     return limiter
 
 
+#: The blueprints of signed webhooks under ``/inbound`` (web.inbound, web.inbound_monitoring).
+WEBHOOK_BLUEPRINTS = ("inbound", "inbound_monitoring")
+
+
 def apply_limits(limiter: Limiter, app: Flask, settings: Settings) -> None:
     """The limits, on the blueprints they guard (by name, so they must exist by now)."""
     if settings.rate_limit_login != "off":
         limiter.limit(settings.rate_limit_login, methods=["POST"])(app.blueprints["auth"])
     if settings.rate_limit_webhooks != "off":
-        limiter.limit(settings.rate_limit_webhooks)(app.blueprints["inbound"])
+        for name in WEBHOOK_BLUEPRINTS:
+            limiter.limit(settings.rate_limit_webhooks)(app.blueprints[name])
     if settings.rate_limit_auth_failures == "off":
         return
     failures = FailureCounter(settings.rate_limit_auth_failures, limiter.storage)
@@ -106,7 +111,7 @@ def apply_limits(limiter: Limiter, app: Flask, settings: Settings) -> None:
 
     @app.after_request
     def _count_failures(response: Response) -> Response:
-        if request.blueprint == "inbound":
+        if request.blueprint in WEBHOOK_BLUEPRINTS:
             failed = response.status_code in (401, 403)  # Twilio's failures are 403
         elif request.blueprint in api:
             failed = response.status_code == 401  # 403 is a valid token, too low a role

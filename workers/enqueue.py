@@ -236,3 +236,54 @@ def poll_mailbox(url: str) -> None:
         )
     except RedisError as exc:
         log.warning("enqueue of the mailbox poll failed (%s)", type(exc).__name__)
+
+
+#: The scheduler's heartbeat job runs every this many seconds, each run scheduling the next.
+BEAT_CHAIN_SECONDS = 30
+
+
+def heartbeats(url: str) -> None:
+    """The dead-man's switch's jobs (``workers.heartbeat``): the worker's at once (fixed
+    id: one still waiting is not queued twice, so a dead worker does not pile them up),
+    and the scheduler's chain (``next_scheduler_beat``), which the sweeper only repairs."""
+    try:
+        options = {"job_timeout": JOB_TIMEOUT, "result_ttl": RESULT_TTL, "failure_ttl": 3600}
+        if not _waiting("beat-worker", url):
+            queue(SLA, url).enqueue(
+                "workers.heartbeat.beat", "worker", job_id="beat-worker", **options
+            )
+    except RedisError as exc:
+        _redis_failed(url, "enqueue of the heartbeats", exc)
+    next_scheduler_beat(url)
+
+
+def next_scheduler_beat(url: str) -> None:
+    """Schedule the scheduler's next heartbeat job at the next ``BEAT_CHAIN_SECONDS`` slot.
+
+    Each run of that job schedules the next one, so the chain beats (and watches the
+    sweeper) with the sweeper dead; one id per slot, so the sweeper's repair and the
+    chain never schedule a slot twice."""
+    slot = int(time.time() // BEAT_CHAIN_SECONDS) + 1
+    job_id = f"beat-scheduler-{slot}"
+    try:
+        if _scheduled(job_id, url):
+            return
+        queue(SLA, url).enqueue_at(
+            datetime.fromtimestamp(slot * BEAT_CHAIN_SECONDS, UTC),
+            "workers.heartbeat.beat",
+            "scheduler",
+            job_id=job_id,
+            job_timeout=JOB_TIMEOUT,
+            result_ttl=RESULT_TTL,
+            failure_ttl=3600,
+        )
+    except RedisError as exc:
+        _redis_failed(url, "scheduling of the scheduler's heartbeat", exc)
+
+
+def _scheduled(job_id: str, url: str) -> bool:
+    try:
+        status = Job.fetch(job_id, connection=connection(url)).get_status()
+    except NoSuchJobError:
+        return False
+    return status in (JobStatus.SCHEDULED, JobStatus.QUEUED, JobStatus.STARTED)

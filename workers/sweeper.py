@@ -19,8 +19,15 @@ pass, from the database alone:
 8. drafts a notice of breach (reklamasjon) for each ticket whose deadline passed without
    response on a contract with a penalty or credit, and sends notices a manager queued
    whose job was lost;
+   The dead-man's switch (``workers.heartbeat``) too: it beats in the database, sends the
+   worker its heartbeat job (and repairs the scheduler's chain), and pages level 2 about a
+   part that fell silent;
 9. once a day (the first pass of each day, and at start), empties raw inbound payloads
    older than ``TRIAGE_RETENTION_DAYS`` (``triage retention purge`` does the same by hand).
+
+Between passes, every second, it runs the desk's probes that are due (``workers.probes``),
+so a probe's interval can be shorter than the minute, and places the page calls that are
+due (``workers.voice``: an SMS page not acknowledged within the person's call delay).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from datetime import datetime, timedelta
 from triage.phone import mask_phone
 from triage.store import claim_notices, sms_outbox
 from triage.store.escalations import due_points, pending_points
+from triage.store.heartbeats import beat
 from triage.store.inbox_recovery import recover_stuck
 from triage.store.intake_batch import BATCH, ingest_pending
 from triage.store.personal_data import purge_raw_payloads
@@ -40,12 +48,16 @@ from workers import enqueue
 from workers.channels.twilio_sms import ReconcileError
 from workers.context import WorkerContext, context
 from workers.health import sweeper_beat
+from workers.heartbeat import watch
 from workers.jobs.claim_notice import send_notice
 from workers.jobs.escalation import compose_and_send, fire_points, send
+from workers.probes import run_due
+from workers.voice import place_due_calls
 
 log = logging.getLogger(__name__)
 INTERVAL = timedelta(minutes=1)
 STUCK_AFTER = timedelta(minutes=2)  # well past the client's timeout: the request is over
+TICK_SECONDS = 1.0  # how often, between passes, the sweeper looks for due probes and calls
 #: A payload the intake worker would have taken within milliseconds; older means it will
 #: not (its job was lost). Younger ones are left to the worker, not raced.
 INTAKE_LEFT_AFTER = timedelta(seconds=10)
@@ -67,6 +79,11 @@ class SweepResult:
 
 def sweep(ctx: WorkerContext) -> SweepResult:
     now = ctx.clock()
+    with ctx.sessions() as session:  # the dead-man's switch: alive, and watching
+        beat(session, "sweeper", now)
+    if ctx.redis_url:
+        enqueue.heartbeats(ctx.redis_url)
+    watch(ctx, "sweeper")
     with ctx.sessions() as session:
         due = due_points(session, now)
         upcoming = pending_points(session, now, now + INTERVAL + timedelta(seconds=30))
@@ -85,6 +102,7 @@ def sweep(ctx: WorkerContext) -> SweepResult:
     left = _ingest_left(ctx, now)
     recovered = recover_stuck(ctx.sessions, ctx.catalog, ctx.parsers, now - STUCK_AFTER, now)
     drafted = _claim_notices(ctx, now)
+    place_due_calls(ctx)
     result = SweepResult(
         fired,
         len(upcoming),
@@ -190,4 +208,25 @@ def run(ctx: WorkerContext | None = None, *, once: bool = False) -> None:
             log.error("sweep failed: %s", type(exc).__name__)
         if once:
             return
-        time.sleep(max(1.0, INTERVAL.total_seconds() - (time.monotonic() - started)))
+        _tick_until(ctx, started + max(1.0, INTERVAL.total_seconds()))
+
+
+def _watch(ctx: WorkerContext) -> int:
+    """The dead-man's switch between passes: a silent worker is paged within a second of
+    its limit, not at the next minute."""
+    return watch(ctx, "sweeper")
+
+
+def _tick_until(ctx: WorkerContext, deadline: float) -> None:
+    """Every second until ``deadline`` (``time.monotonic``): due probes, due page calls,
+    silent parts."""
+    while True:
+        for step in (run_due, place_due_calls, _watch):
+            try:
+                step(ctx)
+            except Exception as exc:  # the database is away: the next tick tries again
+                log.error("%s failed: %s", step.__name__, type(exc).__name__)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(TICK_SECONDS, left))

@@ -21,6 +21,9 @@ from triage.store import db
 from web.app import create_app
 
 CHROMIUM = os.environ.get("TRIAGE_CHROMIUM", "/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[2]
+#: axe-core from the npm registry, installed by the Makefile (`make test`, `make test-browser`)
+AXE_JS = Path(os.environ.get("AXE_JS", ROOT / ".venv/axe/node_modules/axe-core/axe.min.js"))
 
 
 @dataclass
@@ -41,6 +44,15 @@ def chromium_path() -> str:
             "`apt-get install chromium` (.ci/setup-system.sh does it in CI)"
         )
     return found
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    if not AXE_JS.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"axe-core is required in CI and was not found at {AXE_JS}")
+        pytest.skip(f"axe-core is not installed ({AXE_JS}); `make test` installs it")
+    return AXE_JS
 
 
 @pytest.fixture
@@ -79,6 +91,64 @@ def browser_page(chromium_path: str) -> Iterator[Any]:
         finally:
             context.close()
             browser.close()
+
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def phone_page(chromium_path: str) -> Iterator[Any]:
+    """A phone-sized page (390 px wide, touch, device scale 3), as on-call staff open the
+    desk from an SMS at night."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=["--no-sandbox"])
+        context = browser.new_context(
+            viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True, locale="nb-NO"
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def screenshot(page: Any, name: str) -> None:
+    """A full-page screenshot under $TRIAGE_SHOTS (e.g. /tmp/shots) when it is set."""
+    folder = os.environ.get("TRIAGE_SHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def sideways_overflow(page: Any) -> int:
+    """How many CSS pixels the page is wider than its viewport (0: no sideways scrolling)."""
+    return int(
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    )
+
+
+def axe_violations(
+    page: Any, axe_js: Path, impacts: tuple[str, ...] = ("serious", "critical")
+) -> list[str]:
+    """axe-core's violations of these impacts on the page as it is now, one line each."""
+    # evaluated through the DevTools protocol: the page's CSP (own script files only)
+    # stays as it is and does not apply to the test's own code
+    page.evaluate(axe_js.read_text(encoding="utf-8") + "\n;void 0")
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+    )
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {v['nodes']}"
+        for v in found
+        if v["impact"] in impacts
+    ]
 
 
 def now() -> datetime:

@@ -8,7 +8,9 @@ of them. Only what the SMS channel uses is modelled:
 - ``POST /2010-04-01/Accounts/{sid}/Messages.json`` (create),
 - ``GET  /2010-04-01/Accounts/{sid}/Messages.json`` (list, one page, filtered by ``To``,
   ``From`` and the ``DateSent`` family),
-- ``GET  /2010-04-01/Accounts/{sid}/Messages/{MessageSid}.json`` (fetch).
+- ``GET  /2010-04-01/Accounts/{sid}/Messages/{MessageSid}.json`` (fetch),
+- ``POST /2010-04-01/Accounts/{sid}/Calls.json`` (place a call: ``To``, ``From`` and
+  ``Twiml`` or ``Url``; kept in ``calls``).
 
 Faults are programmable so the caller's classification (retry or give up) can be tested:
 ``fail_next`` answers with an error status, ``delay_next`` sleeps before answering (client
@@ -41,6 +43,7 @@ from urllib.parse import parse_qs, urlsplit
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json$")
+CALLS = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls\.json$")
 MESSAGE = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json$")
 # The Twilio error code that usually accompanies each status, for ``fail_next`` without one.
 DEFAULT_CODES = {401: 20003, 404: 20404, 429: 20429, 500: 20500, 503: 20503}
@@ -142,7 +145,8 @@ class _Handler(BaseHTTPRequestHandler):
 
         collection = MESSAGES.match(parts.path)
         single = MESSAGE.match(parts.path)
-        matched = collection or single
+        calls = CALLS.match(parts.path) if method == "POST" else None
+        matched = collection or single or calls
         account = matched.group("account") if matched else None
         if account is None or method not in ("GET", "POST") or (single and method != "GET"):
             self._json(
@@ -158,7 +162,9 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             )
             return
-        if collection and method == "POST":
+        if calls is not None:
+            self._json(*fake._create_call(form, arrived))
+        elif collection and method == "POST":
             status, payload = fake._create(form, arrived)
             if fault.drop and status == 201:
                 self.close_connection = True
@@ -215,6 +221,7 @@ class FakeTwilio:
         self.account_sid = account_sid or "AC" + secrets.token_hex(16)
         self.auth_token = auth_token or secrets.token_hex(16)
         self.messages: list[dict[str, Any]] = []
+        self.calls: list[dict[str, Any]] = []
         self.requests = 0
         self._records: dict[str, dict[str, Any]] = {}  # sid -> full resource JSON
         self._lock = threading.Lock()
@@ -284,9 +291,15 @@ class FakeTwilio:
         with self._lock:
             return [dict(m) for m in self.messages]
 
+    def placed(self) -> list[dict[str, Any]]:
+        """Every call placed so far (``to``, ``from``, ``twiml``, ``url``, ``sid``)."""
+        with self._lock:
+            return [dict(c) for c in self.calls]
+
     def reset(self) -> None:
         """Forget messages, the request count and any faults not yet used."""
         with self._lock:
+            self.calls.clear()
             self.messages.clear()
             self._records.clear()
             self.requests = 0
@@ -368,6 +381,44 @@ class FakeTwilio:
                     "body": body,
                     "sid": sid,
                     "status_callback": form.get("StatusCallback"),
+                    "received_at": arrived,
+                }
+            )
+        return 201, resource
+
+    def _create_call(self, form: dict[str, str], arrived: float) -> tuple[int, dict[str, Any]]:
+        """Twilio's Calls resource: ``To`` and ``From`` numbers and one of ``Twiml``/``Url``
+        (error 21205 without either, as Twilio answers)."""
+        to, sender = form.get("To", ""), form.get("From", "")
+        if not E164.match(to):
+            return 400, _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if not sender:
+            return 400, _error(400, 21213, "The 'From' phone number is required.")
+        if not form.get("Twiml") and not form.get("Url"):
+            return 400, _error(400, 21205, "Url or Twiml is required.")
+        sid = "CA" + secrets.token_hex(16)
+        stamp = _twilio_time(arrived)
+        resource = {
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "date_created": stamp,
+            "date_updated": stamp,
+            "direction": "outbound-api",
+            "from": sender,
+            "sid": sid,
+            "status": "queued",
+            "to": to,
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Calls/{sid}.json",
+        }
+        with self._lock:
+            self.calls.append(
+                {
+                    "to": to,
+                    "from": sender,
+                    "twiml": form.get("Twiml"),
+                    "url": form.get("Url"),
+                    "status_callback": form.get("StatusCallback"),
+                    "sid": sid,
                     "received_at": arrived,
                 }
             )

@@ -352,3 +352,45 @@ def test_escalation_budget_fraction_keeps_microseconds(catalog: Catalog) -> None
     )
     assert as_table(points)[0] == ("half-budget", 1, "2026-03-16T09:30:00.000001+01:00")
     assert points[2].at - points[0].at == timedelta(minutes=30)
+
+
+def _repeating(text: str, every: str) -> str:
+    """The shipped catalog whose immediate ladder repeats twice, ``every`` apart."""
+    anchor = '{ name = "overdue", level = 2, after_due = "PT15M" },\n]\n'
+    assert anchor in text
+    return text.replace(anchor, anchor + f'repeat = {{ times = 2, every = "{every}" }}\n', 1)
+
+
+def _shipped_text() -> str:
+    from importlib import resources
+
+    return resources.files("config").joinpath("catalog.toml").read_text(encoding="utf-8")
+
+
+def test_a_ladder_repeats_as_the_catalog_says_when_nobody_acknowledges() -> None:
+    from config.catalog import parse_catalog
+
+    catalog = parse_catalog(_repeating(_shipped_text(), "PT15M"))
+    # VPS-Terminal critical at 09:00: received, due 09:15, overdue 09:30; then twice more,
+    # each round 15 minutes after the last rung of the one before (45-minute rounds)
+    points = schedule(
+        catalog, "nettsoft-vps-terminal", Severity.CRITICAL, "2026-03-16T09:00:00+01:00"
+    )
+    assert as_table(points) == [
+        ("received", 1, "2026-03-16T09:00:00+01:00"),
+        ("due", 1, "2026-03-16T09:15:00+01:00"),
+        ("overdue", 2, "2026-03-16T09:30:00+01:00"),
+        ("received_2", 1, "2026-03-16T09:45:00+01:00"),
+        ("due_2", 1, "2026-03-16T10:00:00+01:00"),
+        ("overdue_2", 2, "2026-03-16T10:15:00+01:00"),
+        ("received_3", 1, "2026-03-16T10:30:00+01:00"),
+        ("due_3", 1, "2026-03-16T10:45:00+01:00"),
+        ("overdue_3", 2, "2026-03-16T11:00:00+01:00"),
+    ]
+
+
+def test_a_repeat_needs_a_positive_interval() -> None:
+    from config.catalog import CatalogError, parse_catalog
+
+    with pytest.raises(CatalogError, match=r"ladder 'immediate'.*positive interval"):
+        parse_catalog(_repeating(_shipped_text(), "PT0M"))

@@ -370,3 +370,18 @@ def test_an_email_over_25_mib_is_413_before_anything_is_stored(
     assert response.status_code == 413
     assert response.json["error"]["code"] == "payload_too_large"
     assert inbox(sessions) == []
+
+
+def test_three_people_answering_one_unseen_announcement_make_three_tickets(
+    client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    for n in range(1, 4):  # the third used to fail: its "answered by several" mark existed
+        raw = email_bytes(
+            message_id=f"<reply-{n}@kunde.no>",
+            subject="Re: Planlagt vedlikehold",
+            text=f"Svar {n}",
+            sender=f"Person {n} <p{n}@kunde.no>",
+            in_reply_to="<announcement@desk.example.no>",
+        )
+        assert deliver(client, raw).created
+    assert len(tickets(sessions)) == 3

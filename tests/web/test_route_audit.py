@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.web.test_api import bearer, make_token
-from tests.web.ui_support import browser, csrf_token, logged_in
+from tests.web.ui_support import browser, csrf_token, logged_in, make_user
 
 HTTPS = "https://localhost"
 PUBLIC = {
@@ -102,6 +102,9 @@ def test_api_routes_need_a_token_and_the_role(
 def test_desk_pages_need_a_login_and_the_role(app: Flask) -> None:
     anonymous = browser(app)
     token = csrf_token(anonymous)
+    # user 1, whom the admin routes' "/admin/users/1/..." act on (deactivate, unlock end
+    # that user's sessions): not one of the logged-in auditors below
+    make_user(app, "agent", "audit-target")
     users = {role: logged_in(app, role, f"audit-{role}") for role in ROLES}
     checked = 0
     for endpoint, path, method in routes(app):

@@ -216,12 +216,12 @@ def test_the_months_credit_claim_cites_notices_and_the_exclusive_remedy(  # type
 def test_liability_caps_show_the_years_claims_and_unknown_caps(manager: FlaskClient) -> None:  # noqa: F811
     page = _page(manager, "/penalties")
     mbn = _row(_section(page, "nettsoft-mbn"), "data-year", "2026")
-    assert (mbn["claimed"], mbn["cap"]) == ("2038.50", "16308.00")
+    assert (mbn["claimed"], mbn["cap"]) == ("2 038,50 kr", "16 308,00 kr")  # the desk's money
     assert _row(page, "data-cap-contract", "pindena")["cap"] == "ukjent"
-    assert _row(page, "data-cap-contract", "nettsoft-mbn")["cap"] == "16308.00"
+    assert _row(page, "data-cap-contract", "nettsoft-mbn")["cap"] == "16 308,00 kr"
     letter = " ".join(_page(manager, "/penalties/nettsoft-mbn/2026Q1/letter").split())
-    assert "for 2026, medregnet dette kravet: NOK 2038.50" in letter
-    assert "ansvarsbegrensning: NOK 16308.00 per år" in letter
+    assert "for 2026, medregnet dette kravet: 2 038,50 kr" in letter
+    assert "ansvarsbegrensning: 16 308,00 kr per år" in letter
 
 
 @pytest.mark.no_smtp

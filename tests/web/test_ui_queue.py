@@ -47,7 +47,7 @@ HTTPS = "https://localhost"
 MBN = "nettsoft-mbn"
 VPS_ACCESS = "nettsoft-vps-access"
 AGENT_NAME = "Agent Person"  # ui_support.make_user's name for the role "agent"
-ROW = re.compile(r"<tr[^>]*>\s*<td><a href=\"/tickets/(\d+)\">")
+ROW = re.compile(r"<tr[^>]*>\s*<td[^>]*><a href=\"/tickets/(\d+)\">")
 
 
 # ------------------------------------------------------------------ helpers
@@ -151,24 +151,27 @@ def queue_tickets(
     return made
 
 
-def test_the_agent_sees_open_tickets_breached_first_then_critical(
+def test_the_agent_sees_live_work_first_and_breached_tickets_in_their_own_section(
     agent: FlaskClient, queue_tickets: dict[str, int]
 ) -> None:
     html = page(agent, "/")
     t = queue_tickets
-    assert row_ids(html) == [
-        t["late_critical"],  # breached, critical
-        t["late"],  # breached
+    live, _, overdue = html.partition("Brutt og ubesvart")
+    assert row_ids(live) == [
         t["critical"],  # open, critical (due 10:10)
         t["soon"],  # open, due 09:20
         t["later"],  # open, due 10:00
         t["unrouted"],  # no clock
     ]
+    assert row_ids(overdue) == [t["late_critical"], t["late"]]  # breached, unanswered
+    assert 'Løpende <span class="muted">(4)</span>' in html
+    assert "(6 saker)" in html  # the heading counts both sections
     assert t["resolved"] not in row_ids(html)  # the default is status "open"
-    assert "uten avtale" in html and "KRIT" in html and "ikke-krit" in html
+    assert "uten avtale" in html and ">kritisk<" in html and ">ikke-kritisk<" in html
+    assert "KRIT" not in html
     assert "Nettsoft" in html and "Ola" in html
     assert 'data-due="2026-03-10T09:10:00+00:00"' in html  # "critical": 10:10 Oslo
-    at_risk = set(map(int, re.findall(r'<tr class="at-risk" data-ticket="(\d+)"', html)))
+    at_risk = set(map(int, re.findall(r'<tr data-ticket="(\d+)"[^>]*class="at-risk"', html)))
     assert at_risk == {t["late_critical"], t["late"], t["soon"]}
     assert "queue.js" in html and 'id="queue-rows"' in html
 
@@ -177,7 +180,7 @@ def test_filters_search_and_paging(
     agent: FlaskClient, queue_tickets: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     t = queue_tickets
-    assert row_ids(page(agent, "/", severity="critical")) == [t["late_critical"], t["critical"]]
+    assert row_ids(page(agent, "/", severity="critical")) == [t["critical"], t["late_critical"]]
     assert row_ids(page(agent, "/", q="skriver")) == [t["unrouted"]]  # the body matches
     assert row_ids(page(agent, "/", q="SVARGRUPPE")) == [t["soon"]]  # subject, any case
     assert row_ids(page(agent, "/", channel="chat")) == [t["unrouted"]]
@@ -192,17 +195,19 @@ def test_filters_search_and_paging(
     assert "Alvorlighet" in bad and "<b>urgent" not in bad
 
     monkeypatch.setattr(queue_view, "PAGE_SIZE", 2)
+    overdue = [t["late_critical"], t["late"]]  # the breached section: its first page always
     first = page(agent, "/")
     second = page(agent, "/", page="2")
-    assert row_ids(first) == [t["late_critical"], t["late"]]
-    assert row_ids(second) == [t["critical"], t["soon"]]
-    assert "Side 2 av 3" in second and 'href="/?status=aktive&amp;page=3"' in second
-    last = [t["later"], t["unrouted"]]
+    assert row_ids(first) == [t["critical"], t["soon"], *overdue]
+    assert row_ids(second) == [t["later"], t["unrouted"], *overdue]
+    assert "Side 1 av 2" in first and 'href="/?status=aktive&amp;page=2"' in first
+    assert "Side 2 av 2" in second
+    last = [t["later"], t["unrouted"], *overdue]
     assert row_ids(page(agent, "/", page="99")) == last  # past the end: the last page
     assert row_ids(page(agent, "/", page=str(2**80))) == last
-    assert row_ids(page(agent, "/", 400, page="two")) == [t["late_critical"], t["late"]]
+    assert row_ids(page(agent, "/", 400, page="two")) == [t["critical"], t["soon"], *overdue]
     rows = page(agent, "/queue/rows", page="2", severity="critical")
-    assert row_ids(rows) == [t["late_critical"], t["critical"]]  # one page only
+    assert row_ids(rows) == [t["critical"], t["late_critical"]]  # one page only
 
 
 def test_the_count_is_left_out_when_the_first_page_holds_every_match(
@@ -225,12 +230,13 @@ def test_the_count_is_left_out_when_the_first_page_holds_every_match(
     assert counted == []
     monkeypatch.setattr(queue_view, "PAGE_SIZE", 2)  # a full first page: counted
     html = page(agent, "/")
-    assert "(6 saker)" in html and "Side 1 av 3" in html
-    assert "Side 2 av 3" in page(agent, "/", page="2")
-    assert len(counted) == 2
+    assert "(6 saker)" in html and "Side 1 av 2" in html
+    assert len(counted) == 2  # the live list and the breached section, both full
+    assert "Side 2 av 2" in page(agent, "/", page="2")
+    assert len(counted) == 4
 
 
-def test_the_rows_fragment_is_only_rows_with_the_same_filters(
+def test_the_lists_fragment_is_only_the_lists_with_the_same_filters(
     agent: FlaskClient, queue_tickets: dict[str, int]
 ) -> None:
     response = get(agent, "/queue/rows", severity="critical")
@@ -238,10 +244,10 @@ def test_the_rows_fragment_is_only_rows_with_the_same_filters(
     assert response.headers["X-Queue-Rows"] == "1"
     assert response.headers["Cache-Control"] == "no-store"
     html = response.get_data(as_text=True)
-    assert html.lstrip().startswith("<tr")
-    for outside in ("<html", "<table", "<tbody", "<form", "<h1", "<nav"):
+    for outside in ("<html", "<form", "<h1", "<nav"):
         assert outside not in html
-    assert row_ids(html) == [queue_tickets["late_critical"], queue_tickets["critical"]]
+    assert row_ids(html) == [queue_tickets["critical"], queue_tickets["late_critical"]]
+    assert 'data-count-text="(2 saker)"' in html  # the heading's live count
     page_html = page(agent, "/", severity="critical")
     assert 'data-rows-url="/queue/rows?status=aktive&amp;severity=critical"' in page_html
     empty = page(agent, "/queue/rows", q="nothing like this")
@@ -300,10 +306,12 @@ def test_the_ticket_page_shows_the_deadline_its_rule_notes_and_the_timeline(
     assert "09.03.2026 08:00" in html  # the clock started
     assert "004 §2.6: started troubleshooting within 60 minutes" in html  # the rule
     assert "received Saturday 2026-03-07 10:00 outside the calendar&#39;s open hours" in html
-    assert "Reading: a ticket received outside office hours" in html  # the catalog's note
+    # the catalog's note, in bokmål (its text_nb)
+    assert "Lesemåte: en sak mottatt utenfor kontortid starter klokken" in html
+    assert "Reading: a ticket received outside office hours" not in html
     assert "Mottatt" in html and "Klassifisert" in html and "Rutet til avtale" in html
     assert "kari@kunde.no" in html
-    assert "Varslingspunkter" in html and "half-budget" in html and "planlagt" in html
+    assert "Varslingspunkter" in html and "halve tiden brukt" in html and "planlagt" in html
     assert "Videresend innen" in html
     assert "Vis original" in html
 
@@ -384,7 +392,7 @@ def test_each_action_works_through_its_form_and_becomes_an_event(
     html = followed(
         agent, post(agent, ticket_id, "classification", severity="critical", reason="Alle rammet")
     )
-    assert "Alvorlighet endret til KRIT." in html
+    assert "Alvorlighet endret til kritisk." in html
     assert ticket_row(sessions, ticket_id).severity == "critical"
 
     clock.now += timedelta(minutes=5)

@@ -131,7 +131,15 @@ def _row(html: str, attribute: str, value: str) -> dict[str, str]:
     match = re.search(rf'<tr[^>]*\b{attribute}="{re.escape(value)}"[^>]*>(.*?)</tr>', html, re.S)
     assert match, f"no row {attribute}={value!r}"
     cells = re.findall(r'data-k="([^"]+)"[^>]*>(.*?)</td>', match.group(1), re.S)
-    return {key: " ".join(re.sub(r"<[^>]+>", "", text).split()) for key, text in cells}
+    return {
+        key: " ".join(re.sub(r"<[^>]+>", "", text).replace("\xa0", " ").split())
+        for key, text in cells
+    }
+
+
+def _nb(figure: object) -> str:
+    """A figure as the desk writes it in Norwegian bokmål (decimal comma)."""
+    return str(figure).replace(".", ",")
 
 
 def _section(html: str, contract_id: str) -> str:
@@ -212,27 +220,27 @@ def test_report_figures_per_vendor_and_contract(manager: FlaskClient) -> None:
         "met": "1",
         "breached": "3",
         "open": "0",
-        "breach_rate": "75.0 %",
-        "median": "75.0",
-        "p90": "87.0",
+        "breach_rate": "75,0 %",
+        "median": "75,0",
+        "p90": "87,0",
     }
     assert _row(page, "data-contract", "nettsoft-unifon-bn") == {
         "tickets": "1",
         "met": "0",
         "breached": "1",
         "open": "0",
-        "breach_rate": "100.0 %",
-        "median": "70.0",
-        "p90": "70.0",
+        "breach_rate": "100,0 %",
+        "median": "70,0",
+        "p90": "70,0",
     }
     assert _row(page, "data-vendor", "Nettsoft") == {
         "tickets": "5",
         "met": "1",
         "breached": "4",
         "open": "0",
-        "breach_rate": "80.0 %",
-        "median": "72.5",
-        "p90": "85.5",
+        "breach_rate": "80,0 %",
+        "median": "72,5",
+        "p90": "85,5",
     }
     pindena = _row(page, "data-contract", "pindena")
     assert (pindena["tickets"], pindena["met"], pindena["breached"], pindena["open"]) == (
@@ -242,12 +250,12 @@ def test_report_figures_per_vendor_and_contract(manager: FlaskClient) -> None:
         "1",
     )
     assert (pindena["breach_rate"], pindena["median"], pindena["p90"]) == (
-        "0.0 %",
-        "660.0",
-        "660.0",
+        "0,0 %",
+        "660,0",
+        "660,0",
     )
     sensio = _row(page, "data-contract", "sensio-velferd")
-    assert (sensio["tickets"], sensio["breach_rate"], sensio["median"]) == ("1", "–", "20.0")
+    assert (sensio["tickets"], sensio["breach_rate"], sensio["median"]) == ("1", "–", "20,0")
     assert 'data-contract="mobile-worker"' not in page  # no tickets, no row
 
 
@@ -409,7 +417,7 @@ def test_penalties_match_triage_report_for_the_same_data(
         assert shown == {
             "breaches": str(penalty["breaches"]),
             "deduction_pct": f"{penalty['deduction_pct']} %",
-            "amount_nok": penalty["amount_nok"],
+            "amount_nok": "2 038,50 kr",  # penalty["amount_nok"] as the desk writes money
             "applies_to": penalty["applies_to"],
             "claim_promptly_by": penalty["claim_promptly_by"],
             "days_left": str(left) if left >= 0 else f"fristen gikk ut for {-left} dager siden",
@@ -443,13 +451,13 @@ def test_claim_letter_lists_every_breach_the_sanction_and_the_rule(manager: Flas
     assert len(rows) == 3  # m2, m3, m4
     text = [re.sub(r"<[^>]+>|\s+", " ", cells).strip() for _, cells in rows]
     assert "09.01.2026 15:30" in text[0] and "12.01.2026 08:30" in text[0]
-    assert "12.01.2026 08:45" in text[0] and "75.0" in text[0]
-    assert "03.02.2026 10:00" in text[1] and "03.02.2026 11:00" in text[1] and "90.0" in text[1]
+    assert "12.01.2026 08:45" in text[0] and "75,0" in text[0]
+    assert "03.02.2026 10:00" in text[1] and "03.02.2026 11:00" in text[1] and "90,0" in text[1]
     assert "31.03.2026 15:30" in text[2] and "01.04.2026 08:30" in text[2]
     assert "ingen respons" in text[2]
     assert "Beskrivelse av misligholdet" in letter
     assert "Sanksjon som kreves" in letter
-    assert "NOK 2038.50" in letter and "2026Q2" in letter and "12.01.2027" in letter
+    assert "2\xa0038,50\xa0kr" in letter and "2026Q2" in letter and "12.01.2027" in letter
     assert "004 §2.6" in letter  # the rule's source
     assert "ett fratrekk" in letter  # several breaches in a period: one deduction
     assert "26.01.2026" in letter  # the prompt-claim date the letter names
@@ -580,7 +588,7 @@ def test_availability_equals_triage_sla_uptime_for_the_same_outages(
         assert shown["users"] == "40"
         assert shown["core_hours"] == str(expected["core_hours"])
         assert shown["downtime_hours"] == str(expected["downtime_hours"])
-        assert shown["uptime_pct"] == f"{expected['uptime_pct']} %"
+        assert shown["uptime_pct"] == f"{_nb(expected['uptime_pct'])} %"
         assert shown["reduction_pct"].startswith(f"{expected['reduction_pct']} %")
     assert (cli_access["core_hours"], cli_access["downtime_hours"]) == (344, 4)
     assert (cli_access["uptime_pct"], cli_access["reduction_pct"]) == (98.84, 10)
@@ -605,7 +613,7 @@ def test_availability_without_a_user_count_assumes_the_threshold_and_says_so(
     section = _section(page, "nettsoft-vps-access")
     march = _row(section, "data-month", "2026-03")
     assert march["users"] == "12 (antatt)"  # the most users an outage affected
-    assert (march["downtime_hours"], march["uptime_pct"]) == ("4", "98.84 %")
+    assert (march["downtime_hours"], march["uptime_pct"]) == ("4", "98,84 %")
     assert "user count was not given" in section
     assert _row(section, "data-month", "2026-01")["uptime_pct"] == "100 %"
     too_few = _page(manager, "/availability?month=2026-03&users-nettsoft-vps-access=10")

@@ -260,7 +260,9 @@ def _ingest(
     received = received or now
     dedup = storage_key(message.dedup_key)
     lookup = [storage_key(k) for k in _lookup_keys(message)]
-    parents = [storage_key(REFERENCED + k) for k in message.thread_keys]
+    parents = [
+        storage_key(p + k) for k in message.thread_keys for p in (REFERENCED, REFERENCED_OFTEN)
+    ]
     answered_by = [storage_key(p + message.dedup_key) for p in (REFERENCED, REFERENCED_OFTEN)]
     known = _known(session, message.source, [dedup, *lookup, *parents, *answered_by])
     if dedup in known:

@@ -382,6 +382,7 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    locale: Mapped[str | None] = mapped_column(String(10))  # None: the desk's default (nb)
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
@@ -411,8 +412,12 @@ class Outage(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     contract_id: Mapped[str] = mapped_column(String(100))
+    # Who measured it (manual | alertmanager | webhook | probe) and, from monitoring, the
+    # alert's fingerprint: one outage per firing alert, closed by its "resolved".
+    source: Mapped[str] = mapped_column(String(20), default="manual")
+    fingerprint: Mapped[str | None] = mapped_column(String(200))
     starts_at: Mapped[datetime]
-    ends_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]  # None: still going on (an alert that has not resolved)
     affected_users: Mapped[int] = mapped_column(Integer)
     cause: Mapped[str] = mapped_column(Text, default="")
     excluded: Mapped[bool] = mapped_column(default=False)
@@ -425,7 +430,10 @@ class Outage(Base):
     accepted_at: Mapped[datetime | None]
     objected_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_outages_contract_start", "contract_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_outages_contract_start", "contract_id", "starts_at"),
+        Index("ix_outages_fingerprint", "fingerprint"),
+    )
 
 
 class FeeChange(Base):
@@ -485,3 +493,96 @@ def table_of(model: type[Base]) -> Table:
     """A model's table, for the hot paths that write rows with Core statements instead of
     the unit of work (intake's new tickets: ``triage.store.tickets.insert_ticket``)."""
     return cast(Table, model.__table__)
+
+
+# ------------------------------------------------------------------ monitoring
+
+
+class ProbeStatus(Base):
+    """The desk's probe of one contract's service: its state between runs (compact: the
+    consecutive failures and the run's first failure, not every sample)."""
+
+    __tablename__ = "probe_status"
+
+    contract_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    down: Mapped[bool] = mapped_column(default=False)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[datetime | None]
+    fingerprint: Mapped[str | None] = mapped_column(String(200))  # the open outage's
+    last_checked_at: Mapped[datetime | None]
+    next_due_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProbeTransition(Base):
+    """A probed service went down or came back: the only samples kept."""
+
+    __tablename__ = "probe_transitions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    contract_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(10))  # down | up
+    at: Mapped[datetime]
+    detail: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_probe_transitions_contract", "contract_id", "at"),)
+
+
+class Heartbeat(Base):
+    """The last sign of life of a part of the desk (scheduler, worker, sweeper): the
+    dead-man's switch pages when one falls silent. ``alarmed_at``: when its silence was
+    paged (once per silence)."""
+
+    __tablename__ = "heartbeats"
+
+    part: Mapped[str] = mapped_column(String(40), primary_key=True)
+    beat_at: Mapped[datetime]
+    alarmed_at: Mapped[datetime | None]
+
+
+class NotificationRule(Base):
+    """How one person is reached when paged: ``sms`` at once, then e.g. a ``call`` after
+    ``delay_seconds`` without an acknowledgement. No rules: SMS only (as before)."""
+
+    __tablename__ = "notification_rules"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(10))  # sms | call
+    delay_seconds: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        UniqueConstraint("staff_id", "channel", name="uq_notification_rules_staff_channel"),
+    )
+
+
+class VoiceCall(Base):
+    """A phone call that reads a page aloud: written before it is placed, unique per
+    ladder rung, person and attempt, so a call is placed once however often the sweeper
+    looks. ``status``: queued -> calling -> placed | failed; ``digits``: the key pressed
+    (4 = acknowledge, 6 = start work)."""
+
+    __tablename__ = "voice_calls"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalation_points.id", ondelete="CASCADE")
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(20))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    due_at: Mapped[datetime]
+    provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    placed_at: Mapped[datetime | None]
+    digits: Mapped[str | None] = mapped_column(String(10))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint(
+            "escalation_id", "staff_id", "attempt", name="uq_voice_calls_point_staff_attempt"
+        ),
+    )

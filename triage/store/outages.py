@@ -8,9 +8,9 @@ users, an exclusion without a reason.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from triage.availability_register import RecordedOutage
@@ -74,26 +74,49 @@ def delete_outage(session: Session, outage_id: int) -> RecordedOutage | None:
     return entry
 
 
+def has_outage(session: Session, contract_id: str, starts_at: datetime) -> bool:
+    """Whether the register has an outage of the contract starting at that instant."""
+    query = select(Outage.id).where(
+        Outage.contract_id == contract_id, Outage.starts_at == starts_at.astimezone(UTC)
+    )
+    return session.scalars(query).first() is not None
+
+
 def outages_between(
     session: Session,
     start: datetime,
     end: datetime,
     contract_ids: Iterable[str] | None = None,
+    now: datetime | None = None,
 ) -> list[RecordedOutage]:
-    """Entries that overlap [start, end), by start time."""
-    query = select(Outage).where(Outage.starts_at < end, Outage.ends_at > start)
+    """Entries that overlap [start, end), by start time.
+
+    An outage still going on (monitoring opened it, nothing has ended it) counts until
+    ``now`` (``ongoing`` is set); without ``now`` until ``end``. One that starts after
+    ``now`` is left out: nothing has been measured of it yet.
+    """
+    until = end if now is None else min(end, now)
+    query = select(Outage).where(
+        Outage.starts_at < end, or_(Outage.ends_at.is_(None), Outage.ends_at > start)
+    )
     if contract_ids is not None:
         query = query.where(Outage.contract_id.in_(list(contract_ids)))
     query = query.order_by(Outage.starts_at, Outage.id)
-    return [_entry(row) for row in session.scalars(query)]
+    entries = [_entry(row, until) for row in session.scalars(query)]
+    return [e for e in entries if e.ends_at > e.starts_at]
 
 
-def _entry(row: Outage) -> RecordedOutage:
+def _entry(row: Outage, until: datetime | None = None) -> RecordedOutage:
+    ends_at = row.ends_at
+    if ends_at is None:  # still going on: measured until ``until`` (or its start)
+        ends_at = max(until or row.starts_at, row.starts_at)
     return RecordedOutage(
         id=row.id,
         contract_id=row.contract_id,
         starts_at=row.starts_at,
-        ends_at=row.ends_at,
+        ends_at=ends_at,
+        ongoing=row.ends_at is None,
+        source=row.source,
         affected_users=row.affected_users,
         cause=row.cause,
         excluded=row.excluded,

@@ -459,3 +459,27 @@ def count(session: Session, *, status: str | None = None) -> int:
     if status is not None:
         query = query.where(SmsOutbox.status == status)
     return int(session.scalar(query) or 0)
+
+
+def queue_messages(
+    session: Session, recipients: Iterable[str], body: str, now: datetime
+) -> list[int]:
+    """One message of ``body`` to each number, tied to no ticket, due now (committed): the
+    desk's own alarms. Returns the outbox ids in the order of ``recipients``."""
+    ids = []
+    for phone in recipients:
+        row = SmsOutbox(
+            recipient=phone,
+            body=body,
+            ticket_ids=[],
+            status="queued",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        ids.append(row.id)
+    session.commit()
+    return ids

@@ -33,7 +33,7 @@ from triage.sms_text import (
 )
 from triage.store.escalations import acknowledge
 from triage.store.intake import quarantine, settle, store_raw
-from triage.store.models import EscalationPoint, SmsInbound, SmsPage, Staff, Ticket
+from triage.store.models import EscalationPoint, SmsInbound, SmsOutbox, SmsPage, Staff, Ticket
 from triage.store.roster import load_roster, staff_by_phone
 from triage.store.sms_outbox import last_sent_to
 from triage.store.ticket_actions import ActionError, Conflict, record_response
@@ -82,6 +82,21 @@ def handle_reply(
             text=text[:160],
             **{"from": mask_phone(staff.phone)},
         )
+    return _answer(session, catalog, staff, reply.command, tickets, ids, now, office_hours)
+
+
+def _answer(
+    session: Session,
+    catalog: Catalog,
+    staff: Staff,
+    command: str,
+    tickets: dict[int, Ticket],
+    ids: list[int],
+    now: datetime,
+    office_hours: Calendar | None,
+) -> Answer:
+    """ACK or START from this person, however it came (an SMS, the ticket page's buttons):
+    the same entitlement rule, the same events. ``ids`` as the person named them."""
     calendar = office_hours or catalog.calendars["office-hours"]
     levels = {i: _entitled_levels(session, calendar, i, staff, now) for i in ids}
     refused = [i for i in ids if not levels[i]]
@@ -92,7 +107,7 @@ def handle_reply(
             "sms_refused",
             now,
             staff.name,
-            command=reply.command,
+            command=command,
             reason="not paged for this ticket and not on call for its levels",
             **{"from": mask_phone(staff.phone)},
         )
@@ -101,7 +116,7 @@ def handle_reply(
         if not ids:
             session.commit()
             return Answer(not_entitled_reply(refused), "not entitled")
-    if reply.command == "ack":
+    if command == "ack":
         for ticket_id in ids:
             acknowledge(session, tickets[ticket_id], levels[ticket_id], staff.name, now)
         session.commit()
@@ -119,6 +134,43 @@ def handle_reply(
         )
         return Answer(f"#{ticket_id}: {why}.", "start refused")
     return Answer(start_confirmation(ticket_id), "start")
+
+
+def paged_staff(session: Session, ticket_id: int, email: str | None, name: str) -> Staff | None:
+    """The rostered person a desk user is, if they were paged about this ticket: matched by
+    e-mail (else by name) among the staff with an SMS page for it. None: not paged, so the
+    ticket page offers no "Kvitter"/"Start arbeid" to this user."""
+    paged = session.scalars(
+        select(Staff)
+        .join(SmsPage, SmsPage.staff_id == Staff.id)
+        .where(SmsPage.ticket_id == ticket_id, Staff.active.is_(True))
+        .distinct()
+    ).all()
+    for staff in paged:
+        if email and staff.email and staff.email.strip().lower() == email.strip().lower():
+            return staff
+    return next((s for s in paged if s.name.strip().lower() == name.strip().lower()), None)
+
+
+def answer_from_web(
+    session: Session,
+    catalog: Catalog,
+    staff: Staff,
+    command: str,
+    ticket_id: int,
+    now: datetime,
+    office_hours: Calendar | None = None,
+) -> Answer:
+    """``ACK n`` or ``START n`` given on the ticket page by the person paged (``command``:
+    "ack" or "start"): the SMS answer's rules and events, without an SMS."""
+    if command not in ("ack", "start"):
+        raise ValueError(f"unknown answer {command!r}")
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        return Answer(unknown_ticket_reply(ticket_id), "unknown ticket")
+    return _answer(
+        session, catalog, staff, command, {ticket_id: ticket}, [ticket_id], now, office_hours
+    )
 
 
 def _entitled_levels(
@@ -256,3 +308,30 @@ def _reclaim(session: Session, row_id: int, outcome: str, now: datetime) -> bool
     )
     session.commit()
     return bool(claimed.rowcount)  # type: ignore[attr-defined]
+
+
+def replies_to(session: Session, sent: list[SmsOutbox]) -> dict[int, list[SmsInbound]]:
+    """The answers to these SMS, for the on-call page: an inbound SMS answers the latest SMS
+    the desk sent to its sender before it arrived (as a bare ``ACK`` is read)."""
+    numbers = {m.recipient for m in sent}
+    if not numbers:
+        return {}
+    oldest = min(m.sent_at or m.created_at for m in sent)
+    inbound = session.scalars(
+        select(SmsInbound)
+        .where(SmsInbound.sender.in_(numbers), SmsInbound.received_at >= oldest)
+        .order_by(SmsInbound.received_at, SmsInbound.id)
+    ).all()
+    out: dict[int, list[SmsInbound]] = {}
+    by_number: dict[str, list[SmsOutbox]] = {}
+    for m in sorted(sent, key=lambda m: m.sent_at or m.created_at):
+        by_number.setdefault(m.recipient, []).append(m)
+    for answer in inbound:
+        earlier = [
+            m
+            for m in by_number.get(answer.sender, [])
+            if (m.sent_at or m.created_at) <= answer.received_at
+        ]
+        if earlier:
+            out.setdefault(earlier[-1].id, []).append(answer)
+    return out

@@ -608,6 +608,27 @@ def resolve(
     return _done(session, ticket, now)
 
 
+def reopen(
+    session: Session,
+    catalog: Catalog,
+    ticket_id: int,
+    actor: str,
+    now: datetime,
+    reason: str,
+) -> Ticket:
+    """Open a resolved ticket again (the fault came back, or it was closed by mistake).
+    Its clock and deadline are the original ones: a ticket never answered is late from its
+    first deadline, not from the reopening, and its escalation is planned again."""
+    ticket = _locked(session, ticket_id, now)
+    if ticket.status != RESOLVED:
+        raise Conflict(f"ticket {ticket_id} is not resolved")
+    add_event(session, ticket, "reopened", now, actor, reason=reason)
+    ticket.status = OPEN
+    ticket.resolved_at = None
+    rederive_sla(session, catalog, ticket, now)
+    return _done(session, ticket, now)
+
+
 def add_note(session: Session, ticket_id: int, actor: str, now: datetime, text: str) -> Ticket:
     ticket = _locked(session, ticket_id, now)
     add_event(session, ticket, "note", now, actor, text=text)

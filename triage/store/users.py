@@ -199,6 +199,11 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id) if 0 < user_id <= MAX_ID else None
 
 
+def active_user_names(session: Session) -> list[str]:
+    """The names of the active accounts, by name (whom a ticket can be assigned to)."""
+    return list(session.scalars(select(User.name).where(User.active.is_(True)).order_by(User.name)))
+
+
 def user_by_username(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).first()
 
@@ -225,3 +230,12 @@ def log_out_everywhere(session: Session, user_id: int) -> None:
     if user is not None:
         end_sessions(user)
         session.commit()
+
+
+def set_locale(session: Session, user_id: int, locale: str | None) -> None:
+    """The language the web desk speaks to this user (None: the desk's default)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError(f"no user {user_id}")
+    user.locale = locale
+    session.commit()

@@ -25,7 +25,7 @@ from triage.phone import InvalidPhone, mask_phone, normalise_phone
 from triage.store import db, sms_outbox
 from triage.store.sms_replies import receive_sms
 from triage.store.tokens import create_token
-from web.cli.demo import demo_users, load_demo
+from web.cli.demo import demo_users, load_demo, load_history
 from web.cli.output import emit_json
 from web.formats import iso
 from workers.queues import QUEUES
@@ -212,6 +212,12 @@ def _load_demo(settings: Settings, catalog: Catalog, redis_url: str, base: str) 
     sessions = db.session_factory(settings.database_url)
     wire_scheduling(sessions, redis_url)
     now = datetime.now(UTC)
+    history = load_history(sessions, catalog, now)
+    click.echo(
+        f"triage: history loaded (config/examples, the last two quarters: "
+        f"{history.imported} new, {history.updated} updated tickets)",
+        err=True,
+    )
     result = load_demo(sessions, catalog, now)
     with sessions() as session:
         token, password = demo_credentials(session, now)

@@ -29,6 +29,7 @@ from triage.store.roster import (
     load_roster,
     set_rotation,
 )
+from triage.store.voice_calls import set_call_rule
 from web.cli.errors import BadArgument
 from web.cli.output import emit_json
 from web.formats import iso
@@ -93,6 +94,28 @@ def staff_list() -> int:
     with db.session_factory(settings.database_url)() as session:
         for staff in list_staff(session, order="id"):
             emit_json(_staff_json(staff))
+    return 0
+
+
+@staff_group.command(name="call-after")
+@click.option("--staff", "who", required=True, help="Staff id, name or phone.")
+@click.option(
+    "--minutes",
+    type=click.IntRange(0, 24 * 60),
+    default=None,
+    help="Call this long after an SMS page nobody acknowledged; leave out to stop calling.",
+)
+def staff_call_after(who: str, minutes: int | None) -> int:
+    """A person's notification rule: SMS at once, a phone call after N minutes without ACK."""
+    settings, _ = _open()
+    with db.session_factory(settings.database_url)() as session:
+        try:
+            person = find_staff(session, who)
+        except RosterError as exc:
+            raise BadArgument(f"--{exc}") from None
+        delay = None if minutes is None else timedelta(minutes=minutes)
+        set_call_rule(session, person.id, delay)
+        emit_json({"staff": person.name, "sms": "at once", "call_after_minutes": minutes})
     return 0
 
 

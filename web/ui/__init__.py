@@ -13,10 +13,10 @@ from __future__ import annotations
 from flask import Flask
 
 from web.formats import local, shown, target_nb
-from web.ui import admin, claims, oncall, queue, reports, ticket
+from web.ui import admin, claims, language, new_ticket, oncall, queue, reports, ticket
 from web.ui.blueprint import bp
 
-VIEW_MODULES = (queue, ticket, reports, claims, oncall, admin)
+VIEW_MODULES = (queue, ticket, reports, claims, oncall, admin, language, new_ticket)
 
 
 def register_ui(app: Flask) -> None:

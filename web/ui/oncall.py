@@ -7,17 +7,21 @@ overrides (holiday swaps). Numbers are masked for agents.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from sla.instants import parse_instant
 from sla.local_time import OSLO
 from triage.oncall import coverage_gaps, on_call, shift_at
 from triage.phone import mask_phone
-from triage.store import sms_outbox
+from triage.store import sms_outbox, sms_replies
 from triage.store import ticket_actions as actions
 from triage.store.roster import (
     SHIFTS,
@@ -33,8 +37,20 @@ from triage.store.roster import rotations as roster_rotations
 from web.auth import role_required
 from web.desk import desk
 from web.ui.blueprint import bp
+from web.ui.ticket import SMS_STATUS_LABELS
 
 SHOWN_SMS = 100
+SHIFT_LABELS = {
+    "always": _l("alltid"),
+    "office": _l("kontortid"),
+    "after-hours": _l("utenom kontortid"),
+}
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def _twilio(settings: object) -> bool:
+    """Whether SMS really go out (and answers come in through Twilio's webhook)."""
+    return bool(getattr(settings, "twilio_account_sid", None))
 
 
 def _page(status: int = 200, errors: dict[str, str] | None = None) -> tuple[str, int]:
@@ -50,6 +66,7 @@ def _page(status: int = 200, errors: dict[str, str] | None = None) -> tuple[str,
         names = {s.id: s.name for s in staff}
         phones = {s.phone: s.name for s in staff}
         sms = sms_outbox.listing(session, limit=SHOWN_SMS)
+        replies = sms_replies.replies_to(session, sms)
         rotation_rows = [
             {
                 "level": r.level,
@@ -75,6 +92,10 @@ def _page(status: int = 200, errors: dict[str, str] | None = None) -> tuple[str,
             rotations=rotation_rows,
             overrides=[(o, names.get(o.staff_id, "?")) for o in overrides],
             sms=[(m, phones.get(m.recipient)) for m in sms],
+            replies=replies,
+            sms_labels=SMS_STATUS_LABELS,
+            shift_labels=SHIFT_LABELS,
+            twilio=_twilio(app.settings),
             shown=shown,
             shifts=SHIFTS,
             errors=errors or {},
@@ -105,7 +126,7 @@ def oncall_add_staff() -> Any:
             )
     except (RosterError, ValueError) as exc:
         return _page(422, {"staff": str(exc)})
-    flash("Lagt til.", "ok")
+    flash(_("Lagt til."), "ok")
     return redirect(url_for("ui.oncall"), 303)
 
 
@@ -134,17 +155,54 @@ def oncall_add_override() -> Any:
         ends = parse_instant(form.get("ends", ""), OSLO)
         staff_id = _bounded("staff_id", form.get("staff_id", ""), actions.MAX_ID)
     except ValueError as exc:
-        return _page(422, {"override": f"ugyldig verdi: {exc}"})
+        return _page(422, {"override": _("ugyldig verdi: %(why)s", why=exc)})
     shift = form.get("shift") or None
     with app.sessions() as session:
         person = staff_by_id(session, staff_id)
         if person is None:
-            return _page(422, {"override": "ukjent person"})
+            return _page(422, {"override": _("ukjent person")})
         try:
             add_override(
                 session, level, starts, ends, person, app.clock(), shift, form.get("reason", "")
             )
         except RosterError as exc:
             return _page(422, {"override": str(exc)})
-    flash("Overstyring lagret.", "ok")
+    flash(_("Overstyring lagret."), "ok")
+    return redirect(url_for("ui.oncall"), 303)
+
+
+@bp.post("/oncall/reply")
+@role_required("agent")
+def oncall_reply() -> Any:
+    """The demo's "svar som vakt": an answer typed here goes through the same path as an SMS
+    to the desk's number (``receive_sms``: kept raw, heard only from rostered numbers).
+    Only without Twilio: with it, answers come by SMS, from the person's own phone."""
+    app = desk()
+    if _twilio(app.settings):
+        return _page(409, {"reply": _("Twilio er satt opp: svar med SMS fra telefonen.")})
+    body = request.form.get("body", "").strip()
+    if not body:
+        return _page(422, {"reply": _("Skriv svaret, f.eks. ACK 12 eller START 12.")})
+    with app.sessions() as session:
+        person = staff_by_id(session, request.form.get("staff_id", type=int) or 0)
+        if person is None:
+            return _page(422, {"reply": _("ukjent person")})
+        number, name = person.phone, person.name
+        sid = f"WEB{uuid.uuid4().hex}"
+        raw = urlencode({"MessageSid": sid, "From": number, "Body": body}).encode("ascii")
+        answer = sms_replies.receive_sms(
+            session,
+            app.catalog,
+            raw,
+            FORM_TYPE,
+            sid,
+            number,
+            body,
+            app.clock(),
+            app.catalog.calendars[app.settings.roster_calendar],
+        )
+    flash(
+        _("Svar fra %(name)s: %(reply)s", name=name, reply=answer.reply or "–"),
+        "ok",
+    )
     return redirect(url_for("ui.oncall"), 303)

@@ -13,12 +13,16 @@ vendor filter beyond picking a contract (the contract select is grouped by vendo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from flask import render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from marshmallow import EXCLUDE, ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -27,10 +31,12 @@ from config.catalog import Catalog
 from triage.intake.message import CHANNELS
 from triage.store import ticket_actions as actions
 from triage.store.escalation_facts import escalation_facts
+from triage.store.users import active_user_names
 from web.api.schemas import TicketQuerySchema
 from web.auth import role_required
 from web.desk import desk
 from web.formats import local
+from web.i18n import SEVERITY_WORDS, ago
 from web.ui.blueprint import bp
 from workers.channels.schemas import field_errors
 
@@ -40,39 +46,43 @@ ALL = "alle"  # the status filter's "every status"
 ACTIVE = "aktive"  # the default: open or paused, no response yet
 FILTERS = ("status", "contract", "severity", "channel", "assignee", "breached", "q", "sort")
 
-SEVERITY_LABELS = {"critical": "KRIT", "non-critical": "ikke-krit"}
-STATUS_LABELS = {"open": "åpen", "paused": "pauset", "resolved": "løst"}
+SEVERITY_LABELS = SEVERITY_WORDS
+STATUS_LABELS = {"open": _l("åpen"), "paused": _l("pauset"), "resolved": _l("løst")}
 CHANNEL_LABELS = {
-    "email": "e-post",
-    "chat": "chat",
-    "phone": "telefon",
-    "manual": "registrert for hånd",
+    "email": _l("e-post"),
+    "chat": _l("chat"),
+    "phone": _l("telefon"),
+    "manual": _l("registrert for hånd"),
 }
 SORT_LABELS = {
-    "time_left": "mest haster først",
-    "received_at": "eldste først",
-    "-received_at": "nyeste først",
+    "time_left": _l("mest haster først"),
+    "received_at": _l("eldste først"),
+    "-received_at": _l("nyeste først"),
 }
 FIELD_LABELS = {
-    "status": "Status",
-    "contract": "Avtale",
-    "severity": "Alvorlighet",
-    "channel": "Kanal",
-    "assignee": "Ansvarlig",
-    "breached": "Brutt",
-    "q": "Søk",
-    "sort": "Sortering",
-    "page": "Side",
+    "status": _l("Status"),
+    "contract": _l("Avtale"),
+    "severity": _l("Alvorlighet"),
+    "channel": _l("Kanal"),
+    "assignee": _l("Ansvarlig"),
+    "breached": _l("Brutt"),
+    "q": _l("Søk"),
+    "sort": _l("Sortering"),
+    "page": _l("Side"),
 }
+JUMP = re.compile(r"^#?\s*(\d{1,18})$")  # "12" or "#12" in the search box: that ticket
 
 
 # ------------------------------------------------------------------ shared with the ticket page
 
 
 def left_text(seconds: float) -> str:
-    """Time left as the countdown script writes it (``-1 t 5 min``): the text before the
-    script runs, and the standing value of a paused ticket."""
-    sign = "-" if seconds < 0 else ""
+    """Time left as the countdown script writes it (``1 t 5 min``, a passed deadline
+    ``brutt for 27 d siden``): the text before the script runs, and the standing value of
+    a paused ticket."""
+    if seconds < 0:
+        return _("brutt for %(ago)s siden", ago=ago(seconds))
+    sign = ""
     s = int(abs(seconds))
     days, s = divmod(s, 86400)
     hours, s = divmod(s, 3600)
@@ -87,9 +97,9 @@ def left_text(seconds: float) -> str:
 def contract_label(catalog: Catalog, contract_id: str | None) -> tuple[str, str]:
     """(contract, vendor) as a row shows them; an unrouted ticket is "uten avtale"."""
     if contract_id is None:
-        return "uten avtale", ""
+        return _("uten avtale"), ""
     contract = catalog.contracts.get(contract_id)
-    return contract_id, contract.vendor if contract is not None else "ukjent avtale"
+    return contract_id, contract.vendor if contract is not None else _("ukjent avtale")
 
 
 @dataclass(frozen=True)
@@ -104,13 +114,16 @@ def escalation_states(session: Session, ticket_ids: Iterable[int]) -> dict[int, 
     states: dict[int, EscalationState] = {}
     for ticket_id, facts in escalation_facts(session, ticket_ids).items():
         if facts.unanswered_level is not None:
-            states[ticket_id] = EscalationState(f"varslet nivå {facts.unanswered_level}", "paged")
+            states[ticket_id] = EscalationState(
+                _("varslet nivå %(level)s", level=facts.unanswered_level), "paged"
+            )
         elif facts.acknowledged_level is not None:
-            label = f"kvittert (nivå {facts.acknowledged_level})"
-            states[ticket_id] = EscalationState(label, "acked")
+            states[ticket_id] = EscalationState(
+                _("kvittert (nivå %(level)s)", level=facts.acknowledged_level), "acked"
+            )
         elif facts.next_page_at is not None:
             when = local(facts.next_page_at, "%d.%m. %H:%M")
-            states[ticket_id] = EscalationState(f"neste varsel {when}", "planned")
+            states[ticket_id] = EscalationState(_("neste varsel %(when)s", when=when), "planned")
         else:
             states[ticket_id] = EscalationState("", "")
     return states
@@ -151,7 +164,7 @@ def _queue_args(args: Mapping[str, str]) -> QueueArgs:
         try:
             page = max(1, int(raw["page"]))
         except ValueError:
-            errors["page"] = ["Must be a whole number."]
+            errors["page"] = [_("Må være et heltall.")]
     params = {"status": status}
     params.update((k, v) for k, v in raw.items() if k not in errors and k != "page")
     if sort == "time_left":
@@ -223,46 +236,78 @@ def _url(endpoint: str, params: Mapping[str, str], page: int) -> str:
     return url_for(endpoint, **values)
 
 
+def _paged(
+    session: Session, filters: actions.QueueFilter, sort: str, wanted: int, now: datetime
+) -> tuple[list[actions.QueueItem], int, int, int]:
+    """(items, total, page, pages) of one list of the queue."""
+
+    def rows_of(page: int) -> list[actions.QueueItem]:
+        offset = (page - 1) * PAGE_SIZE
+        return actions.queue(session, filters, now, sort=sort, offset=offset, limit=PAGE_SIZE)
+
+    items: list[actions.QueueItem] | None = None
+    if wanted == 1:
+        # The first page first: when it is not full it holds every match, and the
+        # count (a second pass over the same tickets, e.g. a search's) is not needed.
+        items = rows_of(1)
+    if items is not None and len(items) < PAGE_SIZE:
+        total = len(items)
+    else:
+        total = actions.count_queue(session, filters, now)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(wanted, pages)
+    if items is None:
+        items = rows_of(page)
+    return items, total, page, pages
+
+
+def desk_users(session: Session) -> list[str]:
+    """The names a ticket can be assigned to: the desk's active user accounts."""
+    return active_user_names(session)
+
+
 def _queue_context() -> dict[str, Any]:
     app = desk()
     now = app.clock()
     args = _queue_args(request.args)
+    # The desk's default view keeps breached-and-unanswered tickets in a section of their
+    # own below the live work: a ticket a month late must not sit above one with 9 minutes.
+    split = args.params.get("status") == ACTIVE and args.filters.breached is None
     with app.sessions() as session:
-
-        def rows_of(page: int) -> list[actions.QueueItem]:
-            offset = (page - 1) * PAGE_SIZE
-            return actions.queue(
-                session, args.filters, now, sort=args.sort, offset=offset, limit=PAGE_SIZE
-            )
-
-        items: list[actions.QueueItem] | None = None
-        if args.page == 1:
-            # The first page first: when it is not full it holds every match, and the
-            # count (a second pass over the same tickets, e.g. a search's) is not needed.
-            items = rows_of(1)
-        if items is not None and len(items) < PAGE_SIZE:
-            total = len(items)
-        else:
-            total = actions.count_queue(session, args.filters, now)
-        pages = max(1, -(-total // PAGE_SIZE))
-        page = min(args.page, pages)
-        if items is None:
-            items = rows_of(page)
-        states = escalation_states(session, (item.ticket.id for item in items))
+        live = replace(args.filters, breached=False) if split else args.filters
+        items, total, page, pages = _paged(session, live, args.sort, args.page, now)
+        overdue: list[actions.QueueItem] = []
+        overdue_total = 0
+        if split:
+            late = replace(args.filters, breached=True)
+            overdue, overdue_total, _page, _pages = _paged(session, late, args.sort, 1, now)
+        states = escalation_states(session, (item.ticket.id for item in (*items, *overdue)))
+        assignees = desk_users(session)
     rows = [_row(app.catalog, item, states[item.ticket.id]) for item in items]
+    overdue_rows = [_row(app.catalog, item, states[item.ticket.id]) for item in overdue]
     vendors: dict[str, list[str]] = {}
     for contract in sorted(app.catalog.contracts.values(), key=lambda c: (c.vendor, c.id)):
         vendors.setdefault(contract.vendor, []).append(contract.id)
     return {
         "rows": rows,
-        "total": total,
+        "overdue_rows": overdue_rows,
+        "split": split,
+        "live_total": total,
+        "overdue_total": overdue_total,
+        "total": total + overdue_total,
         "page": page,
         "pages": pages,
         "params": args.params,
-        "errors": {FIELD_LABELS.get(k, k): v for k, v in args.errors.items()},
+        "errors": {str(FIELD_LABELS.get(k, k)): v for k, v in args.errors.items()},
         "rows_url": _url("ui.queue_rows", args.params, page),
         "page_url": lambda n: _url("ui.queue", args.params, n),
+        "overdue_url": _url("ui.queue", {**args.params, "breached": "true"}, 1),
+        "mine_url": _url("ui.queue", {"status": ACTIVE, "assignee": current_user.name}, 1),
         "vendors": vendors,
+        "contracts": sorted(
+            app.catalog.contracts.values(), key=lambda c: (c.vendor, c.service, c.id)
+        ),
+        "assignees": assignees,
         "severities": SEVERITY_LABELS,
         "statuses": STATUS_LABELS,
         "channels": {c: CHANNEL_LABELS.get(c, c) for c in sorted(CHANNELS)},
@@ -272,9 +317,29 @@ def _queue_context() -> dict[str, Any]:
     }
 
 
+def _jump() -> Response | None:
+    """``q=12`` or ``q=#12``: straight to ticket 12 when it exists."""
+    match = JUMP.match(request.args.get("q", "").strip())
+    if match is None:
+        return None
+    ticket_id = int(match.group(1))
+    if not 0 < ticket_id <= actions.MAX_ID:
+        return None
+    with desk().sessions() as session:
+        try:
+            actions.get_ticket(session, ticket_id)
+        except actions.NotFound:
+            flash(_("Sak #%(id)s finnes ikke.", id=ticket_id), "error")
+            return redirect(url_for("ui.queue"), 303)
+    return redirect(url_for("ui.ticket", ticket_id=ticket_id), 303)
+
+
 @bp.get("/")
 @role_required("agent")
-def queue() -> tuple[str, int]:
+def queue() -> Any:
+    jump = _jump()
+    if jump is not None:
+        return jump
     context = _queue_context()
     return render_template("queue.html", **context), 400 if context["errors"] else 200
 
@@ -282,7 +347,8 @@ def queue() -> tuple[str, int]:
 @bp.get("/queue/rows")
 @role_required("agent")
 def queue_rows() -> Response:
-    """The queue's rows only (``<tr>`` elements), for the page's refresh script."""
+    """The queue's lists only (the live work and the breached section, with their counts),
+    for the page's refresh script."""
     context = _queue_context()
     response = Response(
         render_template("queue_rows.html", **context),

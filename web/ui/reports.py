@@ -30,6 +30,7 @@ from typing import Any, TypeVar, cast
 
 import pygal
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from pygal.style import Style
@@ -81,7 +82,9 @@ from triage.store.ticket_actions import MAX_ID
 from triage.store.tickets import report_facts
 from web.auth import role_required
 from web.desk import desk
-from web.formats import iso, nok, number
+from web.formats import iso
+from web.i18n import money, percent, severity_word
+from web.i18n import number as local_number
 from web.ui.blueprint import bp
 
 log = logging.getLogger(__name__)
@@ -114,6 +117,32 @@ CHART_STYLE = Style(
     font_family="system-ui, sans-serif",
     colors=("#20303f", "#b00020", "#1b6e20", "#b36b00", "#5b6abf", "#7a7a7a", "#00838f"),
 )
+
+
+#: One colour per vendor in every chart, whatever else the chart shows: a vendor's
+#: contracts are shades of it. Vendors not listed get the fallback grey.
+VENDOR_COLOURS = {
+    "Nettsoft": "#1f5f99",
+    "Pindena": "#b35900",
+    "Sensio": "#2e7d32",
+}
+FALLBACK_COLOUR = "#6b6b6b"
+
+
+def _shade(colour: str, step: int) -> str:
+    """``colour`` lightened by ``step`` (0 = itself), for a vendor's further contracts."""
+    r, g_, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    mix = min(0.6, 0.18 * step)
+    return "#{:02x}{:02x}{:02x}".format(*(round(c + (255 - c) * mix) for c in (r, g_, b)))
+
+
+def _style(colours: Sequence[str]) -> Style:
+    return Style(
+        background="transparent",
+        plot_background="transparent",
+        font_family="system-ui, sans-serif",
+        colors=tuple(colours) or (FALLBACK_COLOUR,),
+    )
 
 
 def _catalog() -> Catalog:
@@ -156,11 +185,21 @@ def _vendor(catalog: Catalog, contract_id: str) -> str:
 
 
 def _minutes(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+    return local_number(value, 1)
 
 
 def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f} %"
+    return percent(None if value is None else value * 100, 1)
+
+
+def _number(value: Any) -> str:
+    """A figure as the locale writes it (``344``, ``98,84``), no trailing ``.0``."""
+    return local_number(value, None)
+
+
+def nok(amount: Decimal) -> str:
+    """Money for the locale: ``2 038,50 kr`` (``NOK 2,038.50`` in English)."""
+    return money(amount)
 
 
 def _duration(value: timedelta) -> str:
@@ -180,9 +219,10 @@ def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]
     helpers = {
         "minutes": _minutes,
         "rate": _rate,
-        "number": number,
+        "number": _number,
         "nok": nok,
         "duration": _duration,
+        "severity": severity_word,
     }
     return render_template(template, **helpers, **context), status
 
@@ -202,14 +242,19 @@ def _svg(chart: pygal.Graph) -> Markup:
     return Markup(ET.tostring(root, encoding="unicode"))
 
 
-def _chart(kind: Callable[..., pygal.Graph], title: str, labels: Sequence[str]) -> pygal.Graph:
+def _chart(
+    kind: Callable[..., pygal.Graph],
+    title: str,
+    labels: Sequence[str],
+    colours: Sequence[str] = (),
+) -> pygal.Graph:
     chart = kind(
         disable_xml_declaration=True,
         js=[],
         title=title,
         width=900,
         height=320,
-        style=CHART_STYLE,
+        style=_style(colours) if colours else CHART_STYLE,
         legend_at_bottom=True,
         x_label_rotation=30 if len(labels) > 8 else 0,
         print_values=False,
@@ -228,14 +273,23 @@ def _count_axis(chart: pygal.Graph, series: Sequence[Sequence[int]]) -> None:
     chart.y_labels = list(range(0, top + step, step))
 
 
-def _breach_chart(period: ReportPeriod, per_contract: Mapping[str, Sequence[int]]) -> Markup:
+def _breach_chart(
+    period: ReportPeriod, per_contract: Mapping[str, Sequence[int]], catalog: Catalog
+) -> Markup:
     """Breaches per contract and week (month), as ``count_per_bucket`` counts them by the
-    local date of receipt (``ReportAggregate.breaches_per_bucket``)."""
+    local date of receipt (``ReportAggregate.breaches_per_bucket``); each contract in a
+    shade of its vendor's colour, contracts of one vendor side by side."""
     buckets = chart_buckets(period)
-    unit = "uke" if period.days <= WEEKLY_UP_TO_DAYS else "måned"
-    chart = _chart(pygal.StackedBar, f"Brudd per {unit}", [b.label for b in buckets])
+    title = _("Brudd per uke") if period.days <= WEEKLY_UP_TO_DAYS else _("Brudd per måned")
+    order = sorted(per_contract, key=lambda c: (_vendor(catalog, c), c))
+    colours, seen = [], {}
+    for contract_id in order:
+        vendor = _vendor(catalog, contract_id)
+        seen[vendor] = seen.get(vendor, -1) + 1
+        colours.append(_shade(VENDOR_COLOURS.get(vendor, FALLBACK_COLOUR), seen[vendor]))
+    chart = _chart(pygal.StackedBar, title, [b.label for b in buckets], colours)
     series = []
-    for contract_id in sorted(per_contract):
+    for contract_id in order:
         series.append(list(per_contract[contract_id]))
         chart.add(contract_id, series[-1])
     _count_axis(chart, series)
@@ -250,8 +304,14 @@ def _response_chart(per_contract: Mapping[str, Sequence[int]], catalog: Catalog)
         total = by_vendor.setdefault(_vendor(catalog, contract_id), [0] * len(counts))
         for i, count in enumerate(counts):
             total[i] += count
-    labels = [label for label, _ in response_distribution([])]
-    chart = _chart(pygal.StackedBar, "Responstid (forretningsminutter)", labels)
+    labels = [label for label, _count in response_distribution([])]
+    vendors = sorted(by_vendor)
+    chart = _chart(
+        pygal.StackedBar,
+        _("Responstid (forretningsminutter)"),
+        labels,
+        [VENDOR_COLOURS.get(v, FALLBACK_COLOUR) for v in vendors],
+    )
     series = []
     for vendor in sorted(by_vendor):
         series.append(by_vendor[vendor])
@@ -331,7 +391,7 @@ def reports() -> Any:
         breach_count=aggregate.breaches,
         breaches=latest,  # newest first
         breaches_shown=BREACHES_SHOWN,
-        breach_chart=_breach_chart(period, aggregate.breaches_per_bucket)
+        breach_chart=_breach_chart(period, aggregate.breaches_per_bucket, catalog)
         if aggregate.breaches
         else None,
         response_chart=_response_chart(aggregate.responses_per_bucket, catalog)
@@ -602,14 +662,14 @@ def _availability_page(
         status = 400
     start, end = day_bounds(period.first, period.last, OSLO)
     with app.sessions() as session:
-        entries = register.outages_between(session, start, end)
+        entries = register.outages_between(session, start, end, now=now)
     months: list[tuple[Contract, list[MonthFigures]]] = []
     remedies: dict[str, str | None] = {}
     for contract in contracts:
         figures = []
         for month in period.months():
             try:
-                found = month_figures(contract, month, users[contract.id], entries)
+                found = month_figures(contract, month, users[contract.id], entries, now)
             except ValueError as exc:  # no terms in force that month
                 problems.append(f"{contract.id} {month.label}: {exc}")
                 continue

@@ -19,6 +19,8 @@ from email.message import EmailMessage
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import EXCLUDE, Schema, ValidationError
 from sqlalchemy.orm import Session
@@ -26,9 +28,11 @@ from werkzeug.wrappers import Response
 
 from sla.severity import Severity
 from triage.phone import InvalidPhone, mask_phone
+from triage.store import sms_replies
 from triage.store import ticket_actions as actions
 from triage.store.escalation_facts import escalation_ladder
 from triage.store.originals import has_original, original_payload
+from triage.store.users import user_by_id
 from web.api.schemas import (
     AssigneeArgsSchema,
     ClassificationArgsSchema,
@@ -48,6 +52,7 @@ from web.ui.queue import (
     SEVERITY_LABELS,
     STATUS_LABELS,
     contract_label,
+    desk_users,
     escalation_states,
     left_text,
 )
@@ -55,118 +60,127 @@ from workers.channels.schemas import field_errors
 from workers.channels.smtp import send_email
 
 OUTCOME_LABELS = {
-    "met": "overholdt",
-    "breached": "brutt",
-    "open": "løper",
-    "no-target": "ingen frist",
+    "met": _l("overholdt"),
+    "breached": _l("brutt"),
+    "open": _l("løper"),
+    "no-target": _l("ingen frist"),
 }
 POINT_STATUS_LABELS = {
-    "pending": "planlagt",
-    "fired": "varslet",
-    "acknowledged": "kvittert",
-    "cancelled": "avlyst",
-    "skipped": "hoppet over",
+    "pending": _l("planlagt"),
+    "fired": _l("varslet"),
+    "acknowledged": _l("kvittert"),
+    "cancelled": _l("avlyst"),
+    "skipped": _l("hoppet over"),
 }
-PAGE_STATUS_LABELS = {"waiting": "venter", "sent": "i SMS", "dropped": "droppet"}
+#: The escalation ladders' point names (config/catalog.toml) as an agent says them.
+POINT_LABELS = {
+    "received": _l("ved mottak"),
+    "half-budget": _l("halve tiden brukt"),
+    "late": _l("80 prosent av tiden brukt"),
+    "due": _l("ved fristen"),
+    "overdue": _l("etter fristen (leder)"),
+}
+PAGE_STATUS_LABELS = {"waiting": _l("venter"), "sent": _l("i SMS"), "dropped": _l("droppet")}
 SMS_STATUS_LABELS = {
-    "queued": "i kø",
-    "sending": "sendes",
-    "sent": "sendt",
-    "delivered": "levert",
-    "undelivered": "ikke levert",
-    "failed": "feilet",
-    "withdrawn": "trukket (besvart før sending)",
+    "queued": _l("i kø"),
+    "sending": _l("sendes"),
+    "sent": _l("sendt"),
+    "delivered": _l("levert"),
+    "undelivered": _l("ikke levert"),
+    "failed": _l("feilet"),
+    "withdrawn": _l("trukket (besvart før sending)"),
 }
 EVENT_LABELS = {
-    "received": "Mottatt",
-    "classified": "Klassifisert",
-    "routed": "Rutet til avtale",
-    "unrouted": "Ikke rutet",
-    "escalated": "Varslet (SMS)",
-    "escalation_unstaffed": "Ingen på vakt å varsle",
-    "sms_sent": "SMS sendt",
-    "sms_delivered": "SMS levert",
-    "sms_undelivered": "SMS ikke levert",
-    "sms_failed": "SMS feilet",
-    "sms_withdrawn": "SMS trukket (saken var besvart)",
-    "sms_received": "SMS-svar mottatt",
-    "acknowledged": "Kvittert",
-    "forwarded": "Videresendt til leverandør",
-    "claim_notice_drafted": "Reklamasjon skrevet (utkast)",
-    "claim_notice_sent": "Reklamasjon sendt til leverandør",
-    "vendor_replied": "Leverandøren svarte",
-    "vendor_response_confirmed": "Bekreftet som leverandørens respons",
-    "ref_refused": "Nevnte en annen sak, men avsenderen er ikke part i den",
-    "mentioned_by_outsider": "Nevnt av en som ikke er part i saken",
-    "sms_refused": "SMS-svar avvist (ikke varslet, ikke på vakt)",
-    "response_started": "Respons registrert",
-    "reclassified": "Omklassifisert",
-    "classification_confirmed": "Klassifisering bekreftet",
-    "assigned": "Tildelt",
-    "paused": "Pauset",
-    "resumed": "Gjenopptatt",
-    "resolved": "Løst",
-    "note": "Notat",
-    "message": "Melding",
-    "call": "Anrop",
-    "recording": "Opptak",
-    "transcription": "Transkripsjon",
-    "call_status": "Samtalestatus",
-    "answered": "Anrop besvart",
-    "hung_up": "Lagt på",
-    "missed": "Tapt anrop",
-    "sla_unavailable": "Ingen SLA-frist",
-    "imported_update": "Importert endring",
+    "received": _l("Mottatt"),
+    "classified": _l("Klassifisert"),
+    "routed": _l("Rutet til avtale"),
+    "unrouted": _l("Ikke rutet"),
+    "escalated": _l("Varslet (SMS)"),
+    "escalation_unstaffed": _l("Ingen på vakt å varsle"),
+    "sms_sent": _l("SMS sendt"),
+    "sms_delivered": _l("SMS levert"),
+    "sms_undelivered": _l("SMS ikke levert"),
+    "sms_failed": _l("SMS feilet"),
+    "sms_withdrawn": _l("SMS trukket (saken var besvart)"),
+    "sms_received": _l("SMS-svar mottatt"),
+    "acknowledged": _l("Kvittert"),
+    "forwarded": _l("Videresendt til leverandør"),
+    "vendor_replied": _l("Leverandøren svarte"),
+    "response_started": _l("Respons registrert"),
+    "reclassified": _l("Omklassifisert"),
+    "classification_confirmed": _l("Klassifisering bekreftet"),
+    "assigned": _l("Tildelt"),
+    "paused": _l("Pauset"),
+    "resumed": _l("Gjenopptatt"),
+    "resolved": _l("Løst"),
+    "note": _l("Notat"),
+    "message": _l("Melding"),
+    "call": _l("Anrop"),
+    "recording": _l("Opptak"),
+    "transcription": _l("Transkripsjon"),
+    "call_status": _l("Samtalestatus"),
+    "answered": _l("Anrop besvart"),
+    "hung_up": _l("Lagt på"),
+    "missed": _l("Tapt anrop"),
+    "sla_unavailable": _l("Ingen SLA-frist"),
+    "imported_update": _l("Importert endring"),
+    "reopened": _l("Gjenåpnet"),
+    "claim_notice_drafted": _l("Reklamasjon skrevet (utkast)"),
+    "claim_notice_sent": _l("Reklamasjon sendt til leverandør"),
+    "vendor_response_confirmed": _l("Bekreftet som leverandørens respons"),
+    "ref_refused": _l("Nevnte en annen sak, men avsenderen er ikke part i den"),
+    "mentioned_by_outsider": _l("Nevnt av en som ikke er part i saken"),
+    "sms_refused": _l("SMS-svar avvist (ikke varslet, ikke på vakt)"),
 }
 DATA_LABELS = {
-    "channel": "kanal",
-    "subject": "emne",
-    "text": "tekst",
-    "body": "tekst",
-    "sender_name": "avsender",
-    "sender_email": "e-post",
-    "sender_phone": "telefon",
-    "sent_at": "sendt (oppgitt)",
-    "attachments": "vedlegg",
-    "after_hours": "utenfor kontortid",
-    "severity": "alvorlighet",
-    "reasons": "grunner",
-    "reason": "begrunnelse",
-    "score": "poeng",
-    "contract": "avtale",
-    "before": "før",
-    "after": "etter",
-    "point": "punkt",
-    "level": "nivå",
-    "due": "tidspunkt",
-    "staff": "varslet",
-    "to": "til",
-    "from": "fra",
-    "provider": "tjeneste",
-    "error": "feil",
-    "error_code": "feilkode",
-    "code": "feilkode",
-    "levels": "nivåer",
-    "stopped": "stoppet",
-    "message_id": "Message-ID",
-    "missing": "manglet",
-    "forward_by": "videresend innen",
-    "notice": "reklamasjon nr.",
-    "claim_promptly_by": "reklamer innen",
-    "late": "for sent",
-    "counted_as_response": "teller som respons",
-    "not_counted_because": "teller ikke fordi",
-    "vendor_of": "leverandør for",
-    "confirmable": "kan bekreftes av en agent",
-    "sender_auth": "avsenderkontroll (DMARC/DKIM)",
-    "new_ticket": "ny sak",
-    "ticket": "sak",
-    "action": "gjort",
-    "event": "hendelse",
-    "responded_at": "respons",
-    "recorded_at": "registrert",
-    "note": "notat",
-    "why": "hvorfor",
+    "channel": _l("kanal"),
+    "subject": _l("emne"),
+    "text": _l("tekst"),
+    "body": _l("tekst"),
+    "sender_name": _l("avsender"),
+    "sender_email": _l("e-post"),
+    "sender_phone": _l("telefon"),
+    "sent_at": _l("sendt (oppgitt)"),
+    "attachments": _l("vedlegg"),
+    "after_hours": _l("utenfor kontortid"),
+    "severity": _l("alvorlighet"),
+    "reasons": _l("grunner"),
+    "reason": _l("begrunnelse"),
+    "score": _l("poeng"),
+    "contract": _l("avtale"),
+    "before": _l("før"),
+    "after": _l("etter"),
+    "point": _l("punkt"),
+    "level": _l("nivå"),
+    "due": _l("tidspunkt"),
+    "staff": _l("varslet"),
+    "to": _l("til"),
+    "from": _l("fra"),
+    "provider": _l("tjeneste"),
+    "error": _l("feil"),
+    "error_code": _l("feilkode"),
+    "code": _l("feilkode"),
+    "levels": _l("nivåer"),
+    "stopped": _l("stoppet"),
+    "message_id": _l("Message-ID"),
+    "missing": _l("manglet"),
+    "forward_by": _l("videresend innen"),
+    "late": _l("for sent"),
+    "counted_as_response": _l("teller som respons"),
+    "not_counted_because": _l("teller ikke fordi"),
+    "vendor_of": _l("leverandør for"),
+    "recorded_at": _l("registrert"),
+    "note": _l("notat"),
+    "why": _l("hvorfor"),
+    "notice": _l("reklamasjon nr."),
+    "claim_promptly_by": _l("reklamer innen"),
+    "confirmable": _l("kan bekreftes av en agent"),
+    "sender_auth": _l("avsenderkontroll (DMARC/DKIM)"),
+    "new_ticket": _l("ny sak"),
+    "ticket": _l("sak"),
+    "action": _l("gjort"),
+    "event": _l("hendelse"),
+    "responded_at": _l("respons"),
 }
 #: Event data that says nothing to a person reading the timeline.
 HIDDEN_DATA = frozenset({"key", "inbox_item", "outbox_id", "recipients"})
@@ -181,21 +195,25 @@ def _value(key: str, value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return "ja" if value else "nei"
+        return _("ja") if value else _("nei")
     if key in TIME_DATA and isinstance(value, str):
         try:
             return local(datetime.fromisoformat(value), "%d.%m.%Y %H:%M:%S")
         except (ValueError, OverflowError):  # not a time, or one no zone can show
             return value
     if key in ("severity", "before", "after") and isinstance(value, str):
-        return SEVERITY_LABELS.get(value, value)
+        return str(SEVERITY_LABELS.get(value, value))
+    if key == "channel" and isinstance(value, str):
+        return str(CHANNEL_LABELS.get(value, value))
+    if key == "point" and isinstance(value, str):
+        return str(POINT_LABELS.get(value, value))
     if isinstance(value, Mapping):
         return ", ".join(f"{k}: {_value(str(k), v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         parts = []
         for item in value:
             if isinstance(item, Mapping) and "filename" in item:
-                parts.append(str(item.get("filename") or "(uten navn)"))
+                parts.append(str(item.get("filename") or _("(uten navn)")))
             else:
                 parts.append(_value(key, item))
         return ", ".join(parts) if parts else "–"
@@ -217,14 +235,14 @@ def _event_row(
     kind: str, at: datetime, actor: str, data: Mapping[str, Any], confirm: int | None = None
 ) -> EventRow:
     shown = [
-        (DATA_LABELS.get(key, key), _value(key, value), key in ("text", "body"))
+        (str(DATA_LABELS.get(key, key)), _value(key, value), key in ("text", "body"))
         for key, value in data.items()
         if key not in HIDDEN_DATA and value not in (None, "", [], {})
     ]
     item = data.get("inbox_item")
     return EventRow(
         kind=kind,
-        label=EVENT_LABELS.get(kind, kind),
+        label=str(EVENT_LABELS.get(kind, kind)),
         at=at,
         actor=actor,
         data=shown,
@@ -248,7 +266,7 @@ def _phone(number: str) -> str:
     try:
         return mask_phone(number)
     except InvalidPhone:
-        return "(ukjent nummer)"
+        return _("(ukjent nummer)")
 
 
 def _escalation_points(session: Session, ticket_id: int) -> list[PointRow]:
@@ -259,11 +277,11 @@ def _escalation_points(session: Session, ticket_id: int) -> list[PointRow]:
             recipient = _phone(page.recipient)
             who = f"{page.staff_name} ({recipient})" if page.staff_name else recipient
             if page.sms_status is not None:
-                state = SMS_STATUS_LABELS.get(page.sms_status, page.sms_status)
+                state = str(SMS_STATUS_LABELS.get(page.sms_status, page.sms_status))
                 if page.sms_error:
                     state = f"{state}: {page.sms_error}"
             else:
-                state = PAGE_STATUS_LABELS.get(page.page_status, page.page_status)
+                state = str(PAGE_STATUS_LABELS.get(page.page_status, page.page_status))
             pages.append(f"{who}: {state}")
         rows.append(
             PointRow(
@@ -271,7 +289,7 @@ def _escalation_points(session: Session, ticket_id: int) -> list[PointRow]:
                 level=p.level,
                 fire_at=p.fire_at,
                 status=p.status,
-                status_label=POINT_STATUS_LABELS.get(p.status, p.status),
+                status_label=str(POINT_STATUS_LABELS.get(p.status, p.status)),
                 fired_at=p.fired_at,
                 pages=pages,
             )
@@ -313,10 +331,22 @@ def _page(
         contract, vendor = contract_label(app.catalog, ticket.contract_id)
         entry = app.catalog.contracts.get(ticket.contract_id or "")
         left = sla.seconds_left if ticket.status != actions.RESOLVED else None
+        resolved = ticket.status == actions.RESOLVED
+        paged = (
+            None
+            if resolved
+            else sms_replies.paged_staff(
+                session, ticket_id, _user_email(session), current_user.name
+            )
+        )
         return {
+            "resolved": resolved,
+            "point_labels": POINT_LABELS,
+            "assignees": desk_users(session),
+            "paged_as": paged.name if paged is not None else None,
             "ticket": ticket,
             "sla": sla,
-            "outcome": "klokken står"
+            "outcome": _("klokken står")
             if sla.paused_since is not None and sla.outcome.value == "open"
             else OUTCOME_LABELS.get(sla.outcome.value, sla.outcome.value),
             "left": left_text(left) if left is not None else None,
@@ -345,6 +375,11 @@ def _page(
             "errors": dict(errors or {}),
             "values": request.form if failed else {},
         }
+
+
+def _user_email(session: Session) -> str | None:
+    user = user_by_id(session, int(current_user.id))
+    return user.email if user is not None else None
 
 
 def _not_found(ticket_id: int) -> tuple[str, int]:
@@ -414,7 +449,7 @@ def _form(schema: Schema, blank_is_none: tuple[str, ...] = ()) -> dict[str, Any]
         errors = field_errors(exc.messages)
         for name in errors:
             if isinstance(data.get(name), str) and not data[name].replace("\x00", "").strip():
-                errors[name] = ["Må fylles ut."]
+                errors[name] = [_("Må fylles ut.")]
         raise FormError(errors) from None
 
 
@@ -449,7 +484,7 @@ def _act(
     try:
         args = _form(schema, blank_is_none) if schema is not None else {}
     except FormError as exc:
-        return _refused(ticket_id, form, "Skjemaet har feil, se under.", 422, exc.errors)
+        return _refused(ticket_id, form, _("Skjemaet har feil, se under."), 422, exc.errors)
     kwargs = {(rename or {}).get(k, k): v for k, v in args.items()}
     try:
         with app.sessions() as session:
@@ -464,11 +499,11 @@ def _act(
     except actions.NotFound:
         return _not_found(ticket_id)
     except actions.Unavailable as exc:
-        return _refused(ticket_id, form, f"Ikke sendt: {exc.message}", 503)
+        return _refused(ticket_id, form, _("Ikke sendt: %(why)s", why=exc.message), 503)
     except actions.ActionError as exc:
         status = STATUS_OF.get(type(exc), 409)
         fields = {exc.field: [exc.message]} if exc.field else {}
-        return _refused(ticket_id, form, f"Ikke utført: {exc.message}", status, fields)
+        return _refused(ticket_id, form, _("Ikke utført: %(why)s", why=exc.message), status, fields)
     flash(done if isinstance(done, str) else done(), "ok")
     return redirect(url_for("ui.ticket", ticket_id=ticket_id), 303)
 
@@ -480,7 +515,7 @@ def ticket_response(ticket_id: int) -> Any:
         ticket_id,
         "response",
         actions.record_response,
-        "Respons registrert.",
+        _("Respons registrert."),
         ResponseArgsSchema(),
         catalog=desk().catalog,
     )
@@ -505,18 +540,18 @@ def ticket_vendor_response(ticket_id: int) -> Any:
 @role_required("agent")
 def ticket_classification(ticket_id: int) -> Any:
     severity = request.form.get("severity", "")
-    label = SEVERITY_LABELS.get(severity, severity)
+    label = str(SEVERITY_LABELS.get(severity, severity))
     try:
         args = _form(ClassificationArgsSchema())
     except FormError as exc:
         return _refused(
-            ticket_id, "classification", "Skjemaet har feil, se under.", 422, exc.errors
+            ticket_id, "classification", _("Skjemaet har feil, se under."), 422, exc.errors
         )
     return _act(
         ticket_id,
         "classification",
         actions.reclassify,
-        f"Alvorlighet endret til {label}.",
+        _("Alvorlighet endret til %(label)s.", label=label),
         catalog=desk().catalog,
         severity=Severity(args["severity"]),
         reason=args["reason"],
@@ -533,7 +568,7 @@ def ticket_confirmation(ticket_id: int) -> Any:
         ticket_id,
         "classification",
         actions.confirm_classification,
-        "Kritisk bekreftet.",
+        _("Kritisk bekreftet."),
         catalog=desk().catalog,
     )
 
@@ -546,7 +581,7 @@ def ticket_contract(ticket_id: int) -> Any:
         ticket_id,
         "contract",
         actions.set_contract,
-        f"Avtale satt til {chosen}.",
+        _("Avtale satt til %(contract)s.", contract=chosen),
         ContractArgsSchema(),
         rename={"contract": "contract_id"},
         catalog=desk().catalog,
@@ -561,7 +596,7 @@ def ticket_assign(ticket_id: int) -> Any:
         ticket_id,
         "assignee",
         actions.assign,
-        f"Tildelt {who}." if who else "Tildelingen er fjernet.",
+        _("Tildelt %(who)s.", who=who) if who else _("Tildelingen er fjernet."),
         AssigneeArgsSchema(),
         blank_is_none=("assignee",),
     )
@@ -574,7 +609,7 @@ def ticket_pause(ticket_id: int) -> Any:
         ticket_id,
         "pause",
         actions.pause,
-        "Klokken er stoppet (saken er pauset).",
+        _("Klokken er stoppet (saken er pauset)."),
         PauseArgsSchema(),
         catalog=desk().catalog,
     )
@@ -587,7 +622,7 @@ def ticket_resume(ticket_id: int) -> Any:
         ticket_id,
         "resume",
         actions.resume,
-        "Klokken går igjen (saken er gjenopptatt).",
+        _("Klokken går igjen (saken er gjenopptatt)."),
         catalog=desk().catalog,
     )
 
@@ -595,7 +630,7 @@ def ticket_resume(ticket_id: int) -> Any:
 @bp.post("/tickets/<int:ticket_id>/notes")
 @role_required("agent")
 def ticket_note(ticket_id: int) -> Any:
-    return _act(ticket_id, "note", actions.add_note, "Notat lagt til.", NoteArgsSchema())
+    return _act(ticket_id, "note", actions.add_note, _("Notat lagt til."), NoteArgsSchema())
 
 
 @bp.post("/tickets/<int:ticket_id>/resolve")
@@ -605,7 +640,7 @@ def ticket_resolve(ticket_id: int) -> Any:
         ticket_id,
         "resolve",
         actions.resolve,
-        "Saken er løst.",
+        _("Saken er løst."),
         ResolveArgsSchema(),
         catalog=desk().catalog,
     )
@@ -621,8 +656,10 @@ def ticket_forward(ticket_id: int) -> Any:
         return _refused(
             ticket_id,
             "forward",
-            "Ikke sendt: SMTP_URL er ikke satt opp; send feilmeldingen til leverandøren på "
-            "annen måte.",
+            _(
+                "Ikke sendt: SMTP_URL er ikke satt opp; send feilmeldingen til leverandøren "
+                "på annen måte."
+            ),
             503,
         )
 
@@ -638,7 +675,9 @@ def ticket_forward(ticket_id: int) -> Any:
                 e for e in actions.get_ticket(session, ticket_id).events if e.kind == "forwarded"
             ]
         to = sent[-1].data.get("to") if sent else None
-        return f"Feilmeldingen er sendt til {to}." if to else "Feilmeldingen er sendt."
+        return (
+            _("Feilmeldingen er sendt til %(to)s.", to=to) if to else _("Feilmeldingen er sendt.")
+        )
 
     return _act(
         ticket_id,
@@ -649,3 +688,49 @@ def ticket_forward(ticket_id: int) -> Any:
         desk_address=settings.desk_address,
         send=send,
     )
+
+
+@bp.post("/tickets/<int:ticket_id>/reopen")
+@role_required("agent")
+def ticket_reopen(ticket_id: int) -> Any:
+    return _act(
+        ticket_id,
+        "reopen",
+        actions.reopen,
+        _("Saken er åpnet igjen."),
+        PauseArgsSchema(),  # one required reason, as a pause has
+        catalog=desk().catalog,
+    )
+
+
+@bp.post("/tickets/<int:ticket_id>/answer")
+@role_required("agent")
+def ticket_answer(ticket_id: int) -> Any:
+    """ "Kvitter" (ACK) or "Start arbeid" (START) by the person paged about this ticket: the
+    SMS answer's rules and events (``triage.store.sms_replies.answer_from_web``)."""
+    command = request.form.get("command", "")
+    if command not in ("ack", "start"):
+        return _refused(ticket_id, "answer", _("Ukjent svar."), 422)
+    app = desk()
+    with app.sessions() as session:
+        try:
+            actions.get_ticket(session, ticket_id)
+        except actions.NotFound:
+            return _not_found(ticket_id)
+        staff = sms_replies.paged_staff(session, ticket_id, _user_email(session), current_user.name)
+        if staff is None:
+            return _refused(ticket_id, "answer", _("Du er ikke varslet om denne saken."), 409)
+        answer = sms_replies.answer_from_web(
+            session,
+            app.catalog,
+            staff,
+            command,
+            ticket_id,
+            app.clock(),
+            app.catalog.calendars[app.settings.roster_calendar],
+        )
+    if answer.outcome == "start refused":
+        return _refused(ticket_id, "answer", answer.reply or "", 409)
+    done = _("Kvittert: varslingen stopper.") if command == "ack" else _("Arbeid startet.")
+    flash(done, "ok")
+    return redirect(url_for("ui.ticket", ticket_id=ticket_id), 303)
