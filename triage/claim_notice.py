@@ -20,15 +20,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from zoneinfo import ZoneInfo
 
 from sla.claims import ClaimFrom, PromptClaim
 from sla.contract import Contract, Terms
+from sla.local_time import OSLO
 from sla.periods import Period
 from sla.targets import Outcome, judge
 from triage.shown_text import neutralise_line
 
-OSLO = ZoneInfo("Europe/Oslo")
 PENALTY, CREDIT = "penalty", "credit"
 _SECTION = re.compile(r"§\s*([0-9][0-9.]*[0-9]|[0-9])")
 

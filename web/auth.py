@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from flask import (
@@ -46,8 +46,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from triage.store import users
-from triage.store.models import User
-from web.app import desk
+from web.desk import desk
+
+if TYPE_CHECKING:  # the row users.user_by_id and users.authenticate return
+    from triage.store.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("auth", __name__)
@@ -86,7 +88,7 @@ def _load(user_id: str) -> DeskUser | None:
         return None
     app = desk()
     with app.sessions() as db:
-        user = db.get(User, int(user_id))
+        user = users.user_by_id(db, int(user_id))
         if user is None or not user.active or not _session_is_live(user, app.clock().timestamp()):
             session.clear()  # an ended session is not half-kept
             return None
@@ -193,10 +195,7 @@ def logout() -> Response:
     """End the session on the server too: every copy of the cookie stops working."""
     if current_user.is_authenticated:
         with desk().sessions() as db:
-            user = db.get(User, int(current_user.id))
-            if user is not None:
-                users.end_sessions(user)
-                db.commit()
+            users.log_out_everywhere(db, int(current_user.id))
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

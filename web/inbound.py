@@ -11,7 +11,7 @@ Every view does the same steps, in this order, because each protects the next:
 4. ingest it (``triage.store.intake``): one ticket per message however often delivered.
 
 The HMAC webhooks (e-mail, chat, CTI) accept first and ingest in batches (issue 18):
-after a cheap shape check (``web.inbound_payloads.checks``) the payload is stored and
+after a cheap shape check (``workers.channels.payloads.checks``) the payload is stored and
 answered ``202 {"receipt", "status_url"}``; the intake worker makes the ticket
 (``workers.jobs.intake``), and ``GET /inbound/receipts/<id>`` tells how it went. Without
 Redis (the web app alone, or Redis unreachable) the request ingests its own payload
@@ -41,10 +41,10 @@ from triage.store.intake import IntakeResult, ingest, quarantine, store_raw
 from triage.store.intake_batch import PENDING, Receipt, ingest_pending, receipt, store_pending
 from triage.store.sms_outbox import record_delivery
 from triage.store.sms_replies import IncompleteSms, receive_sms
-from web.app import MAX_CONTENT_LENGTH, ApiError, desk, limit_body
-from web.inbound_payloads import media_type
-from web.schemas import CONTROL_CHARS
+from web.desk import MAX_CONTENT_LENGTH, ApiError, desk, limit_body
 from workers import enqueue
+from workers.channels.payloads import media_type
+from workers.channels.schemas import CONTROL_CHARS
 
 JSON_MAX_BYTES = 1024 * 1024  # a chat text is at most 20 000 characters
 FORM_MAX_BYTES = 256 * 1024
@@ -81,13 +81,14 @@ def email() -> Response:
 
 @bp.post("/chat")
 def chat() -> Response:
-    """One chat message (JSON, ``web.schemas.ChatMessageSchema``)."""
+    """One chat message (JSON, ``workers.channels.schemas.ChatMessageSchema``)."""
     return _hmac_intake("chat")
 
 
 @bp.post("/cti")
 def cti() -> Response:
-    """One call event from the desk's phone system (JSON, ``web.schemas.CtiEventSchema``)."""
+    """One call event from the desk's phone system (JSON,
+    ``workers.channels.schemas.CtiEventSchema``)."""
     return _hmac_intake("cti")
 
 

@@ -30,7 +30,7 @@ from triage.store.monitoring import record_signals
 from triage.store.sms_replies import take_inbound
 from triage.store.voice_calls import call_by_sid
 from triage.voice_text import key_command, key_confirmation
-from web.app import ApiError, desk, limit_body
+from web.desk import ApiError, desk, limit_body
 from web.inbound import LANGUAGE, SIGNATURE_HEADER, _require_twilio_signature, signature
 
 MAX_BYTES = 1024 * 1024  # Alertmanager groups alerts; a megabyte is thousands of them

@@ -1,9 +1,9 @@
 """Tickets an agent registers by hand: the phone call they took, a walk-in, a note.
 
 One path for the REST API (``POST /api/v1/tickets``) and the desk's "Ny sak" form, and the
-same path as every channel: the request is kept in the inbox first (nothing is lost), parsed
-by the inbox's own parser (``web.inbound_payloads.parse_manual_payload``, so ``reprocess``
-reads it again the same way), then ingested: classified, routed, timed and laddered like any
+same path as every channel: the request is kept in the inbox first (nothing is lost),
+parsed by the inbox's own parser (``workers.channels.payloads.parse_manual_payload``, so
+``reprocess`` reads it again the same way), then ingested: classified, routed, timed and laddered like any
 ticket. An agent who names the contract or the severity overrides the desk's own answer
 through the ordinary actions, so the override is an event with who made it and why.
 """
@@ -18,8 +18,8 @@ from typing import Any
 from sla.severity import Severity
 from triage.store import ticket_actions as actions
 from triage.store.intake import ingest, store_raw
-from web.app import Desk
-from web.inbound_payloads import manual_envelope
+from web.desk import Desk
+from workers.channels.payloads import manual_envelope
 
 #: The reason the events give when the agent's own choice replaces the desk's.
 OVERRIDE_REASON = "angitt av {actor} ved registrering"
@@ -34,8 +34,8 @@ class Registered:
 def register(
     app: Desk, ticket: Mapping[str, Any], actor: str, key: str | None = None
 ) -> Registered:
-    """Register ``ticket`` (``web.schemas.ManualTicketSchema``'s fields, as the client sent
-    them) for ``actor``. ``key`` makes a retry return the same ticket (``Idempotency-Key``);
+    """Register ``ticket`` (``workers.channels.schemas.ManualTicketSchema``'s fields, as the
+    client sent them) for ``actor``. ``key`` makes a retry return the same ticket (``Idempotency-Key``);
     without one every call is a new ticket, as two calls about one fault are two contacts.
 
     Raises ``actions.Invalid`` for an unknown contract before anything is stored.

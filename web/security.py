@@ -34,7 +34,7 @@ from limits.storage import MemoryStorage, Storage
 from limits.strategies import FixedWindowRateLimiter
 
 from config.settings import Settings
-from web.app import DESK_BLUEPRINTS, error_response
+from web.desk import DESK_BLUEPRINTS, error_response
 
 CSP = "; ".join(
     (

@@ -17,6 +17,7 @@ from config.settings import Settings
 from sla.calendar import Calendar
 from triage.store import db
 from triage.store.intake import Parser
+from workers.channels.payloads import parsers
 from workers.channels.twilio_sms import SmsChannel, sms_channel
 from workers.enqueue import wire_scheduling
 
@@ -32,10 +33,14 @@ class WorkerContext:
     sessions: sessionmaker[Session]
     channel: SmsChannel
     clock: Callable[[], datetime] = _utc_now
-    #: Inbox channel -> parser, for re-ingesting payloads a dead request left behind. The
-    #: parsers live with the web app (``web.inbound_payloads``); ``triage sweeper`` hands
-    #: them in, since workers never import the web package.
+    #: Inbox channel -> parser, for re-ingesting payloads a dead request left behind: the
+    #: one registry the web app parses with (``workers.channels.payloads``), built from the
+    #: settings unless given (an empty registry would quarantine every stuck payload).
     parsers: Mapping[str, Parser] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.parsers:
+            self.parsers = parsers(self.settings)
 
     @property
     def provider(self) -> str:

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
+from sla.local_time import OSLO
 from triage.oncall import recipients
 from triage.phone import mask_phone
-from triage.store import heartbeats
-from triage.store.models import SmsOutbox
+from triage.store import heartbeats, sms_outbox
 from triage.store.roster import load_roster
 from workers import enqueue
 from workers.context import WorkerContext, context
@@ -28,7 +27,6 @@ from workers.jobs.escalation import send
 log = logging.getLogger(__name__)
 WATCHES = {"sweeper": ("worker", "scheduler"), "worker": ("sweeper",), "scheduler": ("sweeper",)}
 LEVEL = 2
-_OSLO = ZoneInfo("Europe/Oslo")
 NAMES = {"sweeper": "sweeperen", "worker": "arbeideren (RQ worker)", "scheduler": "planleggeren"}
 
 
@@ -60,27 +58,12 @@ def watch(ctx: WorkerContext, watcher: str) -> int:
                 continue
             roster = load_roster(session, ctx.office_hours, now)
             people = recipients(roster, LEVEL, now)
-            stamp = state.beat_at.astimezone(_OSLO).strftime("%H:%M")
+            stamp = state.beat_at.astimezone(OSLO).strftime("%H:%M")
             body = (
                 f"DRIFT: {NAMES.get(state.part, state.part)} har vært stille siden {stamp}. "
                 "Varsler kan utebli. Sjekk deskens prosesser."
             )
-            ids = []
-            for person in people:
-                row = SmsOutbox(
-                    recipient=person.phone,
-                    body=body,
-                    ticket_ids=[],
-                    status="queued",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(row)
-                session.flush()
-                ids.append(row.id)
-            session.commit()
+            ids = sms_outbox.queue_messages(session, (p.phone for p in people), body, now)
         if not ids:
             log.error("heartbeat: %s silent and nobody on level %d to page", state.part, LEVEL)
         for outbox_id, person in zip(ids, people, strict=True):

@@ -11,9 +11,9 @@ import csv
 import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-OSLO = ZoneInfo("Europe/Oslo")
+from sla.local_time import OSLO
+
 HERE = Path(__file__).parent
 FIRST, LAST = date(2025, 12, 1), date(2026, 11, 29)
 

@@ -31,7 +31,7 @@ from tests.workers.escalation_support import Clock, installed, settings_for
 from triage.store import db
 from triage.store.models import InboxItem, Ticket
 from web.app import create_app
-from web.inbound_payloads import parsers
+from workers.channels.payloads import parsers
 from workers.queues import INTAKE, connection
 from workers.sweeper import sweep
 

@@ -49,7 +49,7 @@ from tests.workers.escalation_support import Clock
 from triage.store import db
 from triage.store.models import InboxItem, Ticket
 from web.app import create_app
-from web.inbound_payloads import parsers
+from workers.channels.payloads import parsers
 from workers.context import build
 from workers.sweeper import sweep
 

@@ -52,7 +52,7 @@ from triage.store.escalations import fire_due
 from triage.store.models import SmsInbound, SmsOutbox, Ticket
 from triage.store.roster import load_roster
 from triage.store.sms_outbox import claim, compose, mark_sent
-from web.inbound_payloads import parsers
+from workers.channels.payloads import parsers
 
 DELIVERIES = 6  # concurrent copies of one payload
 KARI = ONCALL[1]

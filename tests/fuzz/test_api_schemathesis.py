@@ -23,7 +23,7 @@ from tests.fuzz.support import error_shape, fuzz, sessions_of
 from tests.smtp_server import Collect
 from tests.web.conftest import make_settings
 from tests.web.support import chat_payload, email_bytes, post_chat, post_email
-from web.api.tokens import create_token
+from triage.store.tokens import create_token
 from web.app import create_app
 
 CHECKS = [

@@ -21,9 +21,9 @@ from werkzeug.test import TestResponse
 
 from tests.fuzz.support import assert_clean, error_of, inbox_count, sessions_of, twilio_signed
 from tests.web.support import CALL_SID, chat_payload, sign
+from triage.store.tokens import create_token
 from web.api import MAX_BODY_BYTES as API_MAX_BYTES
-from web.api.tokens import create_token
-from web.app import FORM_MAX_CONTENT_LENGTH, MAX_CONTENT_LENGTH
+from web.desk import FORM_MAX_CONTENT_LENGTH, MAX_CONTENT_LENGTH
 from web.inbound import FORM_MAX_BYTES, JSON_MAX_BYTES
 
 MiB = 1024 * 1024

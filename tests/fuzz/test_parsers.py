@@ -23,7 +23,12 @@ from triage.intake.email_message import MalformedEmail, ParsedEmail, parse_email
 from triage.intake.message import IncomingMessage, RejectedPayload
 from triage.phone import InvalidPhone, mask_any, mask_phone, normalise_phone
 from triage.sms_text import SMS_SEPTETS, Page, page_message, parse_reply, septets
-from web.inbound_payloads import cti_parser, parse_chat_payload, parse_email_payload, twilio_parser
+from workers.channels.payloads import (
+    cti_parser,
+    parse_chat_payload,
+    parse_email_payload,
+    twilio_parser,
+)
 
 OSLO = ZoneInfo("Europe/Oslo")
 ONCALL = "+4791000000"

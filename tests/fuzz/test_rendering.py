@@ -409,7 +409,7 @@ def test_login_next_with_crlf(app: Flask) -> None:
 
 def test_api_answers_carry_hostile_text_as_json(app: Flask, client: FlaskClient) -> None:
     """The REST API returns what senders wrote verbatim, as JSON (never HTML)."""
-    from web.api.tokens import create_token
+    from triage.store.tokens import create_token
 
     ids = _take_in_everything(app, client)
     with sessions_of(app)() as session:

@@ -34,7 +34,7 @@ from tests.fuzz.support import (
 )
 from tests.web.support import CALL_SID, chat_payload, email_bytes, post_signed, sign
 from triage.store.models import SmsOutbox
-from web.app import MAX_CONTENT_LENGTH
+from web.desk import MAX_CONTENT_LENGTH
 from web.inbound import FORM_MAX_BYTES, JSON_MAX_BYTES
 
 FORM = "application/x-www-form-urlencoded"

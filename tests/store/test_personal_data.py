@@ -56,8 +56,8 @@ from triage.store.personal_data import (
 )
 from triage.store.roster import add_override, load_roster
 from triage.store.sms_replies import take_inbound
-from web.inbound_payloads import parsers as make_parsers
-from web.inbound_payloads import twilio_parser
+from workers.channels.payloads import parsers as make_parsers
+from workers.channels.payloads import twilio_parser
 
 CATALOG = load_catalog()
 PARSERS = make_parsers(Settings.from_env({}))  # the defaults: no on-call line

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from triage.intake import email_message
+from triage.intake import email_text
 from triage.intake.email_message import (
     Attachment,
     MalformedEmail,
@@ -763,17 +763,17 @@ def test_remembered_headers_change_no_result() -> None:
             (parse_email(raw, **kwargs) for raw, kwargs in order), key=lambda p: p.message_id
         )
 
-    email_message._HEADER_FACTORY._build.cache_clear()
+    email_text._HEADER_FACTORY._build.cache_clear()
     cold = parse_all(cases)
-    assert email_message._HEADER_FACTORY._build.cache_info().hits > 0  # it is used at all
+    assert email_text._HEADER_FACTORY._build.cache_info().hits > 0  # it is used at all
     assert parse_all(cases) == cold
-    email_message._HEADER_FACTORY._build.cache_clear()
+    email_text._HEADER_FACTORY._build.cache_clear()
     assert parse_all(cases[::-1]) == cold
 
 
 def test_long_header_values_are_not_remembered() -> None:
-    factory = email_message._HEADER_FACTORY
-    long_value = "text/plain; name=" + "x" * email_message.MEMO_HEADER_CHARS
+    factory = email_text._HEADER_FACTORY
+    long_value = "text/plain; name=" + "x" * email_text.MEMO_HEADER_CHARS
     before = factory._build.cache_info().currsize
     assert factory("Content-Type", long_value).params["name"].startswith("xxx")
     assert factory._build.cache_info().currsize == before

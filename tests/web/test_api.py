@@ -29,7 +29,7 @@ from triage.sla_state import derive_sla_state
 from triage.store.intake import quarantine, store_raw
 from triage.store.models import ApiToken, InboxItem, Ticket, TicketEvent
 from triage.store.tickets import add_event, apply_sla_state
-from web.api.tokens import create_token, revoke_token
+from triage.store.tokens import create_token, revoke_token
 from web.cli import main as triage_main
 
 MBN = "nettsoft-mbn"

@@ -18,7 +18,7 @@ from tests.web.test_api import AGENT, MBN, VPS_ACCESS, Api, api, error, kinds
 __all__ = ["api"]  # the fixture, shared with test_api
 from triage.store.intake import reprocess
 from triage.store.models import InboxItem, Ticket
-from web.app import desk
+from web.desk import desk
 
 
 def phone_call(**changes: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from triage.store.escalations import fire_due
 from triage.store.models import SmsOutbox
 from triage.store.roster import add_override, add_staff, find_staff, load_roster
 from triage.store.sms_outbox import compose, mark_failed, mark_sent
-from web.api.tokens import create_token
+from triage.store.tokens import create_token
 
 KARI, METTE = ONCALL[1], MANAGER[1]
 OUTSIDER = "+4798765432"  # a number on no staff list

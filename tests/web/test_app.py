@@ -159,7 +159,7 @@ def test_the_desk_shows_a_503_page_while_the_database_is_unreachable(
 def test_a_broken_statement_is_still_a_500_not_a_503() -> None:
     from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from web.app import database_unreachable
+    from web.errors import database_unreachable
 
     class Orig(Exception):
         pass

@@ -22,6 +22,7 @@ from triage.store.intake import (
     store_raw,
 )
 from triage.store.ticket_actions import quarantined
+from workers.channels.payloads import parse_email_payload
 
 NOW = oslo(2026, 3, 10, 9, 15)
 
@@ -162,9 +163,11 @@ def test_ingest_raw_email_is_the_pollers_whole_intake(
         message_id="<imap.1@kunde.no>", subject="MBN", text="Mobilsvar virker ikke for meg"
     )
 
-    first = ingest_raw_email(sessions, catalog, raw, NOW)
-    again = ingest_raw_email(sessions, catalog, raw, NOW)
-    bad = ingest_raw_email(sessions, catalog, b"Subject: x\r\n\r\nno sender", NOW)
+    first = ingest_raw_email(sessions, catalog, raw, NOW, parse_email_payload)
+    again = ingest_raw_email(sessions, catalog, raw, NOW, parse_email_payload)
+    bad = ingest_raw_email(
+        sessions, catalog, b"Subject: x\r\n\r\nno sender", NOW, parse_email_payload
+    )
 
     assert first is not None and first.created
     assert again is not None and again.duplicate

@@ -20,8 +20,8 @@ from tests.web.conftest import Clock
 from tests.web.ui_support import PASSWORD, browser, csrf_token, desk_of, logged_in, make_user
 from triage.passwords import password_problem
 from triage.store.models import User
+from triage.store.tokens import authenticate as token_owner
 from triage.store.users import UserError, create_user, set_password
-from web.api.tokens import authenticate as token_owner
 from web.cli.desk_commands import DEMO_TOKEN_LIFETIME, demo_credentials
 
 HTTPS = "https://localhost"

@@ -20,7 +20,7 @@ from triage.store.intake import quarantine, store_raw
 from triage.store.models import ApiToken, InboxItem, SmsInbound, Staff, Ticket, User
 from triage.store.personal_data import ERASED
 from triage.store.roster import add_staff
-from web.api.tokens import hash_secret
+from triage.store.tokens import hash_secret
 
 HTTPS = "https://localhost"
 KARI_EMAIL = "kari@kunde.no"  # chat_payload's sender

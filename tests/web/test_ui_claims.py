@@ -47,7 +47,7 @@ from tests.web.test_ui_reports import (  # noqa: F401 - fixtures
 )
 from tests.web.ui_support import csrf_token, logged_in
 from triage.store.importer import import_csv
-from web.app import desk
+from web.desk import desk
 
 TERMINAL = (
     "external_id,contract,received_at,responded_at,severity,channel,subject,body\n"

@@ -26,7 +26,8 @@ from triage.store.models import EscalationPoint, InboxItem, SmsInbound, Ticket, 
 from triage.store.roster import load_roster
 from triage.store.sms_outbox import compose
 from triage.store.users import create_user
-from web.app import create_app, desk
+from web.app import create_app
+from web.desk import desk
 
 HTTPS = "https://localhost"
 VPS_ACCESS = "nettsoft-vps-access"

@@ -12,7 +12,7 @@ from tests.web.ui_support import csrf_token, logged_in
 from tests.workers.escalation_support import MANAGER, ONCALL, roster
 from triage.store import sms_outbox
 from triage.store.models import RosterOverride, SmsOutbox, Staff
-from web.app import desk
+from web.desk import desk
 
 HTTPS = "https://localhost"
 

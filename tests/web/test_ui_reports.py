@@ -69,8 +69,8 @@ from triage.report_period import PeriodError, billing_period, chart_buckets, rep
 from triage.store.importer import import_csv
 from triage.store.models import Outage, Ticket
 from triage.store.tickets import report_facts
-from web.app import desk
 from web.cli import cli
+from web.desk import desk
 from web.ui.reports import BREACHES_SHOWN, SUMMARY_COLUMNS
 
 OSLO = ZoneInfo("Europe/Oslo")

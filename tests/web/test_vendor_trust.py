@@ -310,7 +310,7 @@ def test_parties_naming_a_ticket_still_join_it(
 ) -> None:
     ticket_id = _critical_fault(client, cc="leder@kunde.no")
     with app.app_context():
-        from web.app import desk
+        from web.desk import desk
 
         with desk().sessions() as session:
             create_user(

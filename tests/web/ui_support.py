@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from triage.store.users import create_user
-from web.app import desk
+from web.desk import desk
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(

@@ -13,7 +13,7 @@ from tests.web.support import chat_payload
 from tests.workers.escalation_support import Clock, installed, oslo, settings_for
 from triage.store.intake import store_raw
 from triage.store.models import InboxItem, Ticket
-from web.inbound_payloads import parsers
+from workers.channels.payloads import parsers
 from workers.sweeper import sweep
 
 
@@ -88,4 +88,21 @@ def test_a_stuck_copy_of_a_message_that_was_sent_again_is_the_same_ticket(
         assert sweep(ctx).recovered == 1
     with sessions() as session:
         assert len(session.scalars(select(Ticket)).all()) == 1
+        assert {i.status for i in session.scalars(select(InboxItem))} == {"processed"}
+
+
+def test_a_context_built_without_parsers_has_the_one_registry(
+    sessions, database_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """``triage sweeper`` (or any worker) builds its context with nothing handed in: a
+    stuck payload still becomes a ticket, parsed like the webhook parses it."""
+    now = oslo("2026-11-19T10:00")
+    body = json.dumps(chat_payload(message_id="chat-own-registry")).encode()
+    with sessions() as session:
+        store_raw(session, "chat", "application/json", body, now - timedelta(minutes=5))
+    settings = settings_for(database_url, tmp_path)
+    with installed(settings, load_catalog(), Clock(now)) as ctx:
+        assert set(ctx.parsers) == set(parsers(settings))
+        assert sweep(ctx).recovered == 1
+    with sessions() as session:
         assert {i.status for i in session.scalars(select(InboxItem))} == {"processed"}

@@ -22,7 +22,7 @@ from tests.workers.escalation_support import installed, roster, run_worker, sett
 from triage.store.intake_batch import ingest_pending
 from triage.store.models import EscalationPoint, InboxItem, SmsPage, Ticket
 from web.app import create_app
-from web.inbound_payloads import parsers
+from workers.channels.payloads import parsers
 from workers.enqueue import INTAKE_FLAG
 from workers.jobs.intake import drain
 from workers.queues import INTAKE, connection

@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.catalog import Catalog
-from triage.claim_notice import OSLO, claimable_contracts, draft_for, notice_email, notice_number
+from sla.local_time import OSLO
+from triage.claim_notice import claimable_contracts, draft_for, notice_email, notice_number
 from triage.claim_notice import notice_text as compose_text
 from triage.store.models import ChannelMessage, ClaimNotice, Ticket
 from triage.store.tickets import add_event

@@ -15,7 +15,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -86,3 +86,18 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema to ``revision``; safe to run on every start."""
     command.upgrade(alembic_config(url), revision)
+
+
+def schema_version(session: Session) -> str | None:
+    """The migration the database is at; raises SQLAlchemyError when the database does not
+    answer (or was never migrated: there is no version table)."""
+    version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return None if version is None else str(version)
+
+
+@lru_cache(maxsize=1)
+def schema_head() -> str | None:
+    """The migration the code expects (read once: the scripts ship with the code)."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 - only /readyz needs it
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()

@@ -9,20 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
+from sla.local_time import OSLO
 from sla.severity import Severity
 from triage.csv_import import Classifier, ImportRow, RowError, parse_csv
 from triage.sla_state import derive_sla_state
 from triage.store.escalations import plan_escalations
 from triage.store.models import Ticket
 from triage.store.tickets import add_event, apply_sla_state, by_external_id
-
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 @dataclass

@@ -40,8 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
 from triage.classify import classify
-from triage.intake.email_message import MalformedEmail, parse_email
-from triage.intake.message import KINDS, IncomingMessage, from_email
+from triage.intake.message import KINDS, IncomingMessage
 from triage.routing import route
 from triage.store.escalations import plan_new_ladder
 from triage.store.models import ChannelMessage, InboxItem, Staff, Ticket, User, table_of
@@ -182,20 +181,21 @@ def reprocess(
 
 
 def ingest_raw_email(
-    sessions: sessionmaker[Session], catalog: Catalog, raw: bytes, now: datetime
+    sessions: sessionmaker[Session], catalog: Catalog, raw: bytes, now: datetime, parse: Parser
 ) -> IntakeResult | None:
     """The whole intake of one raw e-mail, for callers outside the web app (the IMAP
     poller): store, parse, then ingest or quarantine. None when it was quarantined.
 
-    Stored as inbox channel "email" with type message/rfc822, exactly like the webhook's
-    payloads, so one message arriving both ways is one ticket and reprocesses alike.
+    Stored as inbox channel "email" with type message/rfc822 and parsed by ``parse``, the
+    registry's e-mail parser, exactly like the webhook's payloads, so one message arriving
+    both ways is one ticket and reprocesses alike.
     """
     with sessions() as session:
         item_id = store_raw(session, "email", EMAIL_CONTENT_TYPE, raw, now)
         try:
-            message = from_email(parse_email(raw))
-        except MalformedEmail as exc:
-            quarantine(session, item_id, str(exc))
+            message = parse(raw, EMAIL_CONTENT_TYPE)
+        except ValueError as exc:
+            quarantine(session, item_id, str(exc) or type(exc).__name__)
             return None
     return ingest(sessions, catalog, item_id, message, now, received_at=now)
 

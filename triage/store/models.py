@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from sla.local_time import OSLO
 from triage.store.types import UTCDateTime
 
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER only
@@ -219,7 +220,7 @@ class Rotation(Base):
     level: Mapped[int] = mapped_column(Integer)
     shift: Mapped[str] = mapped_column(String(20))
     first_handover: Mapped[datetime]
-    zone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
+    zone: Mapped[str] = mapped_column(String(64), default=OSLO.key)
     created_at: Mapped[datetime]
 
     members: Mapped[list[RotationMember]] = relationship(

@@ -8,7 +8,7 @@ users, an exclusion without a reason.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -72,6 +72,14 @@ def delete_outage(session: Session, outage_id: int) -> RecordedOutage | None:
     entry = _entry(row)
     session.delete(row)
     return entry
+
+
+def has_outage(session: Session, contract_id: str, starts_at: datetime) -> bool:
+    """Whether the register has an outage of the contract starting at that instant."""
+    query = select(Outage.id).where(
+        Outage.contract_id == contract_id, Outage.starts_at == starts_at.astimezone(UTC)
+    )
+    return session.scalars(query).first() is not None
 
 
 def outages_between(

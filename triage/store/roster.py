@@ -7,7 +7,7 @@ are normalised to E.164 on the way in, so the inbound SMS webhook can find the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from sla.calendar import Calendar
+from sla.local_time import OSLO
 from triage.oncall import Override, Person, Roster
 from triage.oncall import Rotation as RotationValue
 from triage.phone import normalise_phone
@@ -86,6 +87,53 @@ def add_staff(
     return staff
 
 
+MAX_ID = 2**63 - 1  # BIGINT: a larger id is no row, not a database error
+
+
+def list_staff(session: Session, *, order: str = "name") -> list[Staff]:
+    """Everyone on the staff list, by name (then id) or by id."""
+    keys = (Staff.id,) if order == "id" else (Staff.name, Staff.id)
+    return list(session.scalars(select(Staff).order_by(*keys)))
+
+
+def staff_by_id(session: Session, staff_id: int) -> Staff | None:
+    return session.get(Staff, staff_id) if 0 < staff_id <= MAX_ID else None
+
+
+def staff_with_phone(session: Session, phone: str) -> Staff | None:
+    """The person with this (normalised) number, active or not."""
+    return session.scalars(select(Staff).where(Staff.phone == phone)).first()
+
+
+def names_by_phone(session: Session, phones: Iterable[str]) -> dict[str, str]:
+    """Staff names by phone number, for the numbers that belong to someone."""
+    wanted = set(phones)
+    if not wanted:
+        return {}
+    rows = session.execute(select(Staff.phone, Staff.name).where(Staff.phone.in_(wanted)))
+    return dict(rows.all())
+
+
+def rotations(session: Session) -> list[Rotation]:
+    """Every rotation, by level and shift (members loaded as ``Rotation.members``)."""
+    return list(session.scalars(select(Rotation).order_by(Rotation.level, Rotation.shift)))
+
+
+def has_rotation(session: Session) -> bool:
+    return session.scalars(select(Rotation)).first() is not None
+
+
+def current_overrides(session: Session, now: datetime) -> list[RosterOverride]:
+    """Overrides that have not ended, by start."""
+    return list(
+        session.scalars(
+            select(RosterOverride)
+            .where(RosterOverride.ends_at > now)
+            .order_by(RosterOverride.starts_at)
+        )
+    )
+
+
 def staff_by_phone(session: Session, phone: str) -> Staff | None:
     return session.scalars(
         select(Staff).where(Staff.phone == phone, Staff.active.is_(True))
@@ -119,7 +167,7 @@ def set_rotation(
     first_handover: datetime,
     members: Sequence[Staff],
     now: datetime,
-    zone: str = "Europe/Oslo",
+    zone: str = OSLO.key,
 ) -> Rotation:
     """Replace the rotation of ``level`` and ``shift`` (members in turn order)."""
     if shift not in SHIFTS:

@@ -20,13 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.catalog import Catalog
+from sla.local_time import OSLO
 from triage.phone import mask_phone
 from triage.sms_text import Page, grouped_message, page_message
 from triage.store.models import EscalationPoint, SmsOutbox, SmsPage, SmsRecipient, Ticket
@@ -52,7 +52,6 @@ BACKOFF = (
     timedelta(minutes=10),
     timedelta(minutes=15),
 )
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 @dataclass(frozen=True)
@@ -452,3 +451,35 @@ def listing(
     if status is not None:
         query = query.where(SmsOutbox.status == status)
     return list(session.scalars(query))
+
+
+def count(session: Session, *, status: str | None = None) -> int:
+    """How many messages ``listing`` pages through."""
+    query = select(func.count()).select_from(SmsOutbox)
+    if status is not None:
+        query = query.where(SmsOutbox.status == status)
+    return int(session.scalar(query) or 0)
+
+
+def queue_messages(
+    session: Session, recipients: Iterable[str], body: str, now: datetime
+) -> list[int]:
+    """One message of ``body`` to each number, tied to no ticket, due now (committed): the
+    desk's own alarms. Returns the outbox ids in the order of ``recipients``."""
+    ids = []
+    for phone in recipients:
+        row = SmsOutbox(
+            recipient=phone,
+            body=body,
+            ticket_ids=[],
+            status="queued",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        session.flush()
+        ids.append(row.id)
+    session.commit()
+    return ids

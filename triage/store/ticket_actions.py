@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, CursorResult, Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, load_only, selectinload, sessionmaker
 
 from config.catalog import Catalog
 from sla.explain import explain_deadline
+from sla.local_time import OSLO
 from sla.severity import Severity
 from sla.targets import Outcome, judge
 from triage.handoff import AttachmentInfo, HandoffCheck, check_handoff, forward_message
@@ -43,7 +43,6 @@ MAX_ID = 2**63 - 1  # BIGINT: a larger id is no row, not a database error
 OPEN, PAUSED, RESOLVED = "open", "paused", "resolved"
 STATUSES = (OPEN, PAUSED, RESOLVED)
 SORTS = ("time_left", "received_at", "-received_at")
-OSLO = ZoneInfo("Europe/Oslo")
 
 
 class ActionError(Exception):

@@ -1,4 +1,5 @@
-"""Users of the web desk: created, authenticated (with throttling), listed.
+"""Users of the web desk: created, authenticated (with throttling), listed, found by id,
+activated, deactivated and unlocked.
 
 Passwords are hashed with werkzeug's scrypt (memory-hard) and must pass
 ``triage.passwords`` (12 characters, not the username, not a common password).
@@ -33,6 +34,7 @@ ACCOUNT_FREE = 5
 BACKOFF_MAX = timedelta(minutes=15)
 #: A key with no failure for this long starts counting from zero again.
 FORGET_AFTER = timedelta(hours=1)
+MAX_ID = 2**63 - 1  # BIGINT: a larger id is no row, not a database error
 _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
@@ -185,6 +187,49 @@ def set_password(session: Session, user: User, password: str) -> None:
 
 def may(role: str, needed: str) -> bool:
     return ROLES.index(role) >= ROLES.index(needed)
+
+
+def list_users(session: Session, *, order: str = "username") -> list[User]:
+    """Every user, by user name (the admin page) or by id (``triage users list``)."""
+    key = User.id if order == "id" else User.username
+    return list(session.scalars(select(User).order_by(key)))
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id) if 0 < user_id <= MAX_ID else None
+
+
+def active_user_names(session: Session) -> list[str]:
+    """The names of the active accounts, by name (whom a ticket can be assigned to)."""
+    return list(session.scalars(select(User.name).where(User.active.is_(True)).order_by(User.name)))
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).first()
+
+
+def set_active(session: Session, user: User, active: bool) -> None:
+    """Activate or deactivate (committed); a deactivated user cannot log in, and the
+    sessions they have end."""
+    user.active = active
+    if not active:
+        end_sessions(user)
+    session.commit()
+
+
+def unlock(session: Session, user: User) -> None:
+    """Lift the login backoff at every address and end the user's sessions (committed)."""
+    forget_failures(session, user)
+    end_sessions(user)
+    session.commit()
+
+
+def log_out_everywhere(session: Session, user_id: int) -> None:
+    """Every login session of the user ends (committed); nothing for an unknown id."""
+    user = user_by_id(session, user_id)
+    if user is not None:
+        end_sessions(user)
+        session.commit()
 
 
 def set_locale(session: Session, user_id: int, locale: str | None) -> None:

@@ -13,10 +13,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from triage.availability_register import RecordedOutage
 from triage.store import outages as register
-from web.api import PREFIX, ApiBlueprint, principal
+from web.api.base import PREFIX, ApiBlueprint, principal
 from web.api.schemas import OsloDateTime
-from web.app import desk
-from web.schemas import NOT_BLANK, Identifier, Instant, Text
+from web.desk import desk
+from workers.channels.schemas import NOT_BLANK, Identifier, Instant, Text
 
 MAX_TEXT = 2000
 MAX_USERS = 10_000_000

@@ -12,9 +12,9 @@ from typing import Any
 from flask_smorest import Page
 
 from triage.store import ticket_actions as actions
-from web.api import PREFIX, ApiBlueprint, LazyPage
+from web.api.base import PREFIX, ApiBlueprint, LazyPage
 from web.api.schemas import QuarantineItemSchema, ReprocessSchema
-from web.app import desk
+from web.desk import desk
 
 blp = ApiBlueprint(
     "quarantine",

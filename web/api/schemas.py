@@ -12,10 +12,11 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from sla.local_time import OSLO
 from sla.severity import Severity
 from triage.intake.message import CHANNELS
 from triage.store.ticket_actions import SORTS, STATUSES
-from web.schemas import NOT_BLANK, OSLO, Identifier, Instant, Text
+from workers.channels.schemas import NOT_BLANK, Identifier, Instant, Text
 
 SEVERITIES = tuple(s.value for s in Severity)
 OUTCOMES = ("met", "breached", "open", "no-target")

@@ -9,16 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Page
-from sqlalchemy import func, select
 
 from triage.oncall import on_call, shift_at
 from triage.phone import mask_phone
 from triage.store import sms_outbox
-from triage.store.models import SmsOutbox, Staff
-from triage.store.roster import load_roster
-from web.api import PREFIX, ApiBlueprint, LazyPage
+from triage.store.roster import load_roster, names_by_phone
+from web.api.base import PREFIX, ApiBlueprint, LazyPage
 from web.api.schemas import OnCallSchema, SmsQuerySchema, SmsSchema
-from web.app import desk
+from web.desk import desk
 
 blp = ApiBlueprint(
     "sms", __name__, url_prefix=PREFIX, description="Escalation SMS and the on-call roster."
@@ -37,21 +35,12 @@ def list_sms(query: dict[str, Any]) -> LazyPage:
 
     def count() -> int:
         with app.sessions() as session:
-            counted = select(func.count()).select_from(SmsOutbox)
-            if status:
-                counted = counted.where(SmsOutbox.status == status)
-            return int(session.scalar(counted) or 0)
+            return sms_outbox.count(session, status=status or None)
 
     def fetch(offset: int, limit: int) -> list[Any]:
         with app.sessions() as session:
             rows = sms_outbox.listing(session, status=status, offset=offset, limit=limit)
-            names = dict(
-                session.execute(
-                    select(Staff.phone, Staff.name).where(
-                        Staff.phone.in_({r.recipient for r in rows})
-                    )
-                ).all()
-            )
+            names = names_by_phone(session, (r.recipient for r in rows))
             return [
                 {
                     "id": r.id,

@@ -5,15 +5,14 @@ ticket out. Every action answers with the ticket as ``GET`` shows it after the c
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import request
 from flask_smorest import Page
 
 from sla.severity import Severity
 from triage.store import ticket_actions as actions
-from triage.store.models import Ticket
-from web.api import PREFIX, ApiBlueprint, LazyPage, principal
+from web.api.base import PREFIX, ApiBlueprint, LazyPage, principal
 from web.api.schemas import (
     AssigneeArgsSchema,
     ClassificationArgsSchema,
@@ -28,10 +27,13 @@ from web.api.schemas import (
     TicketSummarySchema,
     VendorResponseArgsSchema,
 )
-from web.app import desk
+from web.desk import desk
 from web.manual_tickets import register
-from web.schemas import ManualTicketSchema
+from workers.channels.schemas import ManualTicketSchema
 from workers.channels.smtp import send_email
+
+if TYPE_CHECKING:  # the row the ticket use-cases return
+    from triage.store.models import Ticket
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200

@@ -14,6 +14,7 @@ import click
 
 from config.catalog import load_catalog
 from config.settings import Settings
+from sla.local_time import OSLO
 from triage.csv_import import BadFile, classify_row
 from triage.report import (
     REPORT_CSV_COLUMNS,
@@ -27,7 +28,7 @@ from triage.store.fees import effective_catalog
 from triage.store.importer import import_csv
 from triage.store.tickets import report_facts
 from web.cli.errors import BadArgument
-from web.cli.output import OSLO, emit_csv, emit_json
+from web.cli.output import emit_csv, emit_json
 from workers.enqueue import wire_scheduling
 
 

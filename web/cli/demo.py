@@ -12,20 +12,28 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
+from sla.local_time import OSLO
 from triage.csv_import import COLUMNS, classify_row
 from triage.store.importer import ImportResult, import_csv
-from triage.store.models import Outage, Rotation, Staff, User
-from triage.store.outages import add_outage
-from triage.store.roster import add_staff, set_rotation
-from triage.store.users import ROLES, create_user, forget_failures, set_password
+from triage.store.outages import add_outage, has_outage
+from triage.store.roster import add_staff, has_rotation, set_rotation, staff_with_phone
+from triage.store.users import (
+    ROLES,
+    create_user,
+    forget_failures,
+    set_password,
+    user_by_username,
+)
+
+if TYPE_CHECKING:  # the row the roster's reads return
+    from triage.store.models import Staff
 
 # Numbers from the range Nkom reserves for fiction/tests are not available for mobiles, so
 # these are plainly fake ones in the 4000 00xx block; they only ever reach the outbox.
@@ -79,7 +87,7 @@ def load_demo(sessions: sessionmaker[Session], catalog: Catalog, now: datetime) 
         monday = (now - timedelta(days=now.weekday() + 7)).replace(
             hour=7, minute=0, second=0, microsecond=0
         )
-        if session.scalars(select(Rotation)).first() is None:
+        if not has_rotation(session):
             set_rotation(session, 1, "always", monday, people[:2], now)
             set_rotation(session, 2, "always", monday, people[2:], now)
     out = io.StringIO()
@@ -92,7 +100,7 @@ def load_demo(sessions: sessionmaker[Session], catalog: Catalog, now: datetime) 
 
 
 def _staff(session: Session, name: str, phone: str, email: str, now: datetime) -> Staff:
-    existing = session.scalars(select(Staff).where(Staff.phone == phone)).first()
+    existing = staff_with_phone(session, phone)
     return existing or add_staff(session, name, phone, now, email)
 
 
@@ -103,7 +111,7 @@ def demo_users(session: Session, now: datetime) -> str:
     for role in ROLES:
         username = f"demo-{role}"
         email = DEMO_EMAILS.get(role)
-        user = session.scalars(select(User).where(User.username == username)).first()
+        user = user_by_username(session, username)
         if user is None:
             create_user(session, username, f"Demo {role}", role, password, now, email)
         else:
@@ -117,7 +125,6 @@ def demo_users(session: Session, now: datetime) -> str:
 
 #: The shipped example year (``config/examples``): tickets and the hosted services' outages.
 EXAMPLES = ("config", "examples")
-OSLO = ZoneInfo("Europe/Oslo")
 HISTORY_FILE, OUTAGES_FILE = "tickets-year.csv", "outages.csv"
 
 
@@ -189,13 +196,7 @@ def _load_outages(
             ends = datetime.fromisoformat(row["ends_at"]) + shift
             if starts.astimezone(OSLO).date() < first or ends > now:
                 continue
-            known = session.scalars(
-                select(Outage.id).where(
-                    Outage.contract_id == row["contract"],
-                    Outage.starts_at == starts.astimezone(UTC),
-                )
-            ).first()
-            if known is not None:
+            if has_outage(session, row["contract"], starts):
                 continue
             excluded = row["excluded"] == "yes"
             add_outage(

@@ -24,14 +24,15 @@ from config.settings import Settings
 from triage.phone import InvalidPhone, mask_phone, normalise_phone
 from triage.store import db, sms_outbox
 from triage.store.sms_replies import receive_sms
-from web.api.tokens import create_token
+from triage.store.tokens import create_token
 from web.cli.demo import demo_users, load_demo, load_history
-from web.cli.output import emit_json, iso
+from web.cli.output import emit_json
+from web.formats import iso
 from workers.queues import QUEUES
 
 FORM_TYPE = "application/x-www-form-urlencoded"  # what Twilio posts
 DEMO_TOKEN_LIFETIME = timedelta(days=1)
-WORKER_CLASS = "web.cli.worker.DeskWorker"  # SimpleWorker + the payload parsers (web/cli/worker.py)
+WORKER_CLASS = "web.cli.worker.DeskWorker"  # SimpleWorker, context made at start
 
 
 def _logging() -> None:
@@ -82,12 +83,11 @@ def worker_argv(redis_url: str) -> list[str]:
 def sweeper(once: bool) -> int:
     """Every minute: fire what is due and not yet sent, resend what was lost (needs REDIS_URL
     for the scheduling part; the database is the source of truth)."""
-    from web.inbound_payloads import parsers  # noqa: PLC0415
     from workers import sweeper as sweeping  # noqa: PLC0415 - imports the Twilio client
     from workers.context import context  # noqa: PLC0415
 
     _logging()
-    sweeping.run(context(parsers=parsers(Settings.from_env())), once=once)
+    sweeping.run(context(), once=once)
     return 0
 
 

@@ -8,29 +8,34 @@ are Europe/Oslo.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
 
 from config.catalog import load_catalog
 from config.settings import Settings
 from sla.calendar import Calendar
 from sla.instants import parse_instant
+from sla.local_time import OSLO
 from triage.oncall import coverage_gaps, on_call, shift_at
 from triage.store import db
-from triage.store.models import Staff
 from triage.store.roster import (
     SHIFTS,
     RosterError,
     add_override,
     add_staff,
     find_staff,
+    list_staff,
     load_roster,
     set_rotation,
 )
 from triage.store.voice_calls import set_call_rule
 from web.cli.errors import BadArgument
-from web.cli.output import OSLO, emit_json, iso
+from web.cli.output import emit_json
+from web.formats import iso
+
+if TYPE_CHECKING:  # the rows the roster's reads return
+    from triage.store.models import Staff
 
 
 def _open() -> tuple[Settings, Calendar]:
@@ -87,7 +92,7 @@ def staff_add(name: str, phone: str, email: str | None) -> int:
 def staff_list() -> int:
     settings, _ = _open()
     with db.session_factory(settings.database_url)() as session:
-        for staff in session.scalars(select(Staff).order_by(Staff.id)):
+        for staff in list_staff(session, order="id"):
             emit_json(_staff_json(staff))
     return 0
 

@@ -1,4 +1,5 @@
-"""JSON and CSV output in the fixed interface's formats (DESIGN.md)."""
+"""JSON and CSV output in the fixed interface's formats (DESIGN.md); the values in them
+are written by ``web.formats``."""
 
 from __future__ import annotations
 
@@ -6,27 +7,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
-
-OSLO = ZoneInfo("Europe/Oslo")
-"""Times are printed in Europe/Oslo with their offset, whatever zone they came in."""
-
-
-def iso(instant: datetime | None) -> str | None:
-    return None if instant is None else instant.astimezone(OSLO).isoformat()
-
-
-def number(value: Any) -> int | float:
-    """A JSON number: integral values as int, others rounded to 4 decimals."""
-    as_float = float(value)
-    return int(as_float) if as_float == int(as_float) else round(as_float, 4)
-
-
-def nok(amount: Decimal) -> str:
-    return f"{amount:.2f}"
 
 
 def emit_json(obj: Mapping[str, Any]) -> None:

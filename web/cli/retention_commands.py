@@ -17,7 +17,8 @@ from config.settings import Settings
 from triage.store import db
 from triage.store.personal_data import purge_raw_payloads
 from web.cli.errors import BadArgument
-from web.cli.output import emit_json, iso
+from web.cli.output import emit_json
+from web.formats import iso
 
 
 @click.group(name="retention")

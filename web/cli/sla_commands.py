@@ -21,12 +21,14 @@ from sla.availability import Outage, month_availability
 from sla.contract import Contract
 from sla.explain import explain_deadline
 from sla.instants import parse_instant
+from sla.local_time import OSLO
 from sla.penalty import period_penalty
 from sla.periods import Period
 from sla.ranges import MAX_COUNT, MAX_USERS
 from sla.severity import Severity
 from web.cli.errors import BadArgument
-from web.cli.output import OSLO, emit_csv, emit_json, iso, nok, number
+from web.cli.output import emit_csv, emit_json
+from web.formats import iso, nok, number
 
 DEADLINE_COLUMNS = (
     "contract",

@@ -7,16 +7,20 @@ a new one made.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 from triage.store import db
-from triage.store.models import ApiToken
-from web.api.tokens import ROLES, create_token, list_tokens, revoke_token
+from triage.store.tokens import ROLES, create_token, list_tokens, revoke_token
 from web.cli.errors import BadArgument
-from web.cli.output import emit_json, iso
+from web.cli.output import emit_json
+from web.formats import iso
+
+if TYPE_CHECKING:  # the row the token use-cases return
+    from triage.store.models import ApiToken
 
 
 def _sessions() -> sessionmaker[Session]:

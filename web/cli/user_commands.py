@@ -6,14 +6,14 @@ import sys
 from datetime import UTC, datetime
 
 import click
-from sqlalchemy import select
 
 from config.settings import Settings
 from triage.store import db
-from triage.store.models import User
+from triage.store import users as accounts
 from triage.store.users import ROLES, UserError, create_user, set_password
 from web.cli.errors import BadArgument
-from web.cli.output import emit_json, iso
+from web.cli.output import emit_json
+from web.formats import iso
 
 
 @click.group(name="users")
@@ -62,9 +62,7 @@ def password(username: str, password_stdin: bool) -> int:
     settings = Settings.from_env()
     db.upgrade(settings.database_url)
     with db.session_factory(settings.database_url)() as session:
-        user = session.scalars(
-            select(User).where(User.username == username.strip().lower())
-        ).first()
+        user = accounts.user_by_username(session, username.strip().lower())
         if user is None:
             raise BadArgument(f"--username: no user {username!r}")
         try:
@@ -80,7 +78,7 @@ def list_users() -> int:
     settings = Settings.from_env()
     db.upgrade(settings.database_url)
     with db.session_factory(settings.database_url)() as session:
-        for user in session.scalars(select(User).order_by(User.id)):
+        for user in accounts.list_users(session, order="id"):
             emit_json(
                 {
                     "id": user.id,

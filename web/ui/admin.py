@@ -21,13 +21,11 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from triage.passwords import MIN_LENGTH as PASSWORD_MIN
 from triage.passwords import RULE as PASSWORD_RULE
 from triage.phone import mask_any
 from triage.store import ticket_actions as actions
-from triage.store.models import Staff, User
 from triage.store.personal_data import (
     ERASED,
     ErasureCounts,
@@ -40,17 +38,20 @@ from triage.store.personal_data import (
     export_staff,
     phone_forms,
 )
+from triage.store.roster import list_staff, staff_by_id
+from triage.store.tokens import create_token, list_tokens, revoke_token
 from triage.store.users import (
     ROLES,
     UserError,
     create_user,
-    end_sessions,
-    forget_failures,
+    list_users,
+    set_active,
+    unlock,
+    user_by_id,
 )
-from web.api.tokens import create_token, list_tokens, revoke_token
-from web.app import desk
 from web.auth import role_required
-from web.ui import bp
+from web.desk import desk
+from web.ui.blueprint import bp
 
 log = logging.getLogger(__name__)
 QUARANTINE_SHOWN = 50
@@ -64,7 +65,7 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
     app = desk()
     now = app.clock()
     with app.sessions() as session:
-        users = list(session.scalars(select(User).order_by(User.username)))
+        users = list_users(session)
         tokens = list_tokens(session)
         quarantine = actions.quarantined(session, limit=QUARANTINE_SHOWN)
         quarantine_total = actions.count_quarantine(session)
@@ -76,7 +77,7 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
                 "active": s.active,
                 "erased": s.name == ERASED,
             }
-            for s in session.scalars(select(Staff).order_by(Staff.name, Staff.id))
+            for s in list_staff(session)
         ]
     page = render_template(
         "admin.html",
@@ -122,10 +123,6 @@ def admin() -> tuple[str, int]:
 # ------------------------------------------------------------------ users
 
 
-def _user(session: Any, user_id: int) -> User | None:
-    return session.get(User, user_id) if 0 < user_id <= actions.MAX_ID else None
-
-
 @bp.post("/admin/users")
 @role_required("admin")
 def admin_create_user() -> Any:
@@ -153,23 +150,20 @@ def admin_create_user() -> Any:
 def _change_user(user_id: int, change: str) -> Any:
     app = desk()
     with app.sessions() as session:
-        user = _user(session, user_id)
+        user = user_by_id(session, user_id)
         if user is None:
             return _refused(404, f"Bruker {user_id} finnes ikke.")
         if change == "deactivate":
             if user.id == current_user.id:
                 return _refused(409, "Du kan ikke deaktivere deg selv.")
-            user.active = False
-            end_sessions(user)
+            set_active(session, user, False)
             message = f"{user.username} er deaktivert og kan ikke logge inn."
         elif change == "activate":
-            user.active = True
+            set_active(session, user, True)
             message = f"{user.username} er aktiv igjen."
         else:
-            forget_failures(session, user)
-            end_sessions(user)
+            unlock(session, user)
             message = f"{user.username} er låst opp."
-        session.commit()
         log.info("admin %s: %s user %s", _actor(), change, user.username)
         return _done(message, "brukere")
 
@@ -360,7 +354,7 @@ def admin_export_staff(staff_id: int) -> Any:
 def admin_erase_staff(staff_id: int) -> Any:
     app = desk()
     with app.sessions() as session:
-        staff = session.get(Staff, staff_id) if 0 < staff_id <= actions.MAX_ID else None
+        staff = staff_by_id(session, staff_id)
         if staff is None:
             return _refused(404, f"Ansatt {staff_id} finnes ikke.")
         if staff.name == ERASED:

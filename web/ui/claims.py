@@ -16,11 +16,12 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from sla.local_time import OSLO
 from triage.claim_notice import sanction_nb
 from triage.store import claim_notices
-from web.app import desk
 from web.auth import role_required
-from web.ui import OSLO, bp
+from web.desk import desk
+from web.ui.blueprint import bp
 from workers import enqueue
 from workers.channels.smtp import send_email
 

@@ -10,10 +10,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from triage.store import users
-from web.app import desk
 from web.auth import role_required
+from web.desk import desk
 from web.i18n import LOCALES
-from web.ui import bp
+from web.ui.blueprint import bp
 
 
 @bp.post("/language")

@@ -17,12 +17,12 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from triage.store import ticket_actions as actions
-from web.app import desk
 from web.auth import role_required
+from web.desk import desk
 from web.manual_tickets import register
-from web.schemas import ManualTicketSchema, field_errors
-from web.ui import bp
+from web.ui.blueprint import bp
 from web.ui.queue import _queue_context
+from workers.channels.schemas import ManualTicketSchema, field_errors
 
 
 def _ticket_json(form: Any) -> dict[str, Any]:

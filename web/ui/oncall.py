@@ -16,18 +16,27 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from sla.instants import parse_instant
+from sla.local_time import OSLO
 from triage.oncall import coverage_gaps, on_call, shift_at
 from triage.phone import mask_phone
 from triage.store import sms_outbox, sms_replies
 from triage.store import ticket_actions as actions
-from triage.store.models import RosterOverride, Rotation, Staff
-from triage.store.roster import SHIFTS, RosterError, add_override, add_staff, load_roster
-from web.app import desk
+from triage.store.roster import (
+    SHIFTS,
+    RosterError,
+    add_override,
+    add_staff,
+    current_overrides,
+    list_staff,
+    load_roster,
+    staff_by_id,
+)
+from triage.store.roster import rotations as roster_rotations
 from web.auth import role_required
-from web.ui import OSLO, bp
+from web.desk import desk
+from web.ui.blueprint import bp
 from web.ui.ticket import SMS_STATUS_LABELS
 
 SHOWN_SMS = 100
@@ -51,15 +60,9 @@ def _page(status: int = 200, errors: dict[str, str] | None = None) -> tuple[str,
     manager = current_user.may("manager")
     with app.sessions() as session:
         roster = load_roster(session, calendar, now)
-        staff = list(session.scalars(select(Staff).order_by(Staff.name)))
-        rotations = list(session.scalars(select(Rotation).order_by(Rotation.level, Rotation.shift)))
-        overrides = list(
-            session.scalars(
-                select(RosterOverride)
-                .where(RosterOverride.ends_at > now)
-                .order_by(RosterOverride.starts_at)
-            )
-        )
+        staff = list_staff(session)
+        rotations = roster_rotations(session)
+        overrides = current_overrides(session, now)
         names = {s.id: s.name for s in staff}
         phones = {s.phone: s.name for s in staff}
         sms = sms_outbox.listing(session, limit=SHOWN_SMS)
@@ -155,7 +158,7 @@ def oncall_add_override() -> Any:
         return _page(422, {"override": _("ugyldig verdi: %(why)s", why=exc)})
     shift = form.get("shift") or None
     with app.sessions() as session:
-        person = session.get(Staff, staff_id)
+        person = staff_by_id(session, staff_id)
         if person is None:
             return _page(422, {"override": _("ukjent person")})
         try:
@@ -181,7 +184,7 @@ def oncall_reply() -> Any:
     if not body:
         return _page(422, {"reply": _("Skriv svaret, f.eks. ACK 12 eller START 12.")})
     with app.sessions() as session:
-        person = session.get(Staff, request.form.get("staff_id", type=int) or 0)
+        person = staff_by_id(session, request.form.get("staff_id", type=int) or 0)
         if person is None:
             return _page(422, {"reply": _("ukjent person")})
         number, name = person.phone, person.name

@@ -4,7 +4,7 @@
 Thin, like the REST API: the filters are ``web.api.schemas.TicketQuerySchema``'s, the
 order and paging ``triage.store.ticket_actions.queue``'s (breached first, then critical
 before non-critical, then by deadline). What the use-case does not know, the escalation
-state of each row, is read here from ``escalation_points`` for the page's tickets only.
+state of each row, comes from ``triage.store.escalation_facts`` for the page's tickets only.
 
 ``status`` defaults to "aktive": open or paused tickets still waiting for a response
 (what an agent must act on); one status, or "alle", can be chosen instead. There is no
@@ -24,21 +24,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import EXCLUDE, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from config.catalog import Catalog
 from triage.intake.message import CHANNELS
 from triage.store import ticket_actions as actions
-from triage.store.escalations import ACKNOWLEDGED, FIRED, PENDING
-from triage.store.models import EscalationPoint, User
+from triage.store.escalation_facts import escalation_facts
+from triage.store.users import active_user_names
 from web.api.schemas import TicketQuerySchema
-from web.app import desk
 from web.auth import role_required
+from web.desk import desk
+from web.formats import local
 from web.i18n import SEVERITY_WORDS, ago
-from web.schemas import field_errors
-from web.ui import bp, local
+from web.ui.blueprint import bp
+from workers.channels.schemas import field_errors
 
 PAGE_SIZE = 50
 AT_RISK_SECONDS = 30 * 60  # a deadline this close, or passed, marks the row "at-risk"
@@ -111,44 +111,18 @@ class EscalationState:
 def escalation_states(session: Session, ticket_ids: Iterable[int]) -> dict[int, EscalationState]:
     """Per ticket: paged at a level nobody has acknowledged (the highest such level), else
     acknowledged, else the next planned page, else nothing."""
-    ids = sorted(set(ticket_ids))
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(
-            EscalationPoint.ticket_id,
-            EscalationPoint.level,
-            EscalationPoint.status,
-            EscalationPoint.fire_at,
-        ).where(
-            EscalationPoint.ticket_id.in_(ids),
-            EscalationPoint.status.in_((PENDING, FIRED, ACKNOWLEDGED)),
-        )
-    )
-    fired: dict[int, set[int]] = {}
-    acked: dict[int, set[int]] = {}
-    planned: dict[int, datetime] = {}
-    for ticket_id, level, status, fire_at in rows:
-        if status == FIRED:
-            fired.setdefault(ticket_id, set()).add(level)
-        elif status == ACKNOWLEDGED:
-            acked.setdefault(ticket_id, set()).add(level)
-        elif ticket_id not in planned or fire_at < planned[ticket_id]:
-            planned[ticket_id] = fire_at
     states: dict[int, EscalationState] = {}
-    for ticket_id in ids:
-        acknowledged = acked.get(ticket_id, set())
-        unanswered = fired.get(ticket_id, set()) - acknowledged
-        if unanswered:
+    for ticket_id, facts in escalation_facts(session, ticket_ids).items():
+        if facts.unanswered_level is not None:
             states[ticket_id] = EscalationState(
-                _("varslet nivå %(level)s", level=max(unanswered)), "paged"
+                _("varslet nivå %(level)s", level=facts.unanswered_level), "paged"
             )
-        elif acknowledged:
+        elif facts.acknowledged_level is not None:
             states[ticket_id] = EscalationState(
-                _("kvittert (nivå %(level)s)", level=max(acknowledged)), "acked"
+                _("kvittert (nivå %(level)s)", level=facts.acknowledged_level), "acked"
             )
-        elif ticket_id in planned:
-            when = local(planned[ticket_id], "%d.%m. %H:%M")
+        elif facts.next_page_at is not None:
+            when = local(facts.next_page_at, "%d.%m. %H:%M")
             states[ticket_id] = EscalationState(_("neste varsel %(when)s", when=when), "planned")
         else:
             states[ticket_id] = EscalationState("", "")
@@ -289,7 +263,7 @@ def _paged(
 
 def desk_users(session: Session) -> list[str]:
     """The names a ticket can be assigned to: the desk's active user accounts."""
-    return list(session.scalars(select(User.name).where(User.active.is_(True)).order_by(User.name)))
+    return active_user_names(session)
 
 
 def _queue_context() -> dict[str, Any]:

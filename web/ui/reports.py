@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from config.catalog import Catalog
 from sla.contract import Contract
 from sla.instants import parse_instant
+from sla.local_time import OSLO
 from sla.periods import Period
 from sla.ranges import check_users
 from sla.severity import Severity
@@ -79,12 +80,12 @@ from triage.store.fees import (
 from triage.store.report_figures import ReportAggregate, aggregate_report, breach_facts
 from triage.store.ticket_actions import MAX_ID
 from triage.store.tickets import report_facts
-from web.app import desk
 from web.auth import role_required
-from web.cli.output import iso
+from web.desk import desk
+from web.formats import iso
 from web.i18n import money, percent, severity_word
 from web.i18n import number as local_number
-from web.ui import OSLO, bp
+from web.ui.blueprint import bp
 
 log = logging.getLogger(__name__)
 

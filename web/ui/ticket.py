@@ -23,7 +23,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import EXCLUDE, Schema, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -31,7 +30,9 @@ from sla.severity import Severity
 from triage.phone import InvalidPhone, mask_phone
 from triage.store import sms_replies
 from triage.store import ticket_actions as actions
-from triage.store.models import EscalationPoint, InboxItem, SmsOutbox, SmsPage, Staff, User
+from triage.store.escalation_facts import escalation_ladder
+from triage.store.originals import has_original, original_payload
+from triage.store.users import user_by_id
 from web.api.schemas import (
     AssigneeArgsSchema,
     ClassificationArgsSchema,
@@ -42,10 +43,10 @@ from web.api.schemas import (
     ResponseArgsSchema,
     VendorResponseArgsSchema,
 )
-from web.app import desk
 from web.auth import role_required
-from web.schemas import field_errors
-from web.ui import bp, local
+from web.desk import desk
+from web.formats import local
+from web.ui.blueprint import bp
 from web.ui.queue import (
     CHANNEL_LABELS,
     SEVERITY_LABELS,
@@ -55,6 +56,7 @@ from web.ui.queue import (
     escalation_states,
     left_text,
 )
+from workers.channels.schemas import field_errors
 from workers.channels.smtp import send_email
 
 OUTCOME_LABELS = {
@@ -268,40 +270,31 @@ def _phone(number: str) -> str:
 
 
 def _escalation_points(session: Session, ticket_id: int) -> list[PointRow]:
-    pages: dict[int, list[str]] = {}
-    query = (
-        select(SmsPage.escalation_id, SmsPage.recipient, SmsPage.status, Staff.name, SmsOutbox)
-        .outerjoin(Staff, Staff.id == SmsPage.staff_id)
-        .outerjoin(SmsOutbox, SmsOutbox.id == SmsPage.outbox_id)
-        .where(SmsPage.ticket_id == ticket_id)
-        .order_by(SmsPage.id)
-    )
-    for escalation_id, recipient, status, name, sms in session.execute(query):
-        who = f"{name} ({_phone(recipient)})" if name else _phone(recipient)
-        if sms is not None:
-            state = str(SMS_STATUS_LABELS.get(sms.status, sms.status))
-            if sms.error:
-                state = f"{state}: {sms.error}"
-        else:
-            state = str(PAGE_STATUS_LABELS.get(status, status))
-        pages.setdefault(escalation_id, []).append(f"{who}: {state}")
-    points = session.scalars(
-        select(EscalationPoint)
-        .where(EscalationPoint.ticket_id == ticket_id)
-        .order_by(EscalationPoint.fire_at, EscalationPoint.id)
-    )
-    return [
-        PointRow(
-            point=p.point,
-            level=p.level,
-            fire_at=p.fire_at,
-            status=p.status,
-            status_label=str(POINT_STATUS_LABELS.get(p.status, p.status)),
-            fired_at=p.fired_at,
-            pages=pages.get(p.id, []),
+    rows = []
+    for p in escalation_ladder(session, ticket_id):
+        pages = []
+        for page in p.pages:
+            recipient = _phone(page.recipient)
+            who = f"{page.staff_name} ({recipient})" if page.staff_name else recipient
+            if page.sms_status is not None:
+                state = str(SMS_STATUS_LABELS.get(page.sms_status, page.sms_status))
+                if page.sms_error:
+                    state = f"{state}: {page.sms_error}"
+            else:
+                state = str(PAGE_STATUS_LABELS.get(page.page_status, page.page_status))
+            pages.append(f"{who}: {state}")
+        rows.append(
+            PointRow(
+                point=p.point,
+                level=p.level,
+                fire_at=p.fire_at,
+                status=p.status,
+                status_label=str(POINT_STATUS_LABELS.get(p.status, p.status)),
+                fired_at=p.fired_at,
+                pages=pages,
+            )
         )
-        for p in points
-    ]
+    return rows
 
 
 def _page(
@@ -334,10 +327,7 @@ def _page(
         ]
         points = _escalation_points(session, ticket_id)
         escalation = escalation_states(session, [ticket_id])[ticket_id]
-        has_original = (
-            session.scalar(select(InboxItem.id).where(InboxItem.ticket_id == ticket_id).limit(1))
-            is not None
-        )
+        original = has_original(session, ticket_id)
         contract, vendor = contract_label(app.catalog, ticket.contract_id)
         entry = app.catalog.contracts.get(ticket.contract_id or "")
         left = sla.seconds_left if ticket.status != actions.RESOLVED else None
@@ -376,7 +366,7 @@ def _page(
             "events": events,
             "points": points,
             "escalation": escalation,
-            "has_original": has_original,
+            "has_original": original,
             "contracts": sorted(
                 app.catalog.contracts.values(), key=lambda c: (c.vendor, c.service, c.id)
             ),
@@ -388,7 +378,7 @@ def _page(
 
 
 def _user_email(session: Session) -> str | None:
-    user = session.get(User, current_user.id)
+    user = user_by_id(session, int(current_user.id))
     return user.email if user is not None else None
 
 
@@ -415,10 +405,7 @@ def ticket_original(ticket_id: int) -> Response:
     if not 0 < ticket_id <= actions.MAX_ID or not 0 < (item_id or 1) <= actions.MAX_ID:
         abort(404)  # no row has such an id (and PostgreSQL's BIGINT would refuse it)
     with desk().sessions() as session:
-        query = select(InboxItem.payload).where(InboxItem.ticket_id == ticket_id)
-        if item_id is not None:
-            query = query.where(InboxItem.id == item_id)
-        payload = session.scalar(query.order_by(InboxItem.id).limit(1))
+        payload = original_payload(session, ticket_id, item_id)
     if payload is None:
         abort(404)
     response = Response(bytes(payload).decode("utf-8", errors="replace"), mimetype="text/plain")

@@ -15,6 +15,7 @@ from config.settings import Settings
 from triage.store import db
 from triage.store.intake import ingest_raw_email
 from workers.channels.imap import PollResult, poll_mailbox
+from workers.channels.payloads import parse_email_payload
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def poll_support_mailbox(
     catalog = load_catalog(settings.catalog_path)
 
     def store(raw: bytes) -> None:
-        ingest_raw_email(sessions, catalog, raw, clock())
+        ingest_raw_email(sessions, catalog, raw, clock(), parse_email_payload)
 
     result = poll_mailbox(settings.imap_url, store)
     log.info(

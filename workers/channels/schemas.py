@@ -12,15 +12,14 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from sla.instants import EARLIEST, LATEST
+from sla.local_time import OSLO
 from triage.intake.message import normalise_phone
 
-OSLO = ZoneInfo("Europe/Oslo")  # house rule: a time without an offset is Oslo time
 MAX_TEXT = 20_000
 CTI_EVENTS = ("new_call", "answered", "hung_up", "missed")
 #: Caller ids for a withheld number, as telephone systems spell them.

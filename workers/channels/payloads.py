@@ -21,7 +21,7 @@ from config.settings import Settings
 from triage.intake.email_message import MalformedEmail, parse_email
 from triage.intake.message import IncomingMessage, RejectedPayload, from_email, normalise_phone
 from triage.store.intake import Parser
-from web.schemas import (
+from workers.channels.schemas import (
     ChatMessageSchema,
     CtiEventSchema,
     ManualTicketSchema,

@@ -1,4 +1,5 @@
-"""API tokens: made, checked and revoked here, for the REST API and ``triage tokens``.
+"""API tokens: made, checked, listed and revoked here, for the REST API, the admin page
+and ``triage tokens``.
 
 A token reads ``trg_<id>_<secret>``: the id finds the row in one primary-key lookup, the
 secret (32 random bytes, URL-safe base64) is compared by its SHA-256 with
