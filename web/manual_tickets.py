@@ -23,6 +23,11 @@ from workers.channels.payloads import manual_envelope
 
 #: The reason the events give when the agent's own choice replaces the desk's.
 OVERRIDE_REASON = "angitt av {actor} ved registrering"
+#: The note when an agent names "non-critical" for a ticket the desk is sure is critical.
+DOWNGRADE_REFUSED = (
+    "Registrert som ikke-kritisk, men klassifisert som kritisk: saken står som kritisk. "
+    "Å nedgradere en kritisk sak krever leder."
+)
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,20 @@ class Registered:
 
 
 def register(
-    app: Desk, ticket: Mapping[str, Any], actor: str, key: str | None = None
+    app: Desk,
+    ticket: Mapping[str, Any],
+    actor: str,
+    key: str | None = None,
+    *,
+    may_downgrade: bool = False,
 ) -> Registered:
     """Register ``ticket`` (``workers.channels.schemas.ManualTicketSchema``'s fields, as the
     client sent them) for ``actor``. ``key`` makes a retry return the same ticket (``Idempotency-Key``);
     without one every call is a new ticket, as two calls about one fault are two contacts.
+
+    ``may_downgrade``: the actor may downgrade a confirmed critical (a manager), the same
+    rule as reclassifying later; otherwise a named "non-critical" that would downgrade one
+    is not applied, and a note on the ticket says so.
 
     Raises ``actions.Invalid`` for an unknown contract before anything is stored.
     """
@@ -50,12 +64,17 @@ def register(
     message = app.parsers["manual"](payload, "application/json")
     result = ingest(app.sessions, app.catalog, item_id, message, now, received_at=now)
     if result.created:
-        _override(app, result.ticket_id, actor, contract, ticket.get("severity"))
+        _override(app, result.ticket_id, actor, contract, ticket.get("severity"), may_downgrade)
     return Registered(result.ticket_id, result.created)
 
 
 def _override(
-    app: Desk, ticket_id: int, actor: str, contract: str | None, severity: str | None
+    app: Desk,
+    ticket_id: int,
+    actor: str,
+    contract: str | None,
+    severity: str | None,
+    may_downgrade: bool,
 ) -> None:
     reason = OVERRIDE_REASON.format(actor=actor)
     with app.sessions() as session:
@@ -74,12 +93,17 @@ def _override(
             actions.confirm_classification(session, app.catalog, ticket_id, actor, now)
     if severity is not None and severity != classified:
         with app.sessions() as session:
-            actions.reclassify(
-                session,
-                app.catalog,
-                ticket_id,
-                actor,
-                now,
-                severity=Severity(severity),
-                reason=reason,
-            )
+            try:
+                actions.reclassify(
+                    session,
+                    app.catalog,
+                    ticket_id,
+                    actor,
+                    now,
+                    severity=Severity(severity),
+                    reason=reason,
+                    may_downgrade=may_downgrade,
+                )
+            except actions.Forbidden:
+                session.rollback()
+                actions.add_note(session, ticket_id, actor, now, DOWNGRADE_REFUSED)

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tests.web.test_api import AGENT, MBN, VPS_ACCESS, Api, api, error, kinds
+from tests.web.test_api import AGENT, MBN, VPS_ACCESS, Api, api, error, kinds, make_token
 
 __all__ = ["api"]  # the fixture, shared with test_api
 from triage.store.intake import reprocess
@@ -138,3 +138,26 @@ def test_bad_requests_name_each_field_and_store_nothing(
 
 def test_registering_needs_a_token(client: FlaskClient) -> None:
     assert error(client.post("/api/v1/tickets", json=phone_call()), 401)
+
+
+def test_an_agent_cannot_register_a_sure_critical_as_non_critical(
+    api: Api, client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    """Naming "non-critical" is a downgrade when the desk is sure the fault is critical:
+    the same rule as reclassifying later (a manager's call). Found by review: the override
+    at registration skipped it."""
+    whole_office = phone_call(
+        contract=None,
+        severity="non-critical",
+        subject="Hele kontoret uten nett",
+        text="Ingen av de 30 PC-ene på kontoret får logget på nettverket eller kommer på "
+        "internett.",
+    )
+    body = api.post("/tickets", whole_office).json or {}
+    assert body["severity"] == "critical" and not body["needs_confirmation"]
+    assert body["events"][-1]["kind"] == "note"
+    assert "krever leder" in body["events"][-1]["data"]["text"]
+    manager = Api(client, make_token(sessions, "manager", "Mona Manager"))
+    body = manager.post("/tickets", whole_office).json or {}
+    assert body["severity"] == "non-critical"
+    assert next(e for e in body["events"] if e["kind"] == "reclassified")["data"]["downgrade"]

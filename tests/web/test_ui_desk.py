@@ -213,9 +213,28 @@ def test_a_resolved_ticket_can_be_reopened_and_shows_only_what_applies(
     assert again.status_code == 409  # not resolved
 
 
-def test_svar_som_vakt_answers_through_the_sms_path_and_shows_next_to_the_sms(
-    agent: FlaskClient, sessions: sessionmaker[Session], catalog: Catalog, clock: Clock
+def test_svar_som_vakt_answers_only_as_yourself(
+    app: Flask, agent: FlaskClient, sessions: sessionmaker[Session], catalog: Catalog, clock: Clock
 ) -> None:
+    """An agent who is not Kari cannot acknowledge (or start) in her name: ACK and START
+    stop a clock (issue 15; found by review: any agent could pick any staff member)."""
+    ticket_id = _paged(sessions, catalog, clock)
+    page = agent.get("/oncall", base_url=HTTPS).get_data(as_text=True)
+    staff_id = re.search(rf'<option value="(\d+)">{ONCALL[0]}</option>', page)
+    assert staff_id
+    answer = {"staff_id": staff_id.group(1), "body": f"START {ticket_id}"}
+    assert post(agent, "/oncall/reply", answer).status_code == 403
+    with sessions() as session:
+        assert session.scalars(select(SmsInbound)).all() == []
+        ticket = session.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.responded_at is None
+    assert post(_as_kari(app), "/oncall/reply", answer).status_code == 303
+
+
+def test_svar_som_vakt_answers_through_the_sms_path_and_shows_next_to_the_sms(
+    app: Flask, sessions: sessionmaker[Session], catalog: Catalog, clock: Clock
+) -> None:
+    agent = _as_kari(app)  # Kari answers as herself
     ticket_id = _paged(sessions, catalog, clock)
     page = agent.get("/oncall", base_url=HTTPS).get_data(as_text=True)
     assert "Svar som vakt" in page  # no Twilio account in these settings

@@ -136,20 +136,25 @@ def _answer(
     return Answer(start_confirmation(ticket_id), "start")
 
 
+def is_desk_user(staff: Staff, email: str | None, name: str) -> bool:
+    """Whether a desk user (``email``, ``name``) is this rostered person: by e-mail when
+    both have one (two different addresses are two people, whatever their names), else by
+    name. ACK and START stop a clock, so a desk user answers only as themselves."""
+    if email and staff.email:
+        return staff.email.strip().lower() == email.strip().lower()
+    return staff.name.strip().lower() == name.strip().lower()
+
+
 def paged_staff(session: Session, ticket_id: int, email: str | None, name: str) -> Staff | None:
-    """The rostered person a desk user is, if they were paged about this ticket: matched by
-    e-mail (else by name) among the staff with an SMS page for it. None: not paged, so the
-    ticket page offers no "Kvitter"/"Start arbeid" to this user."""
+    """The rostered person a desk user is (``is_desk_user``), if they were paged about this
+    ticket. None: not paged, so the ticket page offers no "Kvitter"/"Start arbeid"."""
     paged = session.scalars(
         select(Staff)
         .join(SmsPage, SmsPage.staff_id == Staff.id)
         .where(SmsPage.ticket_id == ticket_id, Staff.active.is_(True))
         .distinct()
     ).all()
-    for staff in paged:
-        if email and staff.email and staff.email.strip().lower() == email.strip().lower():
-            return staff
-    return next((s for s in paged if s.name.strip().lower() == name.strip().lower()), None)
+    return next((staff for staff in paged if is_desk_user(staff, email, name)), None)
 
 
 def answer_from_web(

@@ -177,7 +177,13 @@ def create_ticket(args: dict[str, Any]) -> Any:
     ``Idempotency-Key`` header a retry answers 200 with the same ticket."""
     del args  # validated; the inbox keeps the JSON exactly as the client sent it
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()[:200] or None
-    done = register(desk(), request.get_json(), principal().name, key)
+    done = register(
+        desk(),
+        request.get_json(),
+        principal().name,
+        key,
+        may_downgrade=principal().may("manager"),
+    )
     return _ticket(done.ticket_id), 201 if done.created else 200
 
 

@@ -56,7 +56,9 @@ def new_ticket() -> Any:
     if not errors:
         key = request.form.get("key", "").strip()[:200] or None
         try:
-            done = register(desk(), data, current_user.name, key)
+            done = register(
+                desk(), data, current_user.name, key, may_downgrade=current_user.may("manager")
+            )
         except actions.Invalid as exc:
             errors = {exc.field or "contract": [exc.message]}
         else:

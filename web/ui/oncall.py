@@ -34,6 +34,7 @@ from triage.store.roster import (
     staff_by_id,
 )
 from triage.store.roster import rotations as roster_rotations
+from triage.store.users import user_by_id
 from web.auth import role_required
 from web.desk import desk
 from web.ui.blueprint import bp
@@ -187,6 +188,10 @@ def oncall_reply() -> Any:
         person = staff_by_id(session, request.form.get("staff_id", type=int) or 0)
         if person is None:
             return _page(422, {"reply": _("ukjent person")})
+        user = user_by_id(session, int(current_user.id))
+        if not sms_replies.is_desk_user(person, user.email if user else None, current_user.name):
+            # ACK and START stop a clock: nobody answers in another person's name
+            return _page(403, {"reply": _("Du kan bare svare som deg selv.")})
         number, name = person.phone, person.name
         sid = f"WEB{uuid.uuid4().hex}"
         raw = urlencode({"MessageSid": sid, "From": number, "Body": body}).encode("ascii")
