@@ -69,4 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except click.ClickException as exc:
         return fail(exc.format_message())
+    except (ValueError, OverflowError) as exc:
+        # A value no option check caught (a year the calendar cannot reach, a period no
+        # contract terms cover, a file that is not UTF-8): still one line and exit 2, never
+        # a traceback. The options' own checks name the argument; this names the problem.
+        return fail(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     return result if isinstance(result, int) else 0

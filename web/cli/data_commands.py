@@ -74,11 +74,21 @@ def import_command(file: Path) -> int:
     return 0
 
 
+#: Report periods outside these years are a typo, and the databases' date arithmetic
+#: (and Python's at the year 9999) would fail on them.
+REPORT_YEARS = (1900, 9998)
+
+
 def _date(option: str, text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise BadArgument(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+    if not REPORT_YEARS[0] <= day.year <= REPORT_YEARS[1]:
+        raise BadArgument(
+            f"{option}: {text!r} is outside the years {'-'.join(map(str, REPORT_YEARS))}"
+        )
+    return day
 
 
 @click.command()
