@@ -161,3 +161,19 @@ def test_an_agent_cannot_register_a_sure_critical_as_non_critical(
     body = manager.post("/tickets", whole_office).json or {}
     assert body["severity"] == "non-critical"
     assert next(e for e in body["events"] if e["kind"] == "reclassified")["data"]["downgrade"]
+
+
+def test_an_idempotency_key_is_each_agents_own(
+    api: Api, client: FlaskClient, sessions: sessionmaker[Session]
+) -> None:
+    """Found by review: a second agent reusing a key got the first agent's ticket back and
+    their own call was dropped."""
+    other = Api(client, make_token(sessions, "agent", "Ola Agent"))
+    first = client.post(
+        "/api/v1/tickets", json=phone_call(), headers={**api.headers, "Idempotency-Key": "k1"}
+    )
+    second = client.post(
+        "/api/v1/tickets", json=phone_call(), headers={**other.headers, "Idempotency-Key": "k1"}
+    )
+    assert first.status_code == 201 and second.status_code == 201
+    assert (first.json or {})["id"] != (second.json or {})["id"]

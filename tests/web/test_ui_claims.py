@@ -243,3 +243,13 @@ def test_an_agent_cannot_see_or_send_notices(scenario: Flask) -> None:  # noqa: 
     token = csrf_token(agent, "/")
     response = agent.post("/claims/1/send", data={"csrf_token": token}, base_url=HTTPS)
     assert response.status_code == 403
+
+
+def test_ids_and_months_beyond_range_are_4xx_not_500(manager: FlaskClient) -> None:  # noqa: F811
+    """Found by review: a notice id beyond BIGINT and a month the calendar cannot reach
+    answered 500 on the managers' pages."""
+    for huge in ("99999999999999999999", "9223372036854775808"):
+        assert manager.get(f"/claims/{huge}", base_url=HTTPS).status_code == 404
+    for month in ("0000-01", "0001-01", "9999-12"):
+        path = f"/availability/nettsoft-vps-access/{month}/letter"
+        assert manager.get(path, base_url=HTTPS).status_code == 400, month

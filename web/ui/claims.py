@@ -19,6 +19,7 @@ from flask_login import current_user
 from sla.local_time import OSLO
 from triage.claim_notice import sanction_nb
 from triage.store import claim_notices
+from triage.store.ticket_actions import MAX_ID
 from web.auth import role_required
 from web.desk import desk
 from web.ui.blueprint import bp
@@ -59,6 +60,8 @@ def claim_notices_page() -> Any:
 @role_required("manager")
 def claim_notice(notice_id: int) -> Any:
     app = desk()
+    if not 0 < notice_id <= MAX_ID:
+        abort(404, description=f"reklamasjon {notice_id} finnes ikke")
     with app.sessions() as session:
         notice = claim_notices.get_notice(session, notice_id)
     if notice is None:
@@ -82,6 +85,8 @@ def claim_notice(notice_id: int) -> Any:
 def send_claim_notice(notice_id: int) -> Any:
     """Queue the notice for the notify queue, or send it now when there is no Redis."""
     app = desk()
+    if not 0 < notice_id <= MAX_ID:
+        abort(404, description=f"reklamasjon {notice_id} finnes ikke")
     smtp_url = app.settings.smtp_url
     if smtp_url is None:
         return _list_page(

@@ -723,8 +723,11 @@ def credit_letter(contract_id: str, month: str) -> Any:
         abort(404, description=f"ukjent avtale med tilgjengelighetsgaranti {contract_id!r}")
     try:
         period = billing_period(month, 1)
+        year = period.first_day.year  # year 0 fails here, not in billing_period
     except ValueError:
         abort(400, description=f"måned {month!r}: skriv ÅÅÅÅ-MM")
+    if not 1900 <= year <= 9998:  # the databases' and Python's date range
+        abort(400, description=f"måned {month!r}: utenfor årene 1900-9998")
     errors: list[str] = []
     users = _users([contract], errors)[contract.id]  # ?users-<contract>=N, as the page
     if errors:

@@ -150,7 +150,8 @@ def parse_manual_payload(payload: bytes, content_type: str) -> IncomingMessage:
     return IncomingMessage(
         channel=data["channel"],
         source="manual",
-        dedup_key=f"manual:{envelope['key']}",
+        # one agent's retry is the same ticket; another agent's key is their own
+        dedup_key=f"manual:{str(envelope.get('by', ''))[:100]}:{envelope['key']}",
         subject=data["subject"],
         text=data["text"],
         sender_name=requester["name"],
