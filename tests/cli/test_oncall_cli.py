@@ -81,6 +81,21 @@ def who(triage: Run, at: str) -> dict[int, str | None]:
     return {r["level"]: r["staff"] for r in rows}
 
 
+def set_rotation(triage: Run, level: int, first_handover: str, members: str) -> Result:
+    """``triage oncall rotation set`` for ``level`` from ``first_handover`` (all shifts)."""
+    return triage(
+        "oncall",
+        "rotation",
+        "set",
+        "--level",
+        str(level),
+        "--first-handover",
+        first_handover,
+        "--members",
+        members,
+    )
+
+
 # ------------------------------------------------------------------ staff
 
 
@@ -137,17 +152,7 @@ def rotation(triage: Run) -> Run:
     add(triage, OLA)
     add(triage, METTE)
     [level1] = ok(
-        triage(
-            "oncall",
-            "rotation",
-            "set",
-            "--level",
-            "1",
-            "--first-handover",
-            "2026-11-23T08:00",
-            "--members",
-            f"{KARI[0]},{OLA[2]}",  # by name and by phone
-        )
+        set_rotation(triage, 1, "2026-11-23T08:00", f"{KARI[0]},{OLA[2]}")  # by name and by phone
     )
     assert level1 == {
         "level": 1,
@@ -155,19 +160,7 @@ def rotation(triage: Run) -> Run:
         "first_handover": "2026-11-23T08:00:00+01:00",
         "members": [KARI[0], OLA[0]],
     }
-    ok(
-        triage(
-            "oncall",
-            "rotation",
-            "set",
-            "--level",
-            "2",
-            "--first-handover",
-            "2026-11-23T08:00",
-            "--members",
-            METTE[0],
-        )
-    )
+    ok(set_rotation(triage, 2, "2026-11-23T08:00", METTE[0]))
     return triage
 
 
@@ -214,17 +207,9 @@ def test_the_handover_stays_at_0800_local_across_the_autumn_clock_change(triage:
     add(triage, KARI)
     add(triage, OLA)
     ok(
-        triage(
-            "oncall",
-            "rotation",
-            "set",
-            "--level",
-            "1",
-            "--first-handover",
-            "2026-10-19T08:00",  # +02:00; the clocks go back on Sunday 2026-10-25
-            "--members",
-            f"{KARI[0]},{OLA[0]}",
-        )
+        set_rotation(
+            triage, 1, "2026-10-19T08:00", f"{KARI[0]},{OLA[0]}"
+        )  # +02:00; the clocks go back on Sunday 2026-10-25
     )
     assert who(triage, "2026-10-26T07:30")[1] == KARI[0]  # 169 real hours: still Kari
     assert who(triage, "2026-10-26T08:01")[1] == OLA[0]
@@ -232,33 +217,9 @@ def test_the_handover_stays_at_0800_local_across_the_autumn_clock_change(triage:
 
 def test_rotation_set_refuses_unknown_members_and_bad_times(triage: Run) -> None:
     add(triage, KARI)
-    line = refused(
-        triage(
-            "oncall",
-            "rotation",
-            "set",
-            "--level",
-            "1",
-            "--first-handover",
-            "2026-11-23T08:00",
-            "--members",
-            f"{KARI[0]},Nobody",
-        )
-    )
+    line = refused(set_rotation(triage, 1, "2026-11-23T08:00", f"{KARI[0]},Nobody"))
     assert "--staff" in line and "Nobody" in line
-    line = refused(
-        triage(
-            "oncall",
-            "rotation",
-            "set",
-            "--level",
-            "1",
-            "--first-handover",
-            "next monday",
-            "--members",
-            KARI[0],
-        )
-    )
+    line = refused(set_rotation(triage, 1, "next monday", KARI[0]))
     assert "--first-handover" in line
     assert ok(triage("oncall", "who", "--at", "2026-11-25T12:00"))[0]["staff"] is None
     assert "--at" in refused(triage("oncall", "who", "--at", "yesterday"))
@@ -436,17 +397,5 @@ def test_gaps_of_an_office_only_rotation_are_the_evenings(triage: Run) -> None:
 
 def test_a_roster_with_full_cover_has_no_gaps(triage: Run) -> None:
     add(triage, KARI)
-    ok(
-        triage(
-            "oncall",
-            "rotation",
-            "set",
-            "--level",
-            "1",
-            "--first-handover",
-            "2025-01-06T08:00",
-            "--members",
-            KARI[0],
-        )
-    )
+    ok(set_rotation(triage, 1, "2025-01-06T08:00", KARI[0]))
     assert ok(triage("oncall", "gaps", "--level", "1")) == []

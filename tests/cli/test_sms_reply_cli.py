@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from config.settings import Settings
-from tests.cli.test_oncall_cli import KARI, Run, add, ok, refused, triage
+from tests.cli.test_oncall_cli import KARI, Run, add, ok, refused, set_rotation, triage
 from triage.store import db
 from triage.store.models import InboxItem, SmsInbound, Ticket
 
@@ -27,19 +27,7 @@ CSV = (
 
 def _on_call(triage: Run, tmp_path: Path) -> int:
     add(triage, KARI)
-    ok(
-        triage(
-            "oncall",
-            "rotation",
-            "set",
-            "--level",
-            "1",
-            "--first-handover",
-            "2026-11-23T08:00",
-            "--members",
-            KARI[0],
-        )
-    )
+    ok(set_rotation(triage, 1, "2026-11-23T08:00", KARI[0]))
     rows = tmp_path / "tickets.csv"
     rows.write_text(CSV, encoding="utf-8")
     [imported] = ok(triage("import", str(rows)))
