@@ -106,7 +106,7 @@ def run(count: int, database_url: str) -> None:
             content_type="application/json",
             headers={"X-Triage-Signature": signatures[n]},
         )
-        if response.status_code != 201:
+        if response.status_code != 202:
             raise SystemExit(f"message {n}: HTTP {response.status_code} {response.get_data()!r}")
 
     intake_total, intake_latencies = _timed(count, post)

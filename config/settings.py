@@ -49,7 +49,7 @@ class Settings:
     customer_orgnr: str = ""
     customer_address: str = ""
     customer_contact: str = ""
-    rate_limit_webhooks: str = "300 per second"  # signed webhooks: a runaway sender's loop
+    rate_limit_webhooks: str = "1000 per second"  # signed webhooks, per web process: a loop
     # Monitoring (web/inbound_monitoring.py, workers/jobs/monitoring.py).
     alertmanager_token: str | None = None  # bearer token of /inbound/alertmanager, /monitoring
     heartbeat_limit_seconds: int = 120  # a part silent this long pages level 2 directly
@@ -128,7 +128,7 @@ class Settings:
             customer_address=get("TRIAGE_CUSTOMER_ADDRESS") or "",
             customer_contact=get("TRIAGE_CUSTOMER_CONTACT") or "",
             rate_limit_webhooks=_rate(
-                get("TRIAGE_RATE_LIMIT_WEBHOOKS"), "TRIAGE_RATE_LIMIT_WEBHOOKS", "300 per second"
+                get("TRIAGE_RATE_LIMIT_WEBHOOKS"), "TRIAGE_RATE_LIMIT_WEBHOOKS", "1000 per second"
             ),
             body_read_timeout=_whole(
                 get("TRIAGE_BODY_READ_TIMEOUT"), "TRIAGE_BODY_READ_TIMEOUT", 10

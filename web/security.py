@@ -12,7 +12,11 @@ process rather than refusing requests (a limiter must not become an outage of it
   401/403. Counted after the answer, and only for failures (``FailureCounter``), so
   correctly signed traffic never pays for it - flask-limiter's conditional limits read
   the count before every request, a sixth of an intake request's CPU;
-* signed webhooks: a generous ceiling on volume, against a sender stuck in a loop.
+* signed webhooks: a generous ceiling on volume, against a sender stuck in a loop. It is
+  counted in each web process's own memory (``VolumeCeiling``), not in Redis: the check
+  runs before every webhook, and a Redis round trip there was a sixth of the accept
+  path's CPU (``bench/load.py``). A ceiling against a runaway loop needs no count shared
+  across processes; the whole desk's ceiling is the setting times its web processes.
 
 Headers: every response says nosniff, no framing, same-origin referrers and opener; HTML
 pages get a Content-Security-Policy that allows only our own scripts (none inline) and
@@ -100,8 +104,7 @@ def apply_limits(limiter: Limiter, app: Flask, settings: Settings) -> None:
     if settings.rate_limit_login != "off":
         limiter.limit(settings.rate_limit_login, methods=["POST"])(app.blueprints["auth"])
     if settings.rate_limit_webhooks != "off":
-        for name in WEBHOOK_BLUEPRINTS:
-            limiter.limit(settings.rate_limit_webhooks)(app.blueprints[name])
+        app.before_request(VolumeCeiling(settings.rate_limit_webhooks).check)
     if settings.rate_limit_auth_failures == "off":
         return
     failures = FailureCounter(settings.rate_limit_auth_failures, limiter.storage)
@@ -127,6 +130,34 @@ def apply_limits(limiter: Limiter, app: Flask, settings: Settings) -> None:
             "too_many_requests",
             "too many failed authentications from this address; try again later",
             headers={"Retry-After": str(wait)},
+        )
+
+
+class VolumeCeiling:
+    """Signed webhook requests per client address, in fixed windows counted in this
+    process's memory (see the module's docstring for why not in Redis)."""
+
+    def __init__(self, setting: str) -> None:
+        self.items = parse_many(setting)
+        self.counter = FixedWindowRateLimiter(MemoryStorage())
+
+    def check(self) -> Response | None:
+        """A ``before_request`` hook: None within the ceiling (or not a webhook), else
+        the 429."""
+        if request.blueprint not in WEBHOOK_BLUEPRINTS:
+            return None
+        client = get_remote_address()
+        if all(self.counter.hit(item, "triage-webhooks", client) for item in self.items):
+            return None
+        reset = max(
+            self.counter.get_window_stats(item, "triage-webhooks", client).reset_time
+            for item in self.items
+        )
+        return error_response(
+            429,
+            "too_many_requests",
+            "too many webhook requests from this address; try again later",
+            headers={"Retry-After": str(_seconds_until(reset))},
         )
 
 
