@@ -100,7 +100,7 @@ from typing import IO, Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rq.registry import StartedJobRegistry
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.escalation_bench import (
@@ -124,6 +124,7 @@ from tests.fakes.twilio_api import FakeTwilio
 from triage.classify import classify
 from triage.routing import route
 from triage.store import db
+from triage.store.intake import storage_key
 from triage.store.models import (
     ChannelMessage,
     EscalationPoint,
@@ -135,6 +136,8 @@ from triage.store.models import (
 )
 from web.cli.desk_commands import web_argv
 from web.inbound import SIGNATURE_HEADER, signature
+from workers import enqueue
+from workers.channels.payloads import checks
 from workers.embedded_redis import EmbeddedRedis
 from workers.processes import descendants, die_with_parent, kill_tree, signal_group
 from workers.queues import QUEUES, connection, queue
@@ -1376,6 +1379,97 @@ def goals(
     return met
 
 
+# ------------------------------------------------------------------ ingestion capacity
+
+
+def store_backlog(url: str, messages: Sequence[Message]) -> datetime:
+    """Store ``messages`` in the inbox as the webhooks would have (status ``received``,
+    their delivery keys), in one transaction, so the intake worker meets a storm that was
+    already accepted. Returns the store instant (every item's ``received_at``)."""
+    settings = Settings.from_env({"DATABASE_URL": url, "TRIAGE_INBOUND_SECRET": SECRET})
+    key_of = checks(settings)
+    now = datetime.now(UTC)
+    rows = []
+    for m in messages:
+        content_type = "application/json" if m.channel == "chat" else "message/rfc822"
+        key = key_of[m.channel](m.body, content_type)
+        rows.append(
+            {
+                "channel": m.channel,
+                "content_type": content_type,
+                "payload": m.body,
+                "received_at": now,
+                "status": "received",
+                "delivery_key": storage_key(key),
+            }
+        )
+    with db.session_factory(url)() as session:
+        session.execute(insert(InboxItem), rows)
+        session.commit()
+    return now
+
+
+def run_backlog(args: argparse.Namespace, tmp: Path, stack: contextlib.ExitStack) -> None:
+    """``--backlog N``: the ingestion goal on its own. N payloads (no paging ones) stored
+    at once, one wake-up, then the intake workers drain them; tickets/s is read from the
+    tickets' ``created_at`` (the best 60 s window), and every payload must become exactly
+    one ticket. The accept side is not in it: that is the normal run's."""
+    began = time.monotonic()
+    load_at_start = os.getloadavg()[0]
+    rng = random.Random(args.seed)
+    messages = make_messages(uuid.uuid4().hex[:8], args.backlog, 0.0, args.email_share, rng)
+    stop = threading.Event()
+    desk = start_desk(args, tmp, stack, stop)
+    kind = "postgresql" if desk.url.startswith("postgresql") else "sqlite"
+    stored_at = store_backlog(desk.url, messages)
+    log(f"backlog: {len(messages)} payloads stored; waking the intake")
+    cpu_before = desk.cpu()
+    wall = time.monotonic()
+    enqueue.wake_intake(desk.redis_url)
+    drained = drain_inbox(desk, args.drain)
+    cpu = cpu_used(cpu_before, desk.cpu())
+    wall = time.monotonic() - wall
+    ingestion = read_ingestion(desk.reads, stored_at - timedelta(seconds=1))
+    with desk.reads() as session:
+        made = int(session.scalar(select(func.count()).select_from(Ticket)) or 0)
+        keys = {
+            str(k)
+            for (k,) in session.execute(
+                select(ChannelMessage.key).where(ChannelMessage.channel.in_(("chat", "email")))
+            )
+        }
+        left = Counter(str(s) for (s,) in session.execute(select(InboxItem.status)))
+    missing = sum(1 for m in messages if m.key not in keys)
+    print()
+    print(
+        f"desk: {kind}, {args.workers} RQ workers, intake batches; backlog {len(messages)} "
+        f"payloads ({args.email_share:.0%} e-mail); {os.cpu_count()} CPUs"
+    )
+    print_ingestion(ingestion, drained)
+    busy = {k: v for k, v in cpu.items() if v >= 0.05}
+    print(f"CPU while draining ({wall:.1f} s wall), ms per ticket:")
+    for part, seconds in sorted(busy.items(), key=lambda kv: -kv[1]):
+        print(f"  {part:<44} {seconds:7.1f} s {seconds * 1000 / max(made, 1):8.2f}")
+    print(
+        f"tickets {made} for {len(messages)} payloads; messages without a ticket {missing}; "
+        f"inbox {dict(left)}"
+    )
+    sustained = ingestion.span >= GOAL_INGEST_SECONDS and ingestion.best_window >= GOAL_INGEST_RATE
+    exact = made == len(messages) and missing == 0
+    print()
+    print(
+        f"goal ingestion >= {GOAL_INGEST_RATE:.0f} tickets/s for {GOAL_INGEST_SECONDS:.0f} s "
+        f"({ingestion.best_window:.1f}/s over {min(ingestion.span, GOAL_INGEST_SECONDS):.0f} s"
+        f"{'' if ingestion.span >= GOAL_INGEST_SECONDS else ': the backlog is too small'}): "
+        f"{'MET' if sustained else 'NOT MET'}"
+    )
+    print(f"goal every payload exactly one ticket: {'MET' if exact else 'NOT MET'}")
+    print(
+        f"load average (1 min) at start {load_at_start:.1f}, at end {os.getloadavg()[0]:.1f}; "
+        f"total bench time {time.monotonic() - began:.0f} s (before teardown)"
+    )
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -1458,6 +1552,12 @@ def parse_args() -> argparse.Namespace:
         "--database-url", default=ADMIN_URL, help="PostgreSQL server for the scratch database"
     )
     parser.add_argument("--sqlite", action="store_true", help="SQLite file instead of PostgreSQL")
+    parser.add_argument(
+        "--backlog",
+        type=int,
+        default=0,
+        help="ingestion capacity only: store N payloads at once, then time the drain",
+    )
     parser.add_argument("--serve-fake-twilio", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_fake_twilio:
@@ -1478,7 +1578,8 @@ def main() -> None:
         serve_fake_twilio()
         return
 
-    run_cleanly(lambda tmp, stack: run(args, tmp, stack), "loadbench-", "*.log")
+    work = run_backlog if args.backlog else run
+    run_cleanly(lambda tmp, stack: work(args, tmp, stack), "loadbench-", "*.log")
 
 
 if __name__ == "__main__":
