@@ -16,13 +16,13 @@ from triage.intake.message import IncomingMessage, RejectedPayload
 from triage.store import intake
 from triage.store.intake import (
     ingest,
-    ingest_raw_email,
     quarantine,
     reprocess,
     store_raw,
 )
+from triage.store.intake_batch import accept_email, ingest_pending
 from triage.store.ticket_actions import quarantined
-from workers.channels.payloads import parse_email_payload
+from workers.channels.payloads import check_email, parse_email_payload
 
 NOW = oslo(2026, 3, 10, 9, 15)
 
@@ -156,24 +156,32 @@ def test_reprocess_ingests_a_quarantined_payload_at_its_original_receipt_time(
         reprocess(sessions, catalog, 999_999, {}, later)
 
 
-def test_ingest_raw_email_is_the_pollers_whole_intake(
+def test_accept_email_is_the_pollers_accept_step_as_the_webhooks(
     sessions: sessionmaker[Session], catalog: Catalog
 ) -> None:
+    """The IMAP poller's entry point: stored pending with the e-mail webhook's key (a
+    repeat names the first delivery), ingested by the batch; one the webhook's check
+    refuses is kept quarantined with the reason."""
     raw = email_bytes(
         message_id="<imap.1@kunde.no>", subject="MBN", text="Mobilsvar virker ikke for meg"
     )
 
-    first = ingest_raw_email(sessions, catalog, raw, NOW, parse_email_payload)
-    again = ingest_raw_email(sessions, catalog, raw, NOW, parse_email_payload)
-    bad = ingest_raw_email(
-        sessions, catalog, b"Subject: x\r\n\r\nno sender", NOW, parse_email_payload
-    )
+    with sessions() as session:
+        first = accept_email(session, raw, NOW, check_email)
+        again = accept_email(session, raw, NOW + timedelta(minutes=3), check_email)
+        refused = accept_email(session, b" \r\n", NOW, check_email)
+    batch = ingest_pending(sessions, catalog, {"email": parse_email_payload}, NOW)
 
-    assert first is not None and first.created
-    assert again is not None and again.duplicate
-    assert bad is None
-    assert [(i.channel, i.content_type, i.status) for i in inbox(sessions)] == [
-        ("email", "message/rfc822", "processed"),
-        ("email", "message/rfc822", "processed"),
-        ("email", "message/rfc822", "quarantined"),
+    assert first is not None and first.first is None
+    assert again is not None and again.first == first.item_id
+    assert refused is None
+    assert batch.taken == 2 and len(set(batch.tickets)) == 1
+    items = inbox(sessions)
+    assert [(i.channel, i.content_type, i.status, i.error) for i in items] == [
+        ("email", "message/rfc822", "processed", None),
+        ("email", "message/rfc822", "processed", None),
+        ("email", "message/rfc822", "quarantined", "message is empty"),
     ]
+    assert items[2].payload == b" \r\n"
+    [ticket] = tickets(sessions)
+    assert ticket.received_at == NOW

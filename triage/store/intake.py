@@ -180,26 +180,6 @@ def reprocess(
     return ingest(sessions, catalog, item_id, message, now, received_at)
 
 
-def ingest_raw_email(
-    sessions: sessionmaker[Session], catalog: Catalog, raw: bytes, now: datetime, parse: Parser
-) -> IntakeResult | None:
-    """The whole intake of one raw e-mail, for callers outside the web app (the IMAP
-    poller): store, parse, then ingest or quarantine. None when it was quarantined.
-
-    Stored as inbox channel "email" with type message/rfc822 and parsed by ``parse``, the
-    registry's e-mail parser, exactly like the webhook's payloads, so one message arriving
-    both ways is one ticket and reprocesses alike.
-    """
-    with sessions() as session:
-        item_id = store_raw(session, "email", EMAIL_CONTENT_TYPE, raw, now)
-        try:
-            message = parse(raw, EMAIL_CONTENT_TYPE)
-        except ValueError as exc:
-            quarantine(session, item_id, str(exc) or type(exc).__name__)
-            return None
-    return ingest(sessions, catalog, item_id, message, now, received_at=now)
-
-
 # ------------------------------------------------------------------ ingest
 
 

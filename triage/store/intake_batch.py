@@ -22,7 +22,7 @@ is rolled back and its rows are ingested one by one, each with ``ingest``'s retr
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -32,9 +32,10 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
-from triage.intake.message import IncomingMessage
+from triage.intake.message import IncomingMessage, RejectedPayload
 from triage.store.escalations import Planned, planned_in
 from triage.store.intake import (
+    EMAIL_CONTENT_TYPE,
     INBOX,
     Parser,
     ingest,
@@ -42,6 +43,7 @@ from triage.store.intake import (
     quarantine,
     quarantine_in,
     storage_key,
+    store_raw,
 )
 
 log = logging.getLogger(__name__)
@@ -134,6 +136,24 @@ def store_pending(
     session.commit()
     item_id, first = int(row[0]), row[1]
     return Stored(item_id, None if first is None or int(first) >= item_id else int(first))
+
+
+def accept_email(
+    session: Session, raw: bytes, now: datetime, check: Callable[[bytes, str], str]
+) -> Stored | None:
+    """Accept one raw e-mail fetched by the IMAP poller exactly as the e-mail webhook
+    accepts a posted one: ``check`` is the webhook's (``payloads.check_email``), its key
+    the webhook's delivery key, the row the same pending ``email`` row, ingested by the
+    same batches with ``now`` as the receipt time the SLA clock starts from. A message
+    the check refuses is kept quarantined with the reason, as the webhook keeps it.
+    None when it was quarantined (there is nothing to ingest)."""
+    try:
+        key = check(raw, EMAIL_CONTENT_TYPE)
+    except RejectedPayload as exc:
+        item_id = store_raw(session, "email", EMAIL_CONTENT_TYPE, raw, now)
+        quarantine(session, item_id, exc.message)
+        return None
+    return store_pending(session, "email", EMAIL_CONTENT_TYPE, raw, now, key)
 
 
 def receipt(session: Session, item_id: int) -> Receipt | None:

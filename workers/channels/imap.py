@@ -8,8 +8,8 @@ percent-decoded; the folder defaults to ``INBOX``.
 Delivery is at-least-once by construction: a message is read with ``BODY.PEEK[]`` (which does
 not set ``\\Seen``), handed to the caller's ``handle``, and only marked ``\\Seen`` after
 ``handle`` returned. A crash anywhere before that leaves the message unseen, so the next poll
-offers it again; ``handle`` stores it idempotently by Message-ID, so a repeat is harmless while
-a loss would not be. Everything is addressed by UID, not sequence number, so messages that
+offers it again; ``handle`` commits it to the inbox, whose intake settles a repeat onto the
+same ticket by Message-ID, so a repeat is harmless while a loss would not be. Everything is addressed by UID, not sequence number, so messages that
 arrive or vanish during a poll cannot shift which message gets flagged.
 
 Nothing here logs message contents, e-mail addresses or credentials: only UIDs, counts, the

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 from triage.store.intake_batch import BATCH, ingest_pending
 from workers import enqueue
@@ -34,6 +35,27 @@ def ingest_inbox() -> int:
     if more and ctx.redis_url:
         enqueue.wake_intake(ctx.redis_url)
     return taken
+
+
+def accepted(ctx: WorkerContext, items: Sequence[int]) -> None:
+    """Payloads a worker-side channel (the IMAP poller) just stored: ring the intake job,
+    as a webhook does; where no job can be rung (no Redis, or Redis unreachable) ingest
+    them here, the same batch code on these items, as the web app's request does."""
+    if not items:
+        return
+    if ctx.redis_url and enqueue.wake_intake(ctx.redis_url):
+        return
+    for start in range(0, len(items), BATCH):
+        batch = ingest_pending(
+            ctx.sessions,
+            ctx.catalog,
+            ctx.parsers,
+            ctx.clock(),
+            limit=BATCH,
+            items=items[start : start + BATCH],
+        )
+        if batch.due:
+            fire_points(ctx, batch.due)
 
 
 def drain(ctx: WorkerContext, seconds: float, batch_size: int = BATCH) -> tuple[int, bool]:

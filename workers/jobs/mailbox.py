@@ -1,39 +1,48 @@
-"""Poll the support mailbox (``IMAP_URL``) into tickets.
+"""Poll the support mailbox (``IMAP_URL``) into the inbox: accept first, ingest in batches.
 
-Each message is stored in the inbox before it is marked seen, so a crash between fetch
-and store fetches it again next time, and intake's Message-ID dedup makes that harmless.
+Each unseen message is accepted exactly as the e-mail webhook accepts a posted one
+(``intake_batch.accept_email``: the webhook's check and delivery key, one committed
+INSERT, receipt time = now), and only then marked ``\\Seen``. A crash between the two
+leaves the message unseen: the next poll stores it again, and the batch settles the copy
+onto the first one's ticket (Message-ID), whose receipt time stays the clock's start.
+After the poll the intake job is rung once (``workers.jobs.intake.accepted``), so the
+tickets are made by the same batches as the webhooks', with their escalations due on
+receipt fired at once; the sweeper takes whatever a lost job left.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
 
-from config.catalog import load_catalog
-from config.settings import Settings
-from triage.store import db
-from triage.store.intake import ingest_raw_email
+from triage.store.intake_batch import accept_email
 from workers.channels.imap import PollResult, poll_mailbox
-from workers.channels.payloads import parse_email_payload
+from workers.channels.payloads import check_email
+from workers.context import WorkerContext, context
+from workers.jobs.intake import accepted
 
 log = logging.getLogger(__name__)
 
 
-def poll_support_mailbox(
-    settings: Settings | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-) -> PollResult | None:
-    """One poll; None when no mailbox is configured."""
-    settings = settings or Settings.from_env()
-    if settings.imap_url is None:
+def poll_support_mailbox(ctx: WorkerContext | None = None) -> PollResult | None:
+    """One poll (the RQ job the sweeper enqueues); None when no mailbox is configured."""
+    ctx = ctx or context()
+    url = ctx.settings.imap_url
+    if url is None:
         return None
-    sessions = db.session_factory(settings.database_url)
-    catalog = load_catalog(settings.catalog_path)
+    stored: list[int] = []
 
-    def store(raw: bytes) -> None:
-        ingest_raw_email(sessions, catalog, raw, clock(), parse_email_payload)
+    def accept(raw: bytes) -> None:
+        with ctx.sessions() as session:
+            item = accept_email(session, raw, ctx.clock(), check_email)
+        if item is not None:
+            stored.append(item.item_id)
 
-    result = poll_mailbox(settings.imap_url, store)
+    try:
+        result = poll_mailbox(url, accept)
+    finally:
+        # Also when the poll broke off (a flag refused, the server gone): what was stored
+        # is in the inbox and must not wait for the sweeper.
+        accepted(ctx, stored)
     log.info(
         "mailbox poll: fetched=%d stored=%d failed=%d", result.fetched, result.stored, result.failed
     )
