@@ -343,3 +343,10 @@ def test_admin_messages_follow_the_reader(admins: dict[str, FlaskClient]) -> Non
     revoked = _post(client, f"/admin/tokens/{token.group(1)}/revoke")
     assert revoked.status_code == 303
     assert f"Token {token.group(1)} (monitor) is revoked." in _page(client, "/admin")
+
+
+def test_a_missing_notice_is_a_404_page_in_the_readers_language(
+    readers: dict[str, FlaskClient],
+) -> None:
+    assert "Fant ikke siden." in _shown(_page(readers["nb"], "/claims/999999", 404))
+    assert "Page not found." in _shown(_page(readers["en"], "/claims/999999", 404))
