@@ -103,11 +103,33 @@ def draft_for(
     )
 
 
+def section_number(source: str) -> str | None:
+    """``"004 overarching agreement §8.5"`` → ``"8.5"``; None when it names no section."""
+    match = _SECTION.search(source)
+    return match.group(1) if match else None
+
+
 def section_of(source: str) -> str:
     """``"004 overarching agreement §8.5"`` → ``"punkt 8.5"``; the source itself when it
     names no section."""
-    match = _SECTION.search(source)
-    return f"punkt {match.group(1)}" if match else source
+    section = section_number(source)
+    return f"punkt {section}" if section else source
+
+
+#: The catalog's English names of the agreements' parts, as a Norwegian letter cites them.
+_SOURCE_WORDS_NB = (
+    ("overarching agreement", "overordnet avtale"),
+    ("overarching", "overordnet avtale"),
+    ("general terms", "generelle vilkår"),
+)
+
+
+def source_nb(source: str) -> str:
+    """A catalog source as a letter to the vendor cites it: ``"004 overarching agreement
+    §8.5"`` → ``"004 overordnet avtale §8.5"`` (the catalog writes its sources in English)."""
+    for english, norwegian in _SOURCE_WORDS_NB:
+        source = source.replace(english, norwegian)
+    return source
 
 
 def exclusive_remedy_nb(terms: Terms) -> str | None:

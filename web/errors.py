@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from flask import Flask, Response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import (
     HTTPException,
@@ -120,16 +122,17 @@ def _cause(exc: DBAPIError) -> str:
 
 
 _HTML_MESSAGES = {
-    400: "Forespørselen kunne ikke brukes (utløpt skjema? Last siden på nytt og prøv igjen).",
-    403: "Du har ikke tilgang til denne siden.",
-    404: "Fant ikke siden.",
-    405: "Metoden er ikke tillatt her.",
+    400: _l("Forespørselen kunne ikke brukes (utløpt skjema? Last siden på nytt og prøv igjen)."),
+    403: _l("Du har ikke tilgang til denne siden."),
+    404: _l("Fant ikke siden."),
+    405: _l("Metoden er ikke tillatt her."),
 }
 
 
 def _html_error(exc: HTTPException) -> Response:
     status = exc.code or 500
-    message = _HTML_MESSAGES.get(status, exc.description or "Noe gikk galt.")
+    known = _HTML_MESSAGES.get(status)
+    message = str(known) if known is not None else exc.description or _("Noe gikk galt.")
     return Response(
         render_template("error.html", status=status, message=message),
         status=status,

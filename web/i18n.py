@@ -21,14 +21,18 @@ from pathlib import Path
 from typing import Any, cast
 
 from babel.numbers import format_currency, format_decimal
-from flask import Flask, current_app, session
-from flask_babel import Babel, get_locale
+from flask import Flask, current_app, render_template, session
+from flask_babel import Babel, force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 LOCALES = {"nb": "Norsk (bokmål)", "en": "English"}
 DEFAULT_LOCALE = "nb"
+#: The language of what the desk sends a vendor (claim letters, notices of breach): the
+#: vendors are Norwegian and the contracts are, whatever language the reader works in.
+VENDOR_LOCALE = "nb"
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 #: Severity in one word, everywhere a person reads it (queue, ticket, reports, SMS page).
@@ -132,6 +136,27 @@ def ago(seconds: float) -> str:
     return f"{s // 60} min"
 
 
+def tier(band: Any) -> str:
+    """A credit tier's band of uptime (``sla.availability.CreditTier``) in the reader's
+    figures: ``[98; 99,5) %`` in bokmål, ``[98, 99.5) %`` in English; the band up to
+    100 includes it (``]``)."""
+    closing = "]" if band.high_pct == 100 else ")"
+    return _(
+        "[%(low)s; %(high)s%(closing)s %%",
+        low=number(band.low_pct, None),
+        high=number(band.high_pct, None),
+        closing=closing,
+    )
+
+
+def vendor_document(template: str, **context: Any) -> Markup:
+    """A letter to a vendor, rendered in ``VENDOR_LOCALE`` whatever the reader's language:
+    its words, money and figures are Norwegian (``2 038,50 kr``) also for a reader who
+    works in English; the page around it (links, the internal notes) follows the reader."""
+    with force_locale(VENDOR_LOCALE):
+        return Markup(render_template(template, **context))
+
+
 def _norwegian_notes() -> dict[str, str]:
     """The catalog's notes by their English text -> their Norwegian (``text_nb``): a
     result's notes arrive as text (the CLI prints them), the page shows them in bokmål."""
@@ -175,6 +200,7 @@ def init_i18n(app: Flask) -> None:
         target=target,
         severity_word=severity_word,
         note=note,
+        tier=tier,
     )
 
     @app.context_processor

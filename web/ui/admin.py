@@ -20,10 +20,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from triage.passwords import MIN_LENGTH as PASSWORD_MIN
-from triage.passwords import RULE as PASSWORD_RULE
 from triage.phone import mask_any
 from triage.store import ticket_actions as actions
 from triage.store.personal_data import (
@@ -89,7 +90,11 @@ def _page(status: int = 200, **extra: Any) -> tuple[str, int]:
         staff=staff,
         now=now,
         new_token=extra.pop("new_token", None),
-        password_rule=PASSWORD_RULE,
+        password_rule=_(
+            "Minst %(n)s tegn, ikke brukernavnet og ikke et vanlig passord "
+            "(som «password1234» eller «qwertyuiop12»).",
+            n=PASSWORD_MIN,
+        ),
         password_min=PASSWORD_MIN,
         **extra,
     )
@@ -128,7 +133,7 @@ def admin() -> tuple[str, int]:
 def admin_create_user() -> Any:
     email = _field("email") or None
     if email is not None and "@" not in email:
-        return _refused(422, "E-post: ikke en e-postadresse.")
+        return _refused(422, _("E-post: ikke en e-postadresse."))
     app = desk()
     with app.sessions() as session:
         try:
@@ -142,9 +147,12 @@ def admin_create_user() -> Any:
                 email,
             )
         except UserError as exc:
-            return _refused(422, f"Brukeren ble ikke laget: {exc}")
+            return _refused(422, _("Brukeren ble ikke laget: %(why)s", why=exc))
         log.info("admin %s created user %s (%s)", _actor(), user.username, user.role)
-        return _done(f"Bruker {user.username} ({user.role}) er laget.", "brukere")
+        return _done(
+            _("Bruker %(user)s (%(role)s) er laget.", user=user.username, role=user.role),
+            "brukere",
+        )
 
 
 def _change_user(user_id: int, change: str) -> Any:
@@ -152,18 +160,18 @@ def _change_user(user_id: int, change: str) -> Any:
     with app.sessions() as session:
         user = user_by_id(session, user_id)
         if user is None:
-            return _refused(404, f"Bruker {user_id} finnes ikke.")
+            return _refused(404, _("Bruker %(id)s finnes ikke.", id=user_id))
         if change == "deactivate":
             if user.id == current_user.id:
-                return _refused(409, "Du kan ikke deaktivere deg selv.")
+                return _refused(409, _("Du kan ikke deaktivere deg selv."))
             set_active(session, user, False)
-            message = f"{user.username} er deaktivert og kan ikke logge inn."
+            message = _("%(user)s er deaktivert og kan ikke logge inn.", user=user.username)
         elif change == "activate":
             set_active(session, user, True)
-            message = f"{user.username} er aktiv igjen."
+            message = _("%(user)s er aktiv igjen.", user=user.username)
         else:
             unlock(session, user)
-            message = f"{user.username} er låst opp."
+            message = _("%(user)s er låst opp.", user=user.username)
         log.info("admin %s: %s user %s", _actor(), change, user.username)
         return _done(message, "brukere")
 
@@ -194,16 +202,16 @@ def admin_unlock_user(user_id: int) -> Any:
 def admin_create_token() -> Any:
     role = _field("role")
     if role not in ROLES:
-        return _refused(422, f"Rolle: må være en av {', '.join(ROLES)}.")
+        return _refused(422, _("Rolle: må være en av %(roles)s.", roles=", ".join(ROLES)))
     app = desk()
     with app.sessions() as session:
         try:
             row, token = create_token(session, _field("name"), role, app.clock())
         except ValueError as exc:
-            return _refused(422, f"Navn: {exc}.")
+            return _refused(422, _("Navn: %(why)s.", why=exc))
         log.info("admin %s created API token %d (%s)", _actor(), row.id, row.role)
         shown = {"id": row.id, "name": row.name, "role": row.role, "token": token}
-    page, _ = _page(201, new_token=shown)
+    page, _status = _page(201, new_token=shown)
     # Shown once: not cached, not kept in the session, not on the next GET.
     return Response(page, 201, headers={"Cache-Control": "no-store"}, mimetype="text/html")
 
@@ -215,9 +223,11 @@ def admin_revoke_token(token_id: int) -> Any:
     with app.sessions() as session:
         row = revoke_token(session, token_id, app.clock())
         if row is None:
-            return _refused(404, f"Token {token_id} finnes ikke.")
+            return _refused(404, _("Token %(id)s finnes ikke.", id=token_id))
         log.info("admin %s revoked API token %d", _actor(), row.id)
-        return _done(f"Token {row.id} ({row.name}) er trukket tilbake.", "tokens")
+        return _done(
+            _("Token %(id)s (%(name)s) er trukket tilbake.", id=row.id, name=row.name), "tokens"
+        )
 
 
 # ------------------------------------------------------------------ quarantine
@@ -228,22 +238,31 @@ def admin_revoke_token(token_id: int) -> Any:
 def admin_reprocess(item_id: int) -> Any:
     app = desk()
     if not 0 < item_id <= actions.MAX_ID:
-        return _refused(404, f"Innboks {item_id} finnes ikke.")
+        return _refused(404, _("Innboks %(id)s finnes ikke.", id=item_id))
     try:
         result = actions.reprocess_item(
             app.sessions, app.catalog, item_id, app.parsers, app.clock()
         )
     except actions.NotFound:
-        return _refused(404, f"Innboks {item_id} finnes ikke.")
+        return _refused(404, _("Innboks %(id)s finnes ikke.", id=item_id))
     except actions.Emptied:
-        return _refused(409, f"Innboks {item_id} er tømt (sletting eller lagringstid).")
+        return _refused(409, _("Innboks %(id)s er tømt (sletting eller lagringstid).", id=item_id))
     except actions.Conflict as exc:
         return _refused(409, exc.message)
     log.info("admin %s reprocessed inbox item %d: %s", _actor(), item_id, result.status)
     if result.status == "processed":
-        what = "ny sak" if result.created else "sak"
-        return _done(f"Innboks {item_id} ble behandlet: {what} #{result.ticket}.", "karantene")
-    flash(f"Innboks {item_id} er fortsatt i karantene: {result.error}", "error")
+        done = (
+            _("Innboks %(id)s ble behandlet: ny sak #%(ticket)s.", id=item_id, ticket=result.ticket)
+            if result.created
+            else _(
+                "Innboks %(id)s ble behandlet: sak #%(ticket)s.", id=item_id, ticket=result.ticket
+            )
+        )
+        return _done(done, "karantene")
+    flash(
+        _("Innboks %(id)s er fortsatt i karantene: %(why)s", id=item_id, why=result.error),
+        "error",
+    )
     return redirect(url_for("ui.admin") + "#karantene", 303)
 
 
@@ -264,17 +283,21 @@ def _download(data: dict[str, Any], stem: str, now: datetime) -> Response:
     )
 
 
+#: What an erasure touched, as the message counts it.
+_ERASED_WHAT = {
+    "tickets": _l("saker"),
+    "events": _l("hendelser"),
+    "inbox_items": _l("rå meldinger"),
+    "sms_outbox": _l("SMS ut"),
+    "sms_inbound": _l("SMS inn"),
+    "sms_pages": _l("varsler"),
+    "overrides": _l("vaktbytter"),
+}
+
+
 def _counts(counts: ErasureCounts) -> str:
-    labels = {
-        "tickets": "saker",
-        "events": "hendelser",
-        "inbox_items": "rå meldinger",
-        "sms_outbox": "SMS ut",
-        "sms_inbound": "SMS inn",
-        "sms_pages": "varsler",
-        "overrides": "vaktbytter",
-    }
-    return ", ".join(f"{n} {labels[k]}" for k, n in counts.as_dict().items() if n) or "ingenting"
+    found = [f"{n} {_ERASED_WHAT[k]}" for k, n in counts.as_dict().items() if n]
+    return ", ".join(found) or _("ingenting")
 
 
 @bp.post("/admin/personal-data/export")
@@ -282,7 +305,7 @@ def _counts(counts: ErasureCounts) -> str:
 def admin_export_personal_data() -> Any:
     email, phone, problem = _asked()
     if problem is not None:
-        return _refused(422, f"Eksport: {problem}.")
+        return _refused(422, _("Eksport: %(why)s.", why=problem))
     app = desk()
     with app.sessions() as session:
         data = export_requester(session, email=email, phone=phone)
@@ -294,15 +317,15 @@ def _asked() -> tuple[str | None, str | None, str | None]:
     """The e-mail address and number asked about, or why they cannot be used."""
     email, phone = _field("email") or None, _field("phone") or None
     if email is None and phone is None:
-        return None, None, "oppgi e-postadresse eller telefonnummer"
+        return None, None, _("oppgi e-postadresse eller telefonnummer")
     try:
         check_email(email)
     except PersonalDataError:
-        return None, None, "e-post er ikke en e-postadresse"
+        return None, None, _("e-post er ikke en e-postadresse")
     try:
         phone_forms(phone)
     except PersonalDataError:
-        return None, None, "telefon er ikke et telefonnummer"
+        return None, None, _("telefon er ikke et telefonnummer")
     return email, phone, None
 
 
@@ -310,11 +333,11 @@ def _confirmed(email: str, phone: str) -> str | None:
     """Why the confirmation does not match what was asked for, or None when it does."""
     try:
         if email and check_email(email) != check_email(_field("confirm_email") or None):
-            return "e-postadressen i bekreftelsen er ikke den samme"
+            return _("e-postadressen i bekreftelsen er ikke den samme")
         if phone and phone_forms(phone) != phone_forms(_field("confirm_phone") or None):
-            return "telefonnummeret i bekreftelsen er ikke det samme"
+            return _("telefonnummeret i bekreftelsen er ikke det samme")
     except PersonalDataError:
-        return "bekreftelsen er ikke en gyldig e-postadresse eller et gyldig nummer"
+        return _("bekreftelsen er ikke en gyldig e-postadresse eller et gyldig nummer")
     return None
 
 
@@ -323,17 +346,19 @@ def _confirmed(email: str, phone: str) -> str | None:
 def admin_erase_personal_data() -> Any:
     email, phone, problem = _asked()
     if problem is not None:
-        return _refused(422, f"Sletting: {problem}. Ingenting er slettet.")
+        return _refused(422, _("Sletting: %(why)s. Ingenting er slettet.", why=problem))
     mismatch = _confirmed(email or "", phone or "")
     if mismatch is not None:
-        return _refused(422, f"Sletting avbrutt: {mismatch}. Ingenting er slettet.")
+        return _refused(422, _("Sletting avbrutt: %(why)s. Ingenting er slettet.", why=mismatch))
     app = desk()
     with app.sessions() as session:
         counts = erase_requester(session, email=email, phone=phone, actor=_actor(), now=app.clock())
     log.info("admin %s erased requester data: %s", _actor(), counts.as_dict())
     if counts.total == 0:
-        return _refused(404, "Fant ingen personopplysninger for det du oppga.")
-    return _done(f"Personopplysninger slettet: {_counts(counts)}.", "personopplysninger")
+        return _refused(404, _("Fant ingen personopplysninger for det du oppga."))
+    return _done(
+        _("Personopplysninger slettet: %(what)s.", what=_counts(counts)), "personopplysninger"
+    )
 
 
 @bp.post("/admin/personal-data/staff/<int:staff_id>/export")
@@ -344,7 +369,7 @@ def admin_export_staff(staff_id: int) -> Any:
         try:
             data = export_staff(session, staff_id)
         except UnknownStaff:
-            return _refused(404, f"Ansatt {staff_id} finnes ikke.")
+            return _refused(404, _("Ansatt %(id)s finnes ikke.", id=staff_id))
     log.info("admin %s exported staff %d", _actor(), staff_id)
     return _download(data, f"ansatt-{staff_id}", app.clock())
 
@@ -356,17 +381,20 @@ def admin_erase_staff(staff_id: int) -> Any:
     with app.sessions() as session:
         staff = staff_by_id(session, staff_id)
         if staff is None:
-            return _refused(404, f"Ansatt {staff_id} finnes ikke.")
+            return _refused(404, _("Ansatt %(id)s finnes ikke.", id=staff_id))
         if staff.name == ERASED:
-            return _refused(409, f"Ansatt {staff_id} er allerede slettet.")
+            return _refused(409, _("Ansatt %(id)s er allerede slettet.", id=staff_id))
         try:
             typed = phone_forms(_field("confirm_phone") or None)
         except PersonalDataError:
             typed = ()
         if staff.phone not in typed:
             return _refused(
-                422, "Sletting avbrutt: skriv den ansattes telefonnummer for å bekrefte."
+                422, _("Sletting avbrutt: skriv den ansattes telefonnummer for å bekrefte.")
             )
         counts = erase_staff(session, staff_id, actor=_actor(), now=app.clock())
     log.info("admin %s erased staff %d: %s", _actor(), staff_id, counts.as_dict())
-    return _done(f"Ansatt {staff_id} er slettet og deaktivert: {_counts(counts)}.", "ansatte")
+    return _done(
+        _("Ansatt %(id)s er slettet og deaktivert: %(what)s.", id=staff_id, what=_counts(counts)),
+        "ansatte",
+    )

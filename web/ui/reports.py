@@ -31,20 +31,27 @@ from typing import Any, TypeVar, cast
 import pygal
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from pygal.style import Style
 from sqlalchemy.orm import Session
 
 from config.catalog import Catalog
-from sla.contract import Contract
+from sla.contract import Contract, Terms
 from sla.instants import parse_instant
 from sla.local_time import OSLO
 from sla.periods import Period
 from sla.ranges import check_users
 from sla.severity import Severity
 from triage.availability_register import MonthFigures, RecordedOutage, month_figures
-from triage.claim_notice import CapLine, cap_lines, exclusive_remedy_nb
+from triage.claim_notice import (
+    CapLine,
+    cap_lines,
+    exclusive_remedy_nb,
+    section_number,
+    source_nb,
+)
 from triage.report import (
     REPORT_CSV_COLUMNS,
     PeriodPenalty,
@@ -83,7 +90,7 @@ from triage.store.tickets import report_facts
 from web.auth import role_required
 from web.desk import desk
 from web.formats import iso
-from web.i18n import money, percent, severity_word
+from web.i18n import money, percent, severity_word, vendor_document
 from web.i18n import number as local_number
 from web.ui.blueprint import bp
 
@@ -215,16 +222,24 @@ def _duration(value: timedelta) -> str:
     return " ".join(p for p in parts if p) or "0 min"
 
 
+#: What the managers' templates call to write a figure (each in the locale it is rendered in).
+HELPERS: dict[str, Callable[..., str]] = {
+    "minutes": _minutes,
+    "rate": _rate,
+    "number": _number,
+    "nok": nok,
+    "duration": _duration,
+    "severity": severity_word,
+}
+
+
 def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    helpers = {
-        "minutes": _minutes,
-        "rate": _rate,
-        "number": _number,
-        "nok": nok,
-        "duration": _duration,
-        "severity": severity_word,
-    }
-    return render_template(template, **helpers, **context), status
+    return render_template(template, **HELPERS, **context), status
+
+
+def _letter(template: str, **context: Any) -> Markup:
+    """A letter's body in the vendor's language and figures (``vendor_document``)."""
+    return vendor_document(template, **HELPERS, source_nb=source_nb, **context)
 
 
 # ------------------------------------------------------------------ charts
@@ -515,8 +530,12 @@ def penalties() -> Any:
             (entry, (entry.claim_promptly_by - today).days if entry.claim_promptly_by else None)
             for entry in reversed(penalty_periods(contract, breaches, now))
         ]
-        notes = [n.text for n in contract.notes if n.about in ("penalty", "claim")]
-        notes += contract.terms[-1].notes_about("penalty", "claim")
+        # the catalog's notes, each shown in the reader's language (the ``note`` filter)
+        notes = [
+            n
+            for n in (*contract.notes, *contract.terms[-1].notes)
+            if n.about in ("penalty", "claim")
+        ]
         sections.append(
             {
                 "contract": contract,
@@ -600,20 +619,24 @@ def claim_letter(contract_id: str, period: str) -> Any:
     counted = tally(year_facts, now).get(contract.id)
     year_entries = penalty_periods(contract, counted.breaches if counted else [], now)
     [cap] = [c for c in _caps(contract, year_entries, year) if c.year == year]
+    letter = {
+        "notices": notices,
+        "cap": cap,
+        "contract": contract,
+        "entry": entry,
+        "penalty": entry.penalty,
+        "rules": rules,
+        "customer": settings,
+        "today": _today(now),
+        "now": now,
+        "promptly": promptly,
+    }
     return _render(
         "reports/letter.html",
-        notices=notices,
-        cap=cap,
-        contract=contract,
-        entry=entry,
-        penalty=entry.penalty,
-        rules=rules,
+        letter_body=_letter("reports/_letter_body.html", **letter),
         checks=dict(zip(entry.breaches, entry.readings, strict=True)),
-        customer=settings,
-        today=_today(now),
-        now=now,
-        promptly=promptly,
         days_left=(promptly - _today(now)).days if promptly else None,
+        **letter,
     )
 
 
@@ -640,7 +663,11 @@ def _users(contracts: Sequence[Contract], errors: list[str]) -> dict[str, int | 
             users[contract.id] = int(text)
         else:
             errors.append(
-                f"Antall brukere for {contract.id}: {text!r} er ikke et positivt heltall."
+                _(
+                    "Antall brukere for %(contract)s: %(text)s er ikke et positivt heltall.",
+                    contract=contract.id,
+                    text=repr(text),
+                )
             )
     return users
 
@@ -676,7 +703,7 @@ def _availability_page(
             if found is not None:
                 figures.append(found)
         months.append((contract, figures))
-        remedies[contract.id] = exclusive_remedy_nb(contract.terms[-1])
+        remedies[contract.id] = _remedy(contract.terms[-1])
     return _render(
         "reports/availability.html",
         status,
@@ -690,7 +717,11 @@ def _availability_page(
         form=form or {},
         args=request.args,
         extra_fields=[
-            (f"users-{c.id}", f"Brukere {c.short_name}", request.args.get(f"users-{c.id}", ""))
+            (
+                f"users-{c.id}",
+                _("Brukere %(service)s", service=c.short_name),
+                request.args.get(f"users-{c.id}", ""),
+            )
             for c in contracts
         ],
         query=dict(period.params),
@@ -703,6 +734,26 @@ def _availability_page(
                 for cause in (*t.availability.excluded_causes, t.availability.planned_cause)
             }
         ),
+    )
+
+
+def _remedy(terms: Terms) -> str | None:
+    """The exclusive-remedy clause for the page, in the reader's language (the letter has
+    it in Norwegian: ``triage.claim_notice.exclusive_remedy_nb``)."""
+    source = terms.availability.exclusive_remedy if terms.availability else None
+    if not source:
+        return None
+    section = section_number(source)
+    if section is None:
+        return _(
+            "Kreditten på månedsavgiften er eneste sanksjon for redusert tjenestenivå, jf. "
+            "%(source)s.",
+            source=source,
+        )
+    return _(
+        "Kreditten på månedsavgiften er eneste sanksjon for redusert tjenestenivå, jf. "
+        "overordnet avtale punkt %(section)s.",
+        section=section,
     )
 
 
@@ -748,19 +799,23 @@ def credit_letter(contract_id: str, month: str) -> Any:
     guarantee = terms.availability
     assert guarantee is not None
     promptly = guarantee.prompt_claim.due(period.last_day) if guarantee.prompt_claim else None
+    letter = {
+        "contract": contract,
+        "period": period,
+        "result": figures.result,
+        "guarantee": guarantee,
+        "remedy": exclusive_remedy_nb(terms),
+        "notices": notices,
+        "customer": app.settings,
+        "today": _today(now),
+        "promptly": promptly,
+    }
     return _render(
         "reports/credit_letter.html",
-        contract=contract,
-        period=period,
+        letter_body=_letter("reports/_credit_letter_body.html", **letter),
         figures=figures,
-        result=figures.result,
-        guarantee=guarantee,
-        remedy=exclusive_remedy_nb(terms),
-        notices=notices,
-        customer=app.settings,
-        today=_today(now),
-        promptly=promptly,
         days_left=(promptly - _today(now)).days if promptly else None,
+        **letter,
     )
 
 
@@ -777,45 +832,45 @@ class _OutageForm:
 
 
 _STAMPS = (
-    ("announced_at", "Varslet"),
-    ("accepted_at", "Akseptert av kunden"),
-    ("objected_at", "Kunden protesterte"),
+    ("announced_at", _l("Varslet")),
+    ("accepted_at", _l("Akseptert av kunden")),
+    ("objected_at", _l("Kunden protesterte")),
 )
 
 
 def _outage_form(
     form: Mapping[str, str], contracts: Mapping[str, Contract]
 ) -> _OutageForm | list[str]:
-    """The outage form, or the problems with it (Norwegian, one per field)."""
+    """The outage form, or the problems with it (in the reader's language, one per field)."""
     errors: list[str] = []
     contract_id = form.get("contract", "").strip()
     if contract_id not in contracts:
-        errors.append("Avtale: velg en avtale med tilgjengelighetsgaranti.")
+        errors.append(_("Avtale: velg en avtale med tilgjengelighetsgaranti."))
     times: dict[str, datetime] = {}
-    for key, label in (("start", "Start"), ("end", "Slutt")):
+    for key, label in (("start", _("Start")), ("end", _("Slutt"))):
         text = form.get(key, "").strip()
         if not text:
-            errors.append(f"{label}: mangler.")
+            errors.append(_("%(field)s: mangler.", field=label))
             continue
         try:
             times[key] = parse_instant(text, OSLO)
         except ValueError as exc:
             errors.append(f"{label}: {exc}")
     if len(times) == 2 and times["end"] <= times["start"]:
-        errors.append("Slutt: må være etter start.")
+        errors.append(_("Slutt: må være etter start."))
     affected_text = form.get("affected_users", "").strip()
     affected = int(affected_text) if _WHOLE.fullmatch(affected_text) else -1
     if not 1 <= affected <= MAX_USERS:
-        errors.append("Berørte brukere: et helt tall fra 1.")
+        errors.append(_("Berørte brukere: et helt tall fra 1."))
     cause = form.get("cause", "").strip()
     if len(cause) > MAX_TEXT:
-        errors.append(f"Årsak: høyst {MAX_TEXT} tegn.")
+        errors.append(_("Årsak: høyst %(n)s tegn.", n=MAX_TEXT))
     excluded = form.get("excluded") in ("on", "1", "true", "yes")
     reason = form.get("exclusion_reason", "").strip() or None
     if excluded and reason is None:
-        errors.append("Begrunnelse: påkrevd når avbruddet unntas.")
+        errors.append(_("Begrunnelse: påkrevd når avbruddet unntas."))
     if reason is not None and len(reason) > MAX_TEXT:
-        errors.append(f"Begrunnelse: høyst {MAX_TEXT} tegn.")
+        errors.append(_("Begrunnelse: høyst %(n)s tegn.", n=MAX_TEXT))
     stamps: dict[str, datetime | None] = {}
     for key, label in _STAMPS:
         text = form.get(key, "").strip()
@@ -859,7 +914,7 @@ def record_outage() -> Any:
             **parsed.stamps,
         )
         session.commit()
-    flash("Avbruddet er registrert.", "ok")
+    flash(_("Avbruddet er registrert."), "ok")
     return redirect(url_for("ui.availability", month=_month_of(parsed.starts_at)))
 
 
@@ -873,7 +928,7 @@ def delete_outage(outage_id: int) -> Any:
         if removed is None:
             abort(404, description=f"avbrudd {outage_id} finnes ikke")
         session.commit()
-    flash(f"Avbrudd {outage_id} er slettet.", "ok")
+    flash(_("Avbrudd %(id)s er slettet.", id=outage_id), "ok")
     return redirect(url_for("ui.availability", month=_month_of(removed.starts_at)))
 
 
@@ -934,7 +989,7 @@ def catalog_fee_change() -> Any:
             )
         except FeeError as exc:
             return catalog(422, str(exc))
-    flash("Gebyrgrunnlaget er endret.", "ok")
+    flash(_("Gebyrgrunnlaget er endret."), "ok")
     return redirect(url_for("ui.catalog"), 303)
 
 
@@ -949,7 +1004,14 @@ def catalog_fee_undo(change_id: int) -> Any:
             abort(404, description=f"gebyrendring {change_id} finnes ikke")
         session.commit()
         log.info("fee change %d undone by %s", change_id, current_user.username)
-    flash(f"Gebyrendringen fra {removed.valid_from} for {removed.contract_id} er angret.", "ok")
+    flash(
+        _(
+            "Gebyrendringen fra %(date)s for %(contract)s er angret.",
+            date=removed.valid_from,
+            contract=removed.contract_id,
+        ),
+        "ok",
+    )
     return redirect(url_for("ui.catalog"), 303)
 
 
