@@ -13,17 +13,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.catalog import Catalog
 from config.settings import Settings
 from triage.store import vendor_forwards
-from triage.store.models import VendorForward
 from workers import enqueue
 from workers.channels.smtp import sender
 from workers.context import context
+
+if TYPE_CHECKING:  # the row ``dispatch`` answers with
+    from triage.store.models import VendorForward
 
 log = logging.getLogger(__name__)
 
