@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from config.catalog import Catalog
 from sla.local_time import OSLO
 from triage.handoff import forward_message
+from triage.store import outbox
 from triage.store.models import ChannelMessage, Ticket, VendorForward
 from triage.store.tickets import add_event
 
@@ -123,18 +124,7 @@ def add(
         ChannelMessage(channel="email", key=message_id, ticket_id=ticket.id, created_at=now)
     )
     session.flush()
-    add_event(
-        session,
-        ticket,
-        "forward_queued",
-        now,
-        actor,
-        forward=row.id,
-        to=row.to_address,
-        message_id=message_id,
-        missing=list(missing),
-        forward_by=_shown(forward_by),
-    )
+    _queued_event(session, ticket, row, actor, now, missing=list(missing))
     return row
 
 
@@ -156,6 +146,13 @@ def requeue(session: Session, ticket: Ticket, forward_id: int, actor: str, now: 
         return False
     row = session.get(VendorForward, forward_id, populate_existing=True)
     assert row is not None
+    _queued_event(session, ticket, row, actor, now, again=True, last_error=row.error)
+    return True
+
+
+def _queued_event(
+    session: Session, ticket: Ticket, row: VendorForward, actor: str, now: datetime, **extra: Any
+) -> None:
     add_event(
         session,
         ticket,
@@ -165,34 +162,15 @@ def requeue(session: Session, ticket: Ticket, forward_id: int, actor: str, now: 
         forward=row.id,
         to=row.to_address,
         message_id=row.message_id,
-        again=True,
-        last_error=row.error,
+        forward_by=_shown(row.forward_by),
+        **extra,
     )
-    return True
 
 
 def claim(session: Session, forward_id: int, now: datetime) -> VendorForward | None:
-    """Own one attempt at sending this forward, or None if it is not due or another
-    sender has it. Commits, so the "sending" mark holds before anything leaves."""
-    claimed = session.execute(
-        update(VendorForward)
-        .where(
-            VendorForward.id == forward_id,
-            VendorForward.status == QUEUED,
-            VendorForward.next_attempt_at <= now + EARLY,
-        )
-        .values(
-            status=SENDING,
-            attempts=VendorForward.attempts + 1,
-            claimed_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    if cast(CursorResult[Any], claimed).rowcount != 1:
-        return None
-    return session.get(VendorForward, forward_id, populate_existing=True)
+    """Own one attempt at sending this forward (``outbox.claim``), or None if it is not
+    due or another sender has it; committed before anything leaves."""
+    return outbox.claim(session, VendorForward, forward_id, now, EARLY)
 
 
 def deliver(
