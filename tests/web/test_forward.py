@@ -144,7 +144,8 @@ def test_a_failed_forward_is_tried_again_with_its_message_id(  # type: ignore[no
     assert again.status_code == 200, again.get_json()
     assert again.get_json()["id"] == failed["id"] and again.get_json()["status"] == "sent"
     assert len(server.messages) == 1
-    assert server.messages[0]["Message-ID"] == failed["message_id"]
+    sent = email.message_from_bytes(server.messages[0].as_bytes(), policy=default)
+    assert sent["Message-ID"] == failed["message_id"]
     twice = api.post(f"/tickets/{mbn}/forwards/{failed['id']}/retry")
     assert twice.status_code == 409 and "sent, not failed" in twice.get_json()["error"]["message"]
     assert len(server.messages) == 1

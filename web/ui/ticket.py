@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -56,6 +56,9 @@ from web.ui.queue import (
 )
 from workers.channels.schemas import field_errors
 from workers.jobs.vendor_forward import dispatch
+
+if TYPE_CHECKING:  # the outbox row a forward's state is read from
+    from triage.store.models import VendorForward
 
 OUTCOME_LABELS = {
     "met": _l("overholdt"),
@@ -277,7 +280,7 @@ class ForwardRow:
     error: str | None
 
 
-def _forward_row(row: Any) -> ForwardRow:
+def _forward_row(row: VendorForward) -> ForwardRow:
     return ForwardRow(
         id=row.id,
         status=row.status,
