@@ -122,9 +122,13 @@ def forward_message(
     received: datetime,
     now: datetime,
     domain: str = "triage.invalid",
+    message_id: str | None = None,
 ) -> EmailMessage:
     """The e-mail to the vendor. The "[#id]" tag in the subject and our Message-ID make the
-    vendor's reply thread back into the ticket and record its first response."""
+    vendor's reply thread back into the ticket and record its first response.
+
+    ``message_id``: the one the forward was queued with (it is rebuilt when it is sent,
+    and every attempt must carry the id the ticket's thread key names); None: a new one."""
     if not contract.support_email:
         raise ValueError(f"contract {contract.id!r} has no support e-mail address")
     message = EmailMessage()
@@ -132,7 +136,7 @@ def forward_message(
     message["To"] = contract.support_email
     message["Subject"] = f"[#{ticket_id}] {neutralise_line(subject)}"[:250]
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(f"ticket{ticket_id}", domain=domain)
+    message["Message-ID"] = message_id or make_msgid(f"ticket{ticket_id}", domain=domain)
     message["Auto-Submitted"] = "auto-generated"
     body = (
         f"Fault report for {contract.service} ({contract.source}).\n"

@@ -21,6 +21,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy.orm import Session, sessionmaker
 
+from triage.store import vendor_forwards
 from triage.store.escalations import Planned, on_planned
 from workers.queues import INTAKE, NOTIFY, SLA, connection, queue
 
@@ -152,6 +153,23 @@ def send_claim_notice(url: str, notice_id: int) -> None:
     _notify(url, "workers.jobs.claim_notice.send_claim_notice", (notice_id,), job_id, None, job_id)
 
 
+#: The outbox's waits between attempts (``triage.store.vendor_forwards.BACKOFF``), one RQ
+#: retry each: the last attempt's failure is final in the row and raises no more.
+FORWARD_RETRY = Retry(
+    max=len(vendor_forwards.BACKOFF),
+    interval=[int(wait.total_seconds()) for wait in vendor_forwards.BACKOFF],
+)
+
+
+def send_vendor_forward(url: str, forward_id: int) -> None:
+    """Send a queued fault report to the vendor (``workers.jobs.vendor_forward``). A failed
+    SMTP attempt raises in the job, and RQ runs it again after the outbox's backoff
+    (``FORWARD_RETRY``); the row, not the job, counts the attempts."""
+    job_id = f"vendor-forward-{forward_id}"
+    func = "workers.jobs.vendor_forward.send_vendor_forward"
+    _notify(url, func, (forward_id,), job_id, None, job_id, FORWARD_RETRY)
+
+
 def _notify(
     url: str,
     func: str,
@@ -159,6 +177,7 @@ def _notify(
     job_id: str,
     at: datetime | None,
     description: str,
+    retry: Retry = RETRY,
 ) -> None:
     if _redis_paused(url):
         return
@@ -170,7 +189,7 @@ def _notify(
             "job_timeout": JOB_TIMEOUT,
             "result_ttl": RESULT_TTL,
             "failure_ttl": 86400,
-            "retry": RETRY,
+            "retry": retry,
         }
         if at is None or at <= datetime.now(UTC) + timedelta(milliseconds=50):
             if not _waiting(job_id, url):

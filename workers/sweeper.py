@@ -19,6 +19,9 @@ pass, from the database alone:
 8. drafts a notice of breach (reklamasjon) for each ticket whose deadline passed without
    response on a contract with a penalty or credit, and sends notices a manager queued
    whose job was lost;
+   the same for the fault reports agents forwarded to a vendor: a forward whose job was
+   lost goes to the notify queue again; one left "sending" by a stopped worker fails,
+   saying the vendor may have it (never resent without an agent);
    The dead-man's switch (``workers.heartbeat``) too: it beats in the database, sends the
    worker its heartbeat job (and repairs the scheduler's chain), and pages level 2 about a
    part that fell silent;
@@ -38,7 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from triage.phone import mask_phone
-from triage.store import claim_notices, sms_outbox
+from triage.store import claim_notices, sms_outbox, vendor_forwards
 from triage.store.escalations import due_points, pending_points
 from triage.store.heartbeats import beat
 from triage.store.inbox_recovery import recover_stuck
@@ -51,6 +54,7 @@ from workers.health import sweeper_beat
 from workers.heartbeat import watch
 from workers.jobs.claim_notice import send_notice
 from workers.jobs.escalation import compose_and_send, fire_points, send
+from workers.jobs.vendor_forward import attempt
 from workers.probes import run_due
 from workers.voice import place_due_calls
 
@@ -75,6 +79,7 @@ class SweepResult:
     released: int
     recovered: int = 0
     notices_drafted: int = 0
+    forwards_requeued: int = 0
 
 
 def sweep(ctx: WorkerContext) -> SweepResult:
@@ -102,6 +107,7 @@ def sweep(ctx: WorkerContext) -> SweepResult:
     left = _ingest_left(ctx, now)
     recovered = recover_stuck(ctx.sessions, ctx.catalog, ctx.parsers, now - STUCK_AFTER, now)
     drafted = _claim_notices(ctx, now)
+    forwards = _vendor_forwards(ctx, now)
     place_due_calls(ctx)
     result = SweepResult(
         fired,
@@ -112,6 +118,7 @@ def sweep(ctx: WorkerContext) -> SweepResult:
         released,
         left + recovered.ingested + recovered.quarantined,
         drafted,
+        forwards,
     )
     if any(vars(result).values()):
         log.info("sweep: %s", result)
@@ -127,6 +134,21 @@ def _claim_notices(ctx: WorkerContext, now: datetime) -> int:
     for notice_id in stuck:
         send_notice(ctx, notice_id)
     return len(drafted)
+
+
+def _vendor_forwards(ctx: WorkerContext, now: datetime) -> int:
+    """Forwards a stopped worker left "sending" fail with the reason; queued ones whose
+    job was lost ring the notify queue again (without Redis: one attempt here, the next
+    pass takes the next). How many were due again."""
+    with ctx.sessions() as session:
+        vendor_forwards.abandon_stuck(session, now, STUCK_AFTER)
+        lost = vendor_forwards.due_again(session, now, STUCK_AFTER)
+    for forward_id in lost:
+        if ctx.redis_url:
+            enqueue.send_vendor_forward(ctx.redis_url, forward_id)
+        else:
+            attempt(ctx, forward_id)
+    return len(lost)
 
 
 def _ingest_left(ctx: WorkerContext, now: datetime) -> int:

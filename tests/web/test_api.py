@@ -51,6 +51,7 @@ API_PATHS = {
     "/api/v1/tickets/{ticket_id}/notes": {"post"},
     "/api/v1/tickets/{ticket_id}/handoff": {"get"},
     "/api/v1/tickets/{ticket_id}/forward": {"post"},
+    "/api/v1/tickets/{ticket_id}/forwards/{forward_id}/retry": {"post"},
     "/api/v1/quarantine": {"get"},
     "/api/v1/quarantine/{item_id}/reprocess": {"post"},
     "/api/v1/sms": {"get"},

@@ -1,6 +1,9 @@
 """Hand-off round trip: the agent forwards a ticket to the vendor over a real SMTP server
 (aiosmtpd on loopback); the vendor's reply threads back by In-Reply-To and records the
-vendor's first response, which is the contract's response."""
+vendor's first response, which is the contract's response.
+
+These apps have no Redis, so the forward is sent in the request (200 with the forward's
+state); tests/workers/test_vendor_forward.py covers the notify queue (202)."""
 
 from __future__ import annotations
 
@@ -49,9 +52,17 @@ def test_forward_then_vendor_reply_records_the_response(  # type: ignore[no-unty
 
     forwarded = api.post(f"/tickets/{ticket_id}/forward")
     assert forwarded.status_code == 200, forwarded.get_json()
-    event = next(e for e in forwarded.get_json()["events"] if e["kind"] == "forwarded")
+    state = forwarded.get_json()
+    assert state["status"] == "sent" and state["to"] == "support@nettsoft.no"
+    assert state["attempts"] == 1 and state["error"] is None
+    ticket = api.get(f"/tickets/{ticket_id}").get_json()
+    assert ticket["forwards"] == [state]
+    kinds = [e["kind"] for e in ticket["events"]]
+    assert kinds.index("forward_queued") < kinds.index("forwarded")
+    event = next(e for e in ticket["events"] if e["kind"] == "forwarded")
     assert event["data"]["to"] == "support@nettsoft.no"
     assert event["data"]["late"] is False
+    assert event["data"]["message_id"] == state["message_id"]
     assert len(server.messages) == 1
     sent = email.message_from_bytes(server.messages[0].as_bytes(), policy=default)
     assert sent["Subject"] == f"[#{ticket_id}] MBN: sentralbord nede"
@@ -97,10 +108,44 @@ def test_forward_without_smtp_or_vendor_address_is_refused_clearly(  # type: ign
     assert "no support e-mail" in refused.get_json()["error"]["message"]
     down = api.post(f"/tickets/{mbn}/forward")  # nothing listens on port 9
     assert down.status_code == 503
-    assert "nothing was recorded" in down.get_json()["error"]["message"]
+    assert "not sent" in down.get_json()["error"]["message"]
+    [failed] = api.get(f"/tickets/{mbn}").get_json()["forwards"]  # kept, with the error
+    assert failed["status"] == "failed" and "ConnectionRefusedError" in failed["error"]
+    assert api.post(f"/tickets/{mbn}/forwards/{failed['id']}/retry").status_code == 503
+    assert api.post(f"/tickets/{mbn}/forwards/{failed['id'] + 99}/retry").status_code == 404
 
     client = _client(database_url, tmp_path, catalog, clock, SMTP_URL="http://mail.example")
     api = Api(client, make_token(sessions, name="third"))
     misconfigured = api.post(f"/tickets/{mbn}/forward")
     assert misconfigured.status_code == 503
     assert "SMTP_URL must look like" in misconfigured.get_json()["error"]["message"]
+
+
+def test_a_failed_forward_is_tried_again_with_its_message_id(  # type: ignore[no-untyped-def]
+    sessions: sessionmaker[Session],
+    database_url: str,
+    tmp_path: Path,
+    catalog: Catalog,
+    clock: Clock,
+    smtp,
+) -> None:
+    """The mail server was down; the agent tries again once it is up: the same forward,
+    the same Message-ID (the reply's thread key), sent once; a sent one is not retried."""
+    token = make_token(sessions)
+    closed = _client(database_url, tmp_path, catalog, clock, SMTP_URL="smtp://127.0.0.1:9")
+    api = Api(closed, token)
+    mbn = make_ticket(sessions, catalog, received=oslo(2026, 3, 10, 9, 0))
+    assert api.post(f"/tickets/{mbn}/forward").status_code == 503
+    [failed] = api.get(f"/tickets/{mbn}").get_json()["forwards"]
+
+    url, server = smtp
+    api = Api(_client(database_url, tmp_path, catalog, clock, SMTP_URL=url), token)
+    again = api.post(f"/tickets/{mbn}/forwards/{failed['id']}/retry")
+    assert again.status_code == 200, again.get_json()
+    assert again.get_json()["id"] == failed["id"] and again.get_json()["status"] == "sent"
+    assert len(server.messages) == 1
+    sent = email.message_from_bytes(server.messages[0].as_bytes(), policy=default)
+    assert sent["Message-ID"] == failed["message_id"]
+    twice = api.post(f"/tickets/{mbn}/forwards/{failed['id']}/retry")
+    assert twice.status_code == 409 and "sent, not failed" in twice.get_json()["error"]["message"]
+    assert len(server.messages) == 1

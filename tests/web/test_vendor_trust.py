@@ -26,6 +26,7 @@ from tests.web.test_api import Api, make_token
 from tests.web.ui_support import csrf_token, logged_in
 from triage.intake.sender_auth import sender_verdict
 from triage.store import ticket_actions as actions
+from triage.store import vendor_forwards
 from triage.store.models import EscalationPoint, Ticket
 from triage.store.users import create_user
 
@@ -57,19 +58,15 @@ def _critical_fault(client: FlaskClient, *, cc: str | None = None) -> int:
 def forward(
     sessions: sessionmaker[Session], catalog: Catalog, ticket_id: int, now: datetime
 ) -> str:
-    """The agent's hand-off to the vendor (the real use-case; the message is kept instead
-    of going over SMTP, which test_forward.py covers); returns its Message-ID."""
+    """The agent's hand-off to the vendor (the real use-case and outbox; the message is
+    kept instead of going over SMTP, which test_forward.py covers); returns its
+    Message-ID."""
     sent: list[EmailMessage] = []
     with sessions() as session:
-        actions.forward_to_vendor(
-            session,
-            catalog,
-            ticket_id,
-            "Agent",
-            now,
-            desk_address="helpdesk@desk.example.no",
-            send=sent.append,
+        row = actions.forward_to_vendor(
+            session, catalog, ticket_id, "Agent", now, desk_address="helpdesk@desk.example.no"
         )
+        assert vendor_forwards.deliver(session, catalog, row.id, now, send=sent.append) == "sent"
     return str(sent[0]["Message-ID"])
 
 

@@ -489,6 +489,41 @@ class ClaimNotice(Base):
     )
 
 
+class VendorForward(Base):
+    """The fault report forwarded to the vendor's support address: the outbox row of one
+    forward, written (with a ``forward_queued`` event) before anything is sent.
+
+    ``status``: queued -> sending (one worker claimed the attempt) -> sent, or back to
+    queued for the next attempt after ``next_attempt_at``, or failed (attempts used up, or
+    a worker stopped while sending, so it may have gone out: never sent again by itself;
+    an agent may queue it again). The message itself is not kept: it is rebuilt from the
+    ticket when it is sent (with this ``message_id``, the thread key of the vendor's
+    reply), so erasing the requester's data leaves no copy here.
+    """
+
+    __tablename__ = "vendor_forwards"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str] = mapped_column(String(500), unique=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    from_address: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # what the report lacked and the desk's forward-by time, as the agent was shown them
+    missing: Mapped[list[str]] = mapped_column(JSON, default=list)
+    forward_by: Mapped[datetime | None]
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_vendor_forwards_status", "status", "next_attempt_at"),)
+
+
 def table_of(model: type[Base]) -> Table:
     """A model's table, for the hot paths that write rows with Core statements instead of
     the unit of work (intake's new tickets: ``triage.store.tickets.insert_ticket``)."""

@@ -19,9 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from config.catalog import Catalog
 from sla.local_time import OSLO
 from triage.phone import mask_phone
 from triage.sms_text import Page, grouped_message, page_message
+from triage.store import outbox
 from triage.store.models import EscalationPoint, SmsOutbox, SmsPage, SmsRecipient, Ticket
 from triage.store.tickets import add_event
 
@@ -183,25 +183,7 @@ def _message(
 def claim(session: Session, outbox_id: int, now: datetime, early: timedelta) -> SmsOutbox | None:
     """Own one attempt at sending this SMS, or None if it is not due or someone else has
     it. Commits, so the "sending" mark survives a crash during the request."""
-    claimed = session.execute(
-        update(SmsOutbox)
-        .where(
-            SmsOutbox.id == outbox_id,
-            SmsOutbox.status == QUEUED,
-            SmsOutbox.next_attempt_at <= now + early,
-        )
-        .values(
-            status=SENDING,
-            attempts=SmsOutbox.attempts + 1,
-            claimed_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    if cast(CursorResult[Any], claimed).rowcount != 1:
-        return None
-    return session.get(SmsOutbox, outbox_id, populate_existing=True)
+    return outbox.claim(session, SmsOutbox, outbox_id, now, early)
 
 
 def _tickets_of(session: Session, sms: SmsOutbox) -> list[Ticket]:

@@ -17,11 +17,9 @@ Refusals are exceptions the web layer maps to statuses: ``NotFound`` (404), ``Co
 
 from __future__ import annotations
 
-import smtplib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Select, and_, case, func, or_, select, update
@@ -34,8 +32,9 @@ from sla.severity import Severity
 from sla.targets import Outcome, judge
 from triage.handoff import AttachmentInfo, HandoffCheck, check_handoff, forward_message
 from triage.intake.message import KINDS
+from triage.store import vendor_forwards
 from triage.store.intake import Parser, reprocess
-from triage.store.models import ChannelMessage, InboxItem, Ticket, TicketEvent
+from triage.store.models import InboxItem, Ticket, TicketEvent, VendorForward
 from triage.store.sla_columns import rederive_sla
 from triage.store.tickets import add_event, pauses_from_events
 
@@ -727,20 +726,29 @@ def forward_to_vendor(
     now: datetime,
     *,
     desk_address: str,
-    send: Callable[[EmailMessage], None],
-) -> Ticket:
-    """Send the fault report to the vendor's support address and record it.
+) -> VendorForward:
+    """Queue the fault report for the vendor's support address (committed): the outbox
+    row, the thread key and a ``forward_queued`` event; ``vendor_forwards.deliver`` sends
+    it and records ``forwarded``.
 
-    The report goes out even when required contents are missing (the agent decided), but
-    the event lists what was missing and the desk's forward-by deadline, so a weakened
-    claim can be traced. Our Message-ID is kept as a thread key, and the "[#id]" subject
-    tag as well, so the vendor's reply threads back and records its first response.
+    The report goes even when required contents are missing (the agent decided), but the
+    events list what was missing and the desk's forward-by deadline, so a weakened claim
+    can be traced. Our Message-ID is kept as a thread key, and the "[#id]" subject tag as
+    well, so the vendor's reply threads back and records its first response. One forward
+    at a time per ticket: a second click while one is queued is refused (409), not sent
+    twice.
     """
     check = handoff(session, catalog, ticket_id)
     ticket = _locked(session, ticket_id, now)
     contract = catalog.get(str(ticket.contract_id))
     if not contract.support_email:
         raise Conflict(f"{contract.vendor} has no support e-mail address in the catalog")
+    waiting = vendor_forwards.active_for(session, ticket.id)
+    if waiting is not None:
+        raise Conflict(
+            f"the report to {waiting.to_address} is already {waiting.status} "
+            f"(queued {_shown(waiting.requested_at)})"
+        )
     message = forward_message(
         ticket_id=ticket.id,
         contract=contract,
@@ -750,29 +758,30 @@ def forward_to_vendor(
         received=ticket.received_at,
         now=now,
     )
-    try:
-        send(message)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise Unavailable(
-            f"the report could not be sent ({type(exc).__name__}); nothing was recorded"
-        ) from None
-    except ValueError as exc:  # a malformed SMTP_URL: the operator's mistake, not a 500
-        raise Unavailable(f"{exc}; nothing was recorded") from None
-    message_id = str(message["Message-ID"])
-    session.add(
-        ChannelMessage(channel="email", key=message_id, ticket_id=ticket.id, created_at=now)
-    )
-    late = check.forward_by is not None and now > check.forward_by
-    add_event(
+    row = vendor_forwards.add(
         session,
         ticket,
-        "forwarded",
-        now,
-        actor,
-        to=contract.support_email,
-        message_id=message_id,
-        missing=list(check.missing),
-        forward_by=_shown(check.forward_by) if check.forward_by else None,
-        late=late,
+        message,
+        missing=check.missing,
+        forward_by=check.forward_by,
+        actor=actor,
+        now=now,
     )
-    return _done(session, ticket, now)
+    _done(session, ticket, now)
+    return row
+
+
+def retry_forward(
+    session: Session, ticket_id: int, actor: str, now: datetime, *, forward_id: int
+) -> VendorForward:
+    """Queue a failed forward again (committed): same message and Message-ID, fresh
+    attempts. 404 for no such forward on this ticket, 409 unless it failed."""
+    ticket = _locked(session, ticket_id, now)
+    row = session.get(VendorForward, forward_id) if 0 < forward_id <= MAX_ID else None
+    if row is None or row.ticket_id != ticket.id:
+        raise NotFound(f"forward {forward_id} of ticket {ticket_id} does not exist")
+    if not vendor_forwards.requeue(session, ticket, forward_id, actor, now):
+        raise Conflict(f"forward {forward_id} is {row.status}, not failed")
+    _done(session, ticket, now)
+    session.refresh(row)
+    return row

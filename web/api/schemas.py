@@ -183,6 +183,26 @@ class SlaSchema(Schema):
     notes = fields.List(fields.String(), metadata={"description": "Why the deadline is there."})
 
 
+class ForwardSchema(Schema):
+    """A forward of the fault report to the vendor: the outbox row's state."""
+
+    id = fields.Integer()
+    ticket = fields.Integer(attribute="ticket_id")
+    to = fields.String(attribute="to_address")
+    message_id = fields.String(metadata={"description": "The vendor's reply threads by it."})
+    status = fields.String(
+        validate=validate.OneOf(("queued", "sending", "sent", "failed")),
+        metadata={"description": "queued -> sending -> sent, or failed (see error)."},
+    )
+    attempts = fields.Integer()
+    missing = fields.List(fields.String(), metadata={"description": "What the report lacked."})
+    requested_by = fields.String()
+    requested_at = OsloDateTime()
+    next_attempt_at = OsloDateTime(metadata={"description": "While queued: the next attempt."})
+    sent_at = OsloDateTime(allow_none=True)
+    error = fields.String(allow_none=True, metadata={"description": "The last failure."})
+
+
 class TicketSchema(TicketSummarySchema):
     body = fields.String()
     requester_name = fields.String(allow_none=True)
@@ -191,6 +211,7 @@ class TicketSchema(TicketSummarySchema):
     severity_reasons = fields.List(fields.String())
     sla = fields.Nested(SlaSchema)
     events = fields.List(fields.Nested(EventSchema))
+    forwards = fields.List(fields.Nested(ForwardSchema))
 
 
 class HandoffSchema(Schema):

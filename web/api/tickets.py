@@ -12,11 +12,13 @@ from flask_smorest import Page
 
 from sla.severity import Severity
 from triage.store import ticket_actions as actions
+from triage.store import vendor_forwards
 from web.api.base import PREFIX, ApiBlueprint, LazyPage, principal
 from web.api.schemas import (
     AssigneeArgsSchema,
     ClassificationArgsSchema,
     ContractArgsSchema,
+    ForwardSchema,
     HandoffSchema,
     NoteArgsSchema,
     PauseArgsSchema,
@@ -30,7 +32,7 @@ from web.api.schemas import (
 from web.desk import desk
 from web.manual_tickets import register
 from workers.channels.schemas import ManualTicketSchema
-from workers.channels.smtp import send_email
+from workers.jobs.vendor_forward import dispatch
 
 if TYPE_CHECKING:  # the row the ticket use-cases return
     from triage.store.models import Ticket
@@ -87,6 +89,7 @@ def _ticket(ticket_id: int) -> dict[str, Any]:
                 {"id": e.id, "kind": e.kind, "at": e.at, "actor": e.actor, "data": e.data}
                 for e in ticket.events
             ],
+            "forwards": vendor_forwards.of_ticket(session, ticket_id),
         }
 
 
@@ -192,22 +195,48 @@ def create_ticket(args: dict[str, Any]) -> Any:
 
 @blp.route("/<int:ticket_id>/forward", methods=["POST"])
 @blp.requires("agent", 404, 409, 503)
-@blp.response(200, TicketSchema)
+@blp.response(202, ForwardSchema)
+@blp.alt_response(200, schema=ForwardSchema, description="Sent in the request (no Redis).")
 def forward(ticket_id: int) -> Any:
-    """Send the fault report to the vendor's support address (``SMTP_URL``); the event
-    records what the report lacked and whether the desk's forward-by time had passed.
-    503 when no mail server is set up or it refused the message."""
-    settings = desk().settings
-    smtp_url = settings.smtp_url
-    if smtp_url is None:
+    """Forward the fault report to the vendor's support address (``SMTP_URL``): the
+    forward is queued (a ``forward_queued`` event records what the report lacked and the
+    desk's forward-by time) and sent from the notify queue with retries; answers 202 with
+    the forward's state, which the ticket's ``forwards`` follow (a ``forwarded`` event
+    when the mail server took it, ``forward_failed`` when it gave up). Without Redis it
+    is sent in the request: 200 when sent, 503 when it failed (kept as failed; ``retry``
+    queues it again). 409 while a forward of the ticket is queued, 503 with no
+    ``SMTP_URL``."""
+    app = desk()
+    if app.settings.smtp_url is None:
         raise actions.Unavailable("SMTP_URL is not set: forward the report by another channel")
-    return _act(
-        ticket_id,
+    return _forwarded(
         actions.forward_to_vendor,
-        catalog=desk().catalog,
-        desk_address=settings.desk_address,
-        send=lambda message: send_email(smtp_url, message),
+        ticket_id,
+        catalog=app.catalog,
+        desk_address=app.settings.desk_address,
     )
+
+
+@blp.route("/<int:ticket_id>/forwards/<int:forward_id>/retry", methods=["POST"])
+@blp.requires("agent", 404, 409, 503)
+@blp.response(202, ForwardSchema)
+@blp.alt_response(200, schema=ForwardSchema, description="Sent in the request (no Redis).")
+def retry_forward(ticket_id: int, forward_id: int) -> Any:
+    """Queue a failed forward again (same report, same Message-ID, fresh attempts);
+    answers as ``forward`` does. 409 unless it failed."""
+    return _forwarded(actions.retry_forward, ticket_id, forward_id=forward_id)
+
+
+def _forwarded(queue: Callable[..., Any], ticket_id: int, **kwargs: Any) -> Any:
+    """Queue as the caller, then ring the notify queue or send now (``dispatch``)."""
+    app = desk()
+    with app.sessions() as session:
+        row = queue(session, ticket_id=ticket_id, actor=principal().name, now=app.clock(), **kwargs)
+        forward_id = row.id
+    after = dispatch(app, forward_id)
+    if after.status == vendor_forwards.FAILED:
+        raise actions.Unavailable(f"the report was not sent: {after.error}")
+    return after, 200 if after.status == vendor_forwards.SENT else 202
 
 
 @blp.route("/<int:ticket_id>/response", methods=["POST"])

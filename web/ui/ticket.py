@@ -11,12 +11,10 @@ is rendered autoescaped.
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -28,7 +26,7 @@ from werkzeug.wrappers import Response
 
 from sla.severity import Severity
 from triage.phone import InvalidPhone, mask_phone
-from triage.store import sms_replies
+from triage.store import sms_replies, vendor_forwards
 from triage.store import ticket_actions as actions
 from triage.store.escalation_facts import escalation_ladder
 from triage.store.originals import has_original, original_payload
@@ -57,7 +55,10 @@ from web.ui.queue import (
     left_text,
 )
 from workers.channels.schemas import field_errors
-from workers.channels.smtp import send_email
+from workers.jobs.vendor_forward import dispatch
+
+if TYPE_CHECKING:  # the outbox row a forward's state is read from
+    from triage.store.models import VendorForward
 
 OUTCOME_LABELS = {
     "met": _l("overholdt"),
@@ -90,6 +91,12 @@ SMS_STATUS_LABELS = {
     "failed": _l("feilet"),
     "withdrawn": _l("trukket (besvart før sending)"),
 }
+FORWARD_STATUS_LABELS = {
+    vendor_forwards.QUEUED: _l("i kø"),
+    vendor_forwards.SENDING: _l("sendes"),
+    vendor_forwards.SENT: _l("sendt"),
+    vendor_forwards.FAILED: _l("feilet"),
+}
 EVENT_LABELS = {
     "received": _l("Mottatt"),
     "classified": _l("Klassifisert"),
@@ -104,7 +111,9 @@ EVENT_LABELS = {
     "sms_withdrawn": _l("SMS trukket (saken var besvart)"),
     "sms_received": _l("SMS-svar mottatt"),
     "acknowledged": _l("Kvittert"),
+    "forward_queued": _l("Videresending lagt i kø"),
     "forwarded": _l("Videresendt til leverandør"),
+    "forward_failed": _l("Videresending feilet"),
     "vendor_replied": _l("Leverandøren svarte"),
     "response_started": _l("Respons registrert"),
     "reclassified": _l("Omklassifisert"),
@@ -181,9 +190,12 @@ DATA_LABELS = {
     "action": _l("gjort"),
     "event": _l("hendelse"),
     "responded_at": _l("respons"),
+    "attempts": _l("forsøk"),
+    "again": _l("på nytt"),
+    "last_error": _l("forrige feil"),
 }
 #: Event data that says nothing to a person reading the timeline.
-HIDDEN_DATA = frozenset({"key", "inbox_item", "outbox_id", "recipients"})
+HIDDEN_DATA = frozenset({"key", "inbox_item", "outbox_id", "recipients", "forward"})
 TIME_DATA = frozenset({"sent_at", "due", "forward_by", "recorded_at"})
 
 
@@ -248,6 +260,38 @@ def _event_row(
         data=shown,
         inbox_item=item if isinstance(item, int) and not isinstance(item, bool) else None,
         confirm=confirm,
+    )
+
+
+@dataclass(frozen=True)
+class ForwardRow:
+    """A forward to the vendor as the page shows it: queued / sent at / failed with the
+    error (and "try again")."""
+
+    id: int
+    status: str
+    label: str
+    to: str
+    requested_at: datetime
+    requested_by: str
+    attempts: int
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    error: str | None
+
+
+def _forward_row(row: VendorForward) -> ForwardRow:
+    return ForwardRow(
+        id=row.id,
+        status=row.status,
+        label=str(FORWARD_STATUS_LABELS.get(row.status, row.status)),
+        to=row.to_address,
+        requested_at=row.requested_at,
+        requested_by=row.requested_by,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        sent_at=row.sent_at,
+        error=row.error,
     )
 
 
@@ -326,6 +370,7 @@ def _page(
             for e in ticket.events
         ]
         points = _escalation_points(session, ticket_id)
+        forwards = [_forward_row(f) for f in vendor_forwards.of_ticket(session, ticket_id)]
         escalation = escalation_states(session, [ticket_id])[ticket_id]
         original = has_original(session, ticket_id)
         contract, vendor = contract_label(app.catalog, ticket.contract_id)
@@ -364,6 +409,7 @@ def _page(
             "handoff_problem": handoff_problem,
             "smtp": app.settings.smtp_url is not None,
             "events": events,
+            "forwards": forwards,
             "points": points,
             "escalation": escalation,
             "has_original": original,
@@ -649,10 +695,10 @@ def ticket_resolve(ticket_id: int) -> Any:
 @bp.post("/tickets/<int:ticket_id>/forward")
 @role_required("agent")
 def ticket_forward(ticket_id: int) -> Any:
-    """Send the fault report to the vendor (``SMTP_URL``); the page showed what it lacks."""
-    settings = desk().settings
-    smtp_url = settings.smtp_url
-    if smtp_url is None:
+    """Queue the fault report for the vendor (``SMTP_URL``); the page showed what it lacks.
+    The notify queue sends it, or this request when there is no Redis."""
+    app = desk()
+    if app.settings.smtp_url is None:
         return _refused(
             ticket_id,
             "forward",
@@ -662,32 +708,42 @@ def ticket_forward(ticket_id: int) -> Any:
             ),
             503,
         )
-
-    def send(message: EmailMessage) -> None:
-        try:
-            send_email(smtp_url, message)
-        except ValueError as exc:  # a malformed SMTP_URL: the use-case's "not sent"
-            raise smtplib.SMTPException(str(exc)) from None
-
-    def done() -> str:
-        with desk().sessions() as session:
-            sent = [
-                e for e in actions.get_ticket(session, ticket_id).events if e.kind == "forwarded"
-            ]
-        to = sent[-1].data.get("to") if sent else None
-        return (
-            _("Feilmeldingen er sendt til %(to)s.", to=to) if to else _("Feilmeldingen er sendt.")
-        )
-
-    return _act(
+    return _forward(
         ticket_id,
         "forward",
         actions.forward_to_vendor,
-        done,
-        catalog=desk().catalog,
-        desk_address=settings.desk_address,
-        send=send,
+        catalog=app.catalog,
+        desk_address=app.settings.desk_address,
     )
+
+
+@bp.post("/tickets/<int:ticket_id>/forwards/<int:forward_id>/retry")
+@role_required("agent")
+def ticket_forward_retry(ticket_id: int, forward_id: int) -> Any:
+    """ "Prøv igjen" on a failed forward: the same report (and Message-ID) queued again."""
+    return _forward(ticket_id, "forward", actions.retry_forward, forward_id=forward_id)
+
+
+def _forward(ticket_id: int, form: str, queue: Callable[..., Any], **fixed: Any) -> Any:
+    """Run the use-case that queues a forward, then ring the queue or send it now
+    (``dispatch``); a send that failed in this request re-renders the page with the error
+    (503), and the page offers to try again."""
+    app = desk()
+    sent: dict[str, Any] = {}
+
+    def queue_and_send(session: Any, **kwargs: Any) -> None:
+        row = queue(session, **kwargs)
+        after = dispatch(app, row.id)
+        if after.status == vendor_forwards.FAILED:
+            raise actions.Unavailable(after.error or after.status)
+        sent.update(status=after.status, to=after.to_address)
+
+    def done() -> str:
+        if sent["status"] == vendor_forwards.SENT:
+            return _("Feilmeldingen er sendt til %(to)s.", to=sent["to"])
+        return _("Feilmeldingen er lagt i kø og sendes til %(to)s straks.", to=sent["to"])
+
+    return _act(ticket_id, form, queue_and_send, done, **fixed)
 
 
 @bp.post("/tickets/<int:ticket_id>/reopen")

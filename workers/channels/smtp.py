@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -58,3 +59,16 @@ def send_email(url: str, message: EmailMessage, timeout: float = 30.0) -> None:
         if target.username:
             client.login(target.username, target.password or "")
         client.send_message(message)
+
+
+def sender(url: str | None, timeout: float = 30.0) -> Callable[[EmailMessage], None]:
+    """``send_email`` through ``url`` as a use-case's ``send``: no ``SMTP_URL`` is a failed
+    send (``smtplib.SMTPException``) the use-case records, not a crash; a malformed one
+    raises ``ValueError`` from ``SmtpTarget.parse``."""
+
+    def send(message: EmailMessage) -> None:
+        if url is None:
+            raise smtplib.SMTPException("SMTP_URL is not set")
+        send_email(url, message, timeout)
+
+    return send
