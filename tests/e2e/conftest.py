@@ -7,8 +7,9 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,11 @@ from werkzeug.serving import make_server
 from config.catalog import load_catalog
 from config.settings import Settings
 from triage.store import db
+from triage.store.escalations import due_points, fire_due
+from triage.store.roster import load_roster
+from triage.store.sms_outbox import compose
 from web.app import create_app
+from web.cli.demo import STAFF, demo_users, load_demo, load_history
 
 CHROMIUM = os.environ.get("TRIAGE_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,13 +60,28 @@ def axe_js() -> Path:
     return AXE_JS
 
 
-@pytest.fixture
-def live_desk(tmp_path: Path) -> Iterator[LiveDesk]:
-    database_url = f"sqlite:///{tmp_path / 'desk.sqlite3'}"
+@dataclass
+class DemoDesk(LiveDesk):
+    """A live desk started as ``triage up --demo`` starts it: the last two quarters of
+    ``config/examples`` (reports, penalties, claims and availability have content), the
+    demo's staff, roster and fresh tickets, and the users demo-agent, demo-manager and
+    demo-admin with one ``password``."""
+
+    password: str
+
+
+def _database(folder: Path) -> str:
+    database_url = f"sqlite:///{folder / 'desk.sqlite3'}"
     db.upgrade(database_url)
+    return database_url
+
+
+@contextmanager
+def _serving(folder: Path, database_url: str) -> Iterator[str]:
+    """The real app on a free loopback port, in a thread, for as long as the block runs."""
     settings = Settings.from_env(
         {
-            "TRIAGE_DATA_DIR": str(tmp_path),
+            "TRIAGE_DATA_DIR": str(folder),
             "DATABASE_URL": database_url,
             "TRIAGE_SECURE_COOKIES": "0",
         }
@@ -71,10 +91,41 @@ def live_desk(tmp_path: Path) -> Iterator[LiveDesk]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveDesk(f"http://127.0.0.1:{server.server_port}", database_url, tmp_path)
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_desk(tmp_path: Path) -> Iterator[LiveDesk]:
+    database_url = _database(tmp_path)
+    with _serving(tmp_path, database_url) as url:
+        yield LiveDesk(url, database_url, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def demo_desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoDesk]:
+    """One desk with the demo's history for a whole module (loading it takes a while)."""
+    folder = tmp_path_factory.mktemp("demo-desk")
+    database_url = _database(folder)
+    catalog = load_catalog()
+    sessions = db.session_factory(database_url)
+    at = now()
+    history = load_history(sessions, catalog, at)  # what `triage up --demo` loads first
+    assert history.imported > 100 and history.rejected == []
+    load_demo(sessions, catalog, at)
+    with sessions() as session:
+        password = demo_users(session, at)
+        session.commit()
+        # what the demo's worker does within its first minute: page the on-call staff for
+        # the fresh critical tickets and put the SMS in the outbox
+        on_call = load_roster(session, catalog.calendars["office-hours"], at)
+        fire_due(session, on_call, at, due_points(session, at))
+        for _name, phone, _email in STAFF:
+            compose(session, catalog, phone, at, timedelta(seconds=60))
+    with _serving(folder, database_url) as url:
+        yield DemoDesk(url, database_url, folder, password)
 
 
 @pytest.fixture

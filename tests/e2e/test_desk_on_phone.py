@@ -7,6 +7,7 @@ With ``TRIAGE_SHOTS=/tmp/shots`` the pages are saved as screenshots."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,9 @@ def test_on_call_at_night_on_a_phone(live_desk: LiveDesk, phone_page: Any) -> No
     assert live.first.get_attribute("data-ticket") == str(tickets["paged"])
     overdue = page.locator("#queue-overdue tr[data-ticket]")
     assert overdue.first.get_attribute("data-ticket") == str(tickets["old"])
-    assert "brutt for 27 d siden" in overdue.first.inner_text()
+    # received 27½ days ago, due at the end of the next working day: 24-27 days ago,
+    # depending on the weekday the test runs on
+    assert re.search(r"brutt for 2[4-7] d siden", overdue.first.inner_text())
     assert page.locator("#queue-count").inner_text() == "(3 saker)"
     screenshot(page, "queue-390")
 
@@ -146,7 +149,7 @@ def test_the_language_switch_and_both_locales(live_desk: LiveDesk, browser_page:
     page.wait_for_function("document.documentElement.lang === 'en'")
     assert page.locator("h1").first.inner_text().startswith("Queue")
     assert page.locator("text=My tickets").count() == 1
-    assert "breached 27 d ago" in page.locator("#queue-overdue").inner_text()
+    assert re.search(r"breached 2[4-7] d ago", page.locator("#queue-overdue").inner_text())
     screenshot(page, "queue-1280-en")
     page.goto(f"{live_desk.url}/tickets/{tickets['paged']}")
     assert page.locator("#actions-title").inner_text() == "Actions"

@@ -1,7 +1,9 @@
 // Live countdowns: every element with data-due (ISO 8601) shows the time left, or how long
 // ago it passed ("brutt for 27 d siden"), marked "soon" (under 15 min) or "over".
 // Selects and checkboxes with data-autosubmit submit their form on change (the filters,
-// the language). No framework, no build.
+// the language). A table too wide for the screen scrolls inside its .table-wrap (the page
+// itself never scrolls sideways); while it does, the wrapper takes a tab stop so the
+// keyboard can scroll it too. No framework, no build.
 (function () {
   function parts(ms) {
     let s = Math.floor(Math.abs(ms) / 1000);
@@ -31,10 +33,24 @@
       el.classList.toggle("soon", left >= 0 && left < 15 * 60 * 1000);
     });
   }
+  function scrollableTables() {
+    document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+      const wide = wrap.scrollWidth > wrap.clientWidth;
+      if (wide && !wrap.hasAttribute("tabindex")) {
+        wrap.tabIndex = 0;
+        wrap.dataset.scrollStop = "1";
+      } else if (!wide && wrap.dataset.scrollStop) {
+        wrap.removeAttribute("tabindex");
+        delete wrap.dataset.scrollStop;
+      }
+    });
+  }
   window.deskTick = tick;
   document.addEventListener("DOMContentLoaded", function () {
     tick();
     setInterval(tick, 1000);
+    scrollableTables();
+    window.addEventListener("resize", scrollableTables);
     // filter panels start open on a wide screen, folded on a phone (the work comes first)
     if (window.matchMedia("(min-width: 701px)").matches) {
       document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });

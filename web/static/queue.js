@@ -3,11 +3,43 @@
 // countdowns run over the new rows. A failed fetch, or an answer that is not the lists (a
 // login page after the session ended), leaves the page as it is; the next round tries
 // again. Opt-in: a desktop notification for each critical ticket that was not there
-// before (the browser's Notification API, asked for only when the agent clicks).
+// before (the browser's Notification API, asked for only when the agent clicks), and,
+// opt-in on its own, a short tone with it (Web Audio: no sound file). Both choices are
+// remembered in this browser (localStorage).
 (function () {
   const REFRESH_MS = 15 * 1000;
   const NOTIFY_KEY = "triage.notify";
+  const SOUND_KEY = "triage.sound";
   let seen = null;
+  let audio = null;
+
+  function soundOn() {
+    return localStorage.getItem(SOUND_KEY) === "1";
+  }
+
+  // Two short rising beeps (about half a second). A browser lets a page start sound only
+  // after the person has clicked or typed on it: the context made on the switch's click is
+  // kept, and one made on a later load is resumed at the first click or key on the page.
+  function tone() {
+    const Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    if (!audio) audio = new Context();
+    if (audio.state === "suspended" && audio.resume) audio.resume();
+    [[0, 660], [0.22, 880]].forEach(function (beep) {
+      const start = audio.currentTime + beep[0];
+      const oscillator = audio.createOscillator();
+      const gain = audio.createGain();
+      oscillator.type = "sine";
+      oscillator.frequency.value = beep[1];
+      gain.gain.setValueAtTime(0.0001, start);
+      gain.gain.exponentialRampToValueAtTime(0.25, start + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, start + 0.18);
+      oscillator.connect(gain);
+      gain.connect(audio.destination);
+      oscillator.start(start);
+      oscillator.stop(start + 0.2);
+    });
+  }
 
   function criticalIds(root) {
     return new Set(
@@ -22,9 +54,10 @@
     const wanted =
       window.Notification && Notification.permission === "granted" &&
       localStorage.getItem(NOTIFY_KEY) === "1";
-    if (seen && wanted) {
-      now.forEach(function (id) {
-        if (seen.has(id)) return;
+    const fresh = seen ? Array.from(now).filter(function (id) { return !seen.has(id); }) : [];
+    if (fresh.length && soundOn()) tone();  // once a round, however many arrived
+    if (wanted) {
+      fresh.forEach(function (id) {
         const row = root.querySelector(`tr[data-ticket="${id}"]`);
         const subject = row ? row.querySelector("td:nth-child(3)").textContent.trim() : "";
         const note = new Notification(`#${id} ${subject}`, { tag: `triage-${id}` });
@@ -88,11 +121,37 @@
     });
   }
 
+  function setUpSound() {
+    const button = document.getElementById("sound-toggle");
+    if (!button || !(window.AudioContext || window.webkitAudioContext)) return;
+    button.hidden = false;
+    button.setAttribute("aria-pressed", soundOn() ? "true" : "false");
+    button.addEventListener("click", function () {
+      if (soundOn()) {
+        localStorage.removeItem(SOUND_KEY);
+      } else {
+        localStorage.setItem(SOUND_KEY, "1");
+        tone();  // the agent hears what it will sound like (and the browser allows it)
+      }
+      button.setAttribute("aria-pressed", soundOn() ? "true" : "false");
+    });
+    const wake = function () {
+      if (audio && audio.state === "suspended" && audio.resume) audio.resume();
+      if (!audio && soundOn()) {
+        const Context = window.AudioContext || window.webkitAudioContext;
+        audio = new Context();
+      }
+    };
+    document.addEventListener("click", wake, { once: true });
+    document.addEventListener("keydown", wake, { once: true });
+  }
+
   window.queueRefresh = refresh;
   document.addEventListener("DOMContentLoaded", function () {
     const lists = document.getElementById("queue-lists");
     if (lists) notifyNew(lists);
     setUpNotifications();
+    setUpSound();
     setInterval(refresh, REFRESH_MS);
   });
 })();
