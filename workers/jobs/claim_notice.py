@@ -8,11 +8,8 @@ no-op.
 
 from __future__ import annotations
 
-import smtplib
-from email.message import EmailMessage
-
 from triage.store.claim_notices import deliver
-from workers.channels.smtp import send_email
+from workers.channels.smtp import sender
 from workers.context import WorkerContext, context
 
 
@@ -23,13 +20,6 @@ def send_claim_notice(notice_id: int) -> str:
 def send_notice(ctx: WorkerContext, notice_id: int) -> str:
     """The notice's status afterwards: ``sent``, ``failed`` (kept with the error), or the
     status another sender left it in."""
-    smtp_url = ctx.settings.smtp_url
-
-    def send(message: EmailMessage) -> None:
-        if smtp_url is None:
-            raise smtplib.SMTPException("SMTP_URL is not set")
-        send_email(smtp_url, message)
-
     with ctx.sessions() as session:
         status = deliver(
             session,
@@ -38,6 +28,6 @@ def send_notice(ctx: WorkerContext, notice_id: int) -> str:
             ctx.clock(),
             customer=ctx.settings.customer,
             sender=ctx.settings.desk_address,
-            send=send,
+            send=sender(ctx.settings.smtp_url),
         )
     return status
