@@ -21,6 +21,8 @@ from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sla.text import Template, Text
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WINDOW = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -143,7 +145,7 @@ class Calendar:
         if day in self.open_dates:
             return None
         if day in self.closed_dates:
-            return "closed date"
+            return _CLOSED_DATE()
         if self.holiday_country is not None:
             return _holiday_names(self.holiday_country, day.year).get(day)
         return None
@@ -158,26 +160,58 @@ class Calendar:
     def is_working_day(self, day: date) -> bool:
         return bool(self.windows_on(day))
 
-    def describe(self) -> str:
+    def describe(self) -> Text:
         """One line a manager can read: "Mon-Fri 08:00-16:00, closed on NO public holidays"."""
-        groups: list[tuple[list[str], tuple[Window, ...]]] = []
-        for name, windows in zip(WEEKDAYS, self.week, strict=True):
+        groups: list[tuple[list[int], tuple[Window, ...]]] = []
+        for number, windows in enumerate(self.week):
             if groups and groups[-1][1] == windows:
-                groups[-1][0].append(name)
+                groups[-1][0].append(number)
             else:
-                groups.append(([name], windows))
-        parts = []
-        for names, windows in groups:
-            if not windows:
-                continue
-            label = (
-                names[0].title() if len(names) == 1 else f"{names[0].title()}-{names[-1].title()}"
+                groups.append(([number], windows))
+        hours: WeekHours | Text = WeekHours(
+            tuple(
+                (days[0], days[-1], tuple(str(w) for w in windows))
+                for days, windows in groups
+                if windows
             )
-            parts.append(f"{label} {', '.join(str(w) for w in windows)}")
-        text = "; ".join(parts) or "never open"
+        )
+        if not hours:
+            hours = _NEVER_OPEN()
         if self.holiday_country:
-            text += f"; closed on {self.holiday_country} public holidays"
-        return f"{text} ({self.timezone})"
+            return _HOURS_HOLIDAYS(hours=hours, country=self.holiday_country, zone=self.timezone)
+        return _HOURS(hours=hours, zone=self.timezone)
+
+
+@dataclass(frozen=True)
+class WeekHours:
+    """The open hours of a week as a value of a sentence: runs of weekdays (0 = Monday)
+    with the same windows. English ``Mon-Fri 08:00-16:00; Sat 10:00-14:00``; the desk
+    names the days in the reader's language."""
+
+    groups: tuple[tuple[int, int, tuple[str, ...]], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.groups)
+
+    def __str__(self) -> str:
+        parts = []
+        for first, last, windows in self.groups:
+            label = WEEKDAYS[first].title()
+            if last != first:
+                label += f"-{WEEKDAYS[last].title()}"
+            parts.append(f"{label} {', '.join(windows)}")
+        return "; ".join(parts)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+_HOURS = Template("calendar.hours", "{hours} ({zone})")
+_HOURS_HOLIDAYS = Template(
+    "calendar.hours-holidays", "{hours}; closed on {country} public holidays ({zone})"
+)
+_NEVER_OPEN = Template("calendar.never-open", "never open")
+_CLOSED_DATE = Template("calendar.closed-date", "closed date")
 
 
 @lru_cache(maxsize=512)

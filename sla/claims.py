@@ -20,6 +20,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sla.calendar import Calendar
+from sla.text import Template, Text
 
 _WITHIN = re.compile(r"^\s*(\d{1,3})\s+(working\s+days|days)\s*$")
 
@@ -29,6 +30,22 @@ class ClaimFrom(StrEnum):
 
     BREACH = "breach"  # the day the guarantee was missed (a response deadline passed)
     PERIOD_END = "period-end"  # the last day of the measured period (availability month)
+
+
+_WITHIN_TEXT = {
+    (True, ClaimFrom.BREACH): Template(
+        "claim.working-days-after-breach", "{days} working days after the breach ({source})"
+    ),
+    (False, ClaimFrom.BREACH): Template(
+        "claim.days-after-breach", "{days} days after the breach ({source})"
+    ),
+    (True, ClaimFrom.PERIOD_END): Template(
+        "claim.working-days-after-period", "{days} working days after the period ends ({source})"
+    ),
+    (False, ClaimFrom.PERIOD_END): Template(
+        "claim.days-after-period", "{days} days after the period ends ({source})"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -56,10 +73,10 @@ class PromptClaim:
             raise ValueError(f"{text!r} is not a period such as '10 working days' or '14 days'")
         return int(match.group(1)), match.group(2).startswith("working")
 
-    def describe(self) -> str:
-        unit = "working days" if self.working_days else "days"
-        after = "the breach" if self.counts_from is ClaimFrom.BREACH else "the period ends"
-        return f"{self.days} {unit} after {after} ({self.source})"
+    def describe(self) -> Text:
+        """``10 working days after the breach (§2)``."""
+        template = _WITHIN_TEXT[self.working_days, self.counts_from]
+        return template(days=self.days, source=self.source)
 
     def due(self, day: date) -> date:
         """The last day to claim, ``day`` being the breach or the period's last day.

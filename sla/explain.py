@@ -11,6 +11,35 @@ from sla.calendar import holidays_between
 from sla.contract import Contract, Terms
 from sla.severity import Severity
 from sla.targets import Deadline, EndOfNextWorkingDay, Immediately, NoTarget
+from sla.text import Instant, Template, Text
+
+RULE = Template("explain.rule", "{severity}: {target} ({source})")
+_CLOCK = Template("explain.clock", "clock: {calendar}")
+_OUTSIDE_HOURS = Template(
+    "explain.outside-hours",
+    "received {received:%A %Y-%m-%d %H:%M} outside the calendar's open hours: "
+    "the clock starts when the next window opens, {starts:%A %Y-%m-%d %H:%M}",
+)
+_NEXT_WORKING_DAY = Template(
+    "explain.next-working-day", "next working day after {received:%Y-%m-%d} is {due:%A %Y-%m-%d}"
+)
+_CLOSED = Template("explain.closed", "closed on {day:%A %Y-%m-%d}: {reason}")
+_DST = Template(
+    "explain.dst",
+    "the clocks changed (daylight saving) between receipt and deadline; "
+    "opening hours are wall-clock times, so an 08:00-16:00 day is still 8 hours",
+)
+_ALTERNATIVE = Template(
+    "explain.alternative",
+    "alternative reading ({text}; favours the {favours}, {source}): {where} instead of the "
+    "chosen reading '{reading}'",
+)
+_NO_DEADLINE = Template("explain.alternative.no-deadline", "there would be no deadline")
+_OTHER_DEADLINE = Template("explain.alternative.deadline", "the deadline would be {due}")
+_FAVOURS = {
+    "customer": Template("explain.favours.customer", "customer"),
+    "vendor": Template("explain.favours.vendor", "vendor"),
+}
 
 
 @dataclass(frozen=True)
@@ -19,7 +48,7 @@ class ExplainedDeadline:
     severity: Severity
     deadline: Deadline
     target: str | None
-    notes: tuple[str, ...]
+    notes: tuple[str, ...]  # ``Text`` where the core wrote them, catalog notes as written
 
 
 def explain_deadline(
@@ -29,29 +58,25 @@ def explain_deadline(
     rule = terms.response[severity]
     deadline = contract.deadline(severity, received)
     calendar = terms.calendar
-    notes = [f"{severity.value}: {rule.target.describe()} ({rule.source})"]
+    notes: list[str] = [rule_text(severity, rule.target.describe(), rule.source)]
     if not isinstance(rule.target, Immediately):
-        notes.append(f"clock: {calendar.describe()}")
+        notes.append(_CLOCK(calendar=calendar.describe()))
     local = received.astimezone(calendar.zone)
     if deadline.clock_starts > received and not isinstance(rule.target, NoTarget):
         starts = deadline.clock_starts.astimezone(calendar.zone)
-        notes.append(
-            f"received {local:%A %Y-%m-%d %H:%M} outside the calendar's open hours: "
-            f"the clock starts when the next window opens, {starts:%A %Y-%m-%d %H:%M}"
-        )
+        notes.append(_OUTSIDE_HOURS(received=local, starts=starts))
     if isinstance(rule.target, EndOfNextWorkingDay) and deadline.due is not None:
         notes.append(
-            f"next working day after {local:%Y-%m-%d} is {deadline.due.astimezone(calendar.zone):%A %Y-%m-%d}"
+            _NEXT_WORKING_DAY(
+                received=local.date(), due=deadline.due.astimezone(calendar.zone).date()
+            )
         )
     if deadline.due is not None and not isinstance(rule.target, Immediately):
         due_local = deadline.due.astimezone(calendar.zone)
         for day, reason in holidays_between(calendar, local.date(), due_local.date()):
-            notes.append(f"closed on {day:%A %Y-%m-%d}: {reason}")
+            notes.append(_CLOSED(day=day, reason=reason))
         if local.utcoffset() != due_local.utcoffset():
-            notes.append(
-                "the clocks changed (daylight saving) between receipt and deadline; "
-                "opening hours are wall-clock times, so an 08:00-16:00 day is still 8 hours"
-            )
+            notes.append(_DST())
     notes += contract.notes_about(received, "response")
     notes += _alternative_notes(terms, severity, received, deadline.due)
     return ExplainedDeadline(
@@ -63,11 +88,16 @@ def explain_deadline(
     )
 
 
+def rule_text(severity: Severity, target: Text, source: str) -> Text:
+    """``non-critical: 60 business minutes (004 §2.6)``: a response rule with its clause."""
+    return RULE(severity=severity, target=target, source=source)
+
+
 def _alternative_notes(
     terms: Terms, severity: Severity, received: datetime, due: datetime | None
 ) -> list[str]:
     """A note for each alternative reading that would move the deadline."""
-    notes = []
+    notes: list[str] = []
     rule = terms.response[severity]
     for alternative in terms.alternatives:
         if not alternative.applies(severity):
@@ -76,13 +106,17 @@ def _alternative_notes(
         if other == due:
             continue
         where = (
-            "there would be no deadline"
+            _NO_DEADLINE()
             if other is None
-            else f"the deadline would be {other.astimezone(terms.calendar.zone).isoformat()}"
+            else _OTHER_DEADLINE(due=Instant(other.astimezone(terms.calendar.zone)))
         )
         notes.append(
-            f"alternative reading ({alternative.text}; favours the {alternative.favours.value}, "
-            f"{alternative.source}): {where} instead of the chosen reading "
-            f"'{alternative.reading}'"
+            _ALTERNATIVE(
+                text=alternative.text,
+                favours=_FAVOURS[alternative.favours.value](),
+                source=alternative.source,
+                where=where,
+                reading=alternative.reading,
+            )
         )
     return notes

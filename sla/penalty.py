@@ -15,6 +15,7 @@ from enum import StrEnum
 from sla.claims import PromptClaim
 from sla.periods import Period, add_months
 from sla.ranges import check_amount, check_users
+from sla.text import Template
 
 ORE = Decimal("0.01")
 
@@ -22,6 +23,38 @@ ORE = Decimal("0.01")
 def money(amount: Decimal) -> Decimal:
     """Round to øre, half up, as invoices do."""
     return amount.quantize(ORE, rounding=ROUND_HALF_UP)
+
+
+_FEE = Template(
+    "penalty.fee",
+    "fee {period}: ({base_monthly} + {users} × {per_user}) × {months} months = "
+    "{currency} {base} excl. VAT",
+)
+_NO_BREACH = Template("penalty.no-breach", "no missed guarantee in the period: no deduction")
+_NO_STACKING = Template(
+    "penalty.no-stacking",
+    "reading: {breaches} missed guarantees in {period} do not stack; one {pct} % deduction "
+    "({source})",
+)
+_ONE_BREACH = Template(
+    "penalty.one-breach", "1 missed guarantee in {period}: {pct} % deduction ({source})"
+)
+_STACKED = Template(
+    "penalty.stacked",
+    "{breaches} × {pct} % per missed guarantee, capped at 100 % ({source})",
+)
+_APPLIES_TO = Template(
+    "penalty.applies-to", "deduction applies to the invoice for {period} (next invoicing point)"
+)
+_CLAIM_PROMPTLY = Template(
+    "penalty.claim-promptly",
+    "claim in writing by {by}: {rule}, counted from the first breach on {first_breach}",
+)
+_CLAIM_LIMIT = Template(
+    "penalty.claim-limit",
+    "claim in writing without undue delay, no later than {by} ({months} months after the "
+    "first breach on {first_breach}; the outer limit)",
+)
 
 
 @dataclass(frozen=True)
@@ -109,39 +142,47 @@ def period_penalty(
         )
     applies_to = rule.applies_to(period)
     base = fee.period_fee(users)
-    notes = [
-        f"fee {applies_to}: ({fee.base_monthly} + {users} × {fee.per_user_monthly}) × {fee.billing_months} months = {fee.currency} {base} excl. VAT",
+    notes: list[str] = [
+        _FEE(
+            period=applies_to,
+            base_monthly=fee.base_monthly,
+            users=users,
+            per_user=fee.per_user_monthly,
+            months=fee.billing_months,
+            currency=fee.currency,
+            base=base,
+        )
     ]
     if breaches == 0:
         pct = Decimal(0)
-        notes.append("no missed guarantee in the period: no deduction")
+        notes.append(_NO_BREACH())
     elif rule.stacking is Stacking.ONCE_PER_PERIOD:
         pct = rule.deduction_pct
         if breaches > 1:
             notes.append(
-                f"reading: {breaches} missed guarantees in {period} do not stack; one {rule.deduction_pct} % deduction ({rule.source})"
+                _NO_STACKING(
+                    breaches=breaches, period=period, pct=rule.deduction_pct, source=rule.source
+                )
             )
         else:
-            notes.append(
-                f"1 missed guarantee in {period}: {rule.deduction_pct} % deduction ({rule.source})"
-            )
+            notes.append(_ONE_BREACH(period=period, pct=rule.deduction_pct, source=rule.source))
     else:
         pct = min(Decimal(100), rule.deduction_pct * breaches)
-        notes.append(
-            f"{breaches} × {rule.deduction_pct} % per missed guarantee, capped at 100 % ({rule.source})"
-        )
+        notes.append(_STACKED(breaches=breaches, pct=rule.deduction_pct, source=rule.source))
     amount = money(base * pct / 100)
-    notes.append(f"deduction applies to the invoice for {applies_to} (next invoicing point)")
+    notes.append(_APPLIES_TO(period=applies_to))
     claim_by = promptly = None
     if first_breach is not None and breaches > 0:
         claim_by = add_months(first_breach, rule.claim_limit_months)
         if rule.prompt_claim is not None:
             promptly = rule.prompt_claim.due(first_breach)
             notes.append(
-                f"claim in writing by {promptly}: {rule.prompt_claim.describe()}, counted from the first breach on {first_breach}"
+                _CLAIM_PROMPTLY(
+                    by=promptly, rule=rule.prompt_claim.describe(), first_breach=first_breach
+                )
             )
         notes.append(
-            f"claim in writing without undue delay, no later than {claim_by} ({rule.claim_limit_months} months after the first breach on {first_breach}; the outer limit)"
+            _CLAIM_LIMIT(by=claim_by, months=rule.claim_limit_months, first_breach=first_breach)
         )
     return Penalty(
         period=period,

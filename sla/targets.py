@@ -30,6 +30,12 @@ from sla.business_time import (
 )
 from sla.calendar import WEEKDAYS, Calendar
 from sla.instants import duration_us, from_us, to_us
+from sla.text import Minutes, Template, Text
+
+_BUSINESS = Template("target.business-duration", "{amount} business minutes")
+_NEXT_DAY = Template("target.end-of-next-working-day", "before the end of the next working day")
+_IMMEDIATELY = Template("target.immediately", "immediately (met within {grace} minutes, any hour)")
+_NONE = Template("target.none", "no response target (measured, never breached)")
 
 Pause = tuple[datetime, datetime]
 
@@ -42,8 +48,8 @@ class BusinessDuration:
         if self.amount <= timedelta(0):
             raise ValueError(f"response duration must be positive, got {self.amount}")
 
-    def describe(self) -> str:
-        return f"{_minutes(self.amount)} business minutes"
+    def describe(self) -> Text:
+        return _BUSINESS(amount=Minutes(self.amount))
 
     def code(self) -> str:
         return f"PT{_minutes(self.amount)}M"
@@ -51,8 +57,8 @@ class BusinessDuration:
 
 @dataclass(frozen=True)
 class EndOfNextWorkingDay:
-    def describe(self) -> str:
-        return "before the end of the next working day"
+    def describe(self) -> Text:
+        return _NEXT_DAY()
 
     def code(self) -> str:
         return "end-of-next-working-day"
@@ -66,8 +72,8 @@ class Immediately:
         if self.grace <= timedelta(0):
             raise ValueError(f"grace for an immediate response must be positive, got {self.grace}")
 
-    def describe(self) -> str:
-        return f"immediately (met within {_minutes(self.grace)} minutes, any hour)"
+    def describe(self) -> Text:
+        return _IMMEDIATELY(grace=Minutes(self.grace))
 
     def code(self) -> str:
         return f"immediately+PT{_minutes(self.grace)}M"
@@ -75,8 +81,8 @@ class Immediately:
 
 @dataclass(frozen=True)
 class NoTarget:
-    def describe(self) -> str:
-        return "no response target (measured, never breached)"
+    def describe(self) -> Text:
+        return _NONE()
 
     def code(self) -> None:
         return None
@@ -86,8 +92,7 @@ ResponseTarget = BusinessDuration | EndOfNextWorkingDay | Immediately | NoTarget
 
 
 def _minutes(amount: timedelta) -> str:
-    minutes = amount / timedelta(minutes=1)
-    return str(int(minutes)) if minutes == int(minutes) else f"{minutes:g}"
+    return str(Minutes(amount))
 
 
 @lru_cache(maxsize=64)

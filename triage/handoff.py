@@ -19,6 +19,7 @@ from email.utils import format_datetime, make_msgid
 
 from sla.contract import Contract
 from sla.targets import compute_deadline
+from sla.text import Template
 from triage.shown_text import neutralise, neutralise_line
 
 _IMAGE_NAME = re.compile(r"\.(png|jpe?g|gif|bmp|webp|heic)$", re.IGNORECASE)
@@ -58,6 +59,13 @@ _DETECTORS: tuple[tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str] | None
 class AttachmentInfo:
     filename: str
     content_type: str
+
+
+_NO_SUPPORT_EMAIL = Template(
+    "handoff.no-support-email",
+    "{vendor} has no support e-mail address in the catalog; forward by another channel",
+)
+_LACKS = Template("handoff.lacks", "the fault report lacks: {missing}")
 
 
 @dataclass(frozen=True)
@@ -104,11 +112,9 @@ def check_handoff(
         source = terms.forward_by.source
     notes = []
     if not contract.support_email:
-        notes.append(
-            f"{contract.vendor} has no support e-mail address in the catalog; forward by another channel"
-        )
+        notes.append(_NO_SUPPORT_EMAIL(vendor=contract.vendor))
     if missing:
-        notes.append("the fault report lacks: " + ", ".join(missing))
+        notes.append(_LACKS(missing=", ".join(missing)))
     return HandoffCheck(tuple(missing), forward_by, source, tuple(notes))
 
 

@@ -15,11 +15,13 @@ and the CLI do not use any of this: their output stays as DESIGN.md fixes it.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, cast
 
+from babel.dates import format_date, get_day_names
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, current_app, render_template, session
 from flask_babel import Babel, force_locale, get_locale
@@ -27,6 +29,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+
+from sla.calendar import WeekHours
+from sla.severity import Severity
+from sla.text import Instant, Minutes, Text
+from web.formats import local
 
 LOCALES = {"nb": "Norsk (bokmål)", "en": "English"}
 DEFAULT_LOCALE = "nb"
@@ -175,9 +182,137 @@ def _norwegian_notes() -> dict[str, str]:
     return cast(dict[str, str], cached)
 
 
+#: The SLA core's sentences (``sla.text``) by their key, in bokmål; the en catalog carries
+#: the English. ``tests/web/test_core_texts.py`` fails when a key the core registers is
+#: missing here, so a new core sentence cannot reach a page in English unnoticed.
+CORE_TEXTS = {
+    "target.business-duration": _l("%(amount)s arbeidstid"),
+    "target.end-of-next-working-day": _l("innen slutten av neste virkedag"),
+    "target.immediately": _l("straks (innfridd innen %(grace)s, hele døgnet)"),
+    "target.none": _l("ingen responstid (måles, men brytes aldri)"),
+    "calendar.hours": _l("%(hours)s (%(zone)s)"),
+    "calendar.hours-holidays": _l(
+        "%(hours)s; stengt på offentlige helligdager i %(country)s (%(zone)s)"
+    ),
+    "calendar.never-open": _l("aldri åpen"),
+    "calendar.closed-date": _l("stengt dag"),
+    "explain.rule": _l("%(severity)s: %(target)s (%(source)s)"),
+    "explain.clock": _l("klokke: %(calendar)s"),
+    "explain.outside-hours": _l(
+        "mottatt %(received)s utenfor kalenderens åpningstid: klokken starter når neste "
+        "vindu åpner, %(starts)s"
+    ),
+    "explain.next-working-day": _l("neste virkedag etter %(received)s er %(due)s"),
+    "explain.closed": _l("stengt %(day)s: %(reason)s"),
+    "explain.dst": _l(
+        "klokken ble stilt (sommertid) mellom mottak og frist; åpningstidene er "
+        "veggklokketid, så en dag 08:00–16:00 er fortsatt 8 timer"
+    ),
+    "explain.alternative": _l(
+        "alternativ lesing (%(text)s; til fordel for %(favours)s, %(source)s): %(where)s "
+        "i stedet for den valgte lesingen «%(reading)s»"
+    ),
+    "explain.alternative.no-deadline": _l("da ville det ikke vært noen frist"),
+    "explain.alternative.deadline": _l("da ville fristen vært %(due)s"),
+    "explain.favours.customer": _l("kunden"),
+    "explain.favours.vendor": _l("leverandøren"),
+    "ticket.unrouted": _l("ikke rutet: ingen SLA-klokke går før en agent velger en avtale"),
+    "ticket.contract-unknown": _l("avtalen %(contract)s finnes ikke i katalogen: ingen SLA-klokke"),
+    "ticket.rule": _l("%(target)s (%(source)s)"),
+    "ticket.pauses": _l(
+        "%(count)s pause(r) stopper klokken; fristen flyttes med arbeidstiden som var pause"
+    ),
+    "handoff.no-support-email": _l(
+        "%(vendor)s har ingen e-postadresse til support i katalogen; videresend på en annen måte"
+    ),
+    "handoff.lacks": _l("feilmeldingen mangler: %(missing)s"),
+    "penalty.fee": _l(
+        "avgift %(period)s: (%(base_monthly)s + %(users)s × %(per_user)s) × %(months)s "
+        "måneder = %(currency)s %(base)s eks. mva."
+    ),
+    "penalty.no-breach": _l("ingen brutt garanti i perioden: ikke noe trekk"),
+    "penalty.no-stacking": _l(
+        "lesing: %(breaches)s brutte garantier i %(period)s legges ikke sammen; ett trekk "
+        "på %(pct)s %% (%(source)s)"
+    ),
+    "penalty.one-breach": _l("1 brutt garanti i %(period)s: %(pct)s %% trekk (%(source)s)"),
+    "penalty.stacked": _l("%(breaches)s × %(pct)s %% per brutt garanti, høyst 100 %% (%(source)s)"),
+    "penalty.applies-to": _l(
+        "trekket gjelder fakturaen for %(period)s (neste faktureringstidspunkt)"
+    ),
+    "penalty.claim-promptly": _l(
+        "krev skriftlig innen %(by)s: %(rule)s, regnet fra første brudd %(first_breach)s"
+    ),
+    "penalty.claim-limit": _l(
+        "krev skriftlig uten ugrunnet opphold, senest %(by)s (%(months)s måneder etter "
+        "første brudd %(first_breach)s; den ytre fristen)"
+    ),
+    "claim.working-days-after-breach": _l("%(days)s virkedager etter bruddet (%(source)s)"),
+    "claim.days-after-breach": _l("%(days)s dager etter bruddet (%(source)s)"),
+    "claim.working-days-after-period": _l(
+        "%(days)s virkedager etter at perioden er slutt (%(source)s)"
+    ),
+    "claim.days-after-period": _l("%(days)s dager etter at perioden er slutt (%(source)s)"),
+}
+
+
+def _weekday(day: date) -> str:
+    return str(format_date(day, "EEEE", locale=locale_code()))
+
+
+def _week_hours(hours: WeekHours) -> str:
+    names = get_day_names("abbreviated", locale=locale_code())
+    parts = []
+    for first, last, windows in hours.groups:
+        label = names[first] if first == last else f"{names[first]}–{names[last]}"
+        parts.append(f"{label} {', '.join(windows)}")
+    return "; ".join(parts)
+
+
+def _value(value: Any, spec: str) -> Any:
+    """One value of a core sentence, written for the locale. ``spec`` is the English
+    template's format for it: a weekday there (``%A``) is a weekday here too."""
+    if isinstance(value, Text):
+        return core_text(value)
+    if isinstance(value, Severity):
+        return severity_word(value.value)
+    if isinstance(value, Minutes):
+        return minutes(value.amount.total_seconds() / 60)
+    if isinstance(value, Instant):
+        return local(value.at)
+    if isinstance(value, WeekHours):
+        return _week_hours(value)
+    if isinstance(value, datetime):
+        when = value.strftime("%d.%m.%Y %H:%M")
+        return f"{_weekday(value.date())} {when}" if "%A" in spec else when
+    if isinstance(value, date):
+        when = value.strftime("%d.%m.%Y")
+        return f"{_weekday(value)} {when}" if "%A" in spec else when
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return number(value, max(0, -exponent) if isinstance(exponent, int) else None)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return number(value)
+    return value
+
+
+def core_text(text: Text) -> str:
+    """A sentence of the SLA core in the reader's language, its values formatted for the
+    locale; a key without a translation (a test catches that) stays English."""
+    msgid = CORE_TEXTS.get(text.key)
+    if msgid is None:
+        return str(text)
+    fields = text.template.fields
+    values = {name: _value(value, fields[name]) for name, value in text.values.items()}
+    return str(msgid) % values if values else str(msgid)
+
+
 def note(entry: Any) -> str:
-    """A catalog note in the reader's language: the Norwegian text where the catalog has
-    one (``text_nb``), else the text as written."""
+    """A note in the reader's language: a sentence of the SLA core (``sla.text.Text``)
+    through gettext, a catalog note in Norwegian where the catalog has one (``text_nb``),
+    else the text as written. The one filter every page shows notes with."""
+    if isinstance(entry, Text):
+        return core_text(entry)
     if locale_code() != "nb":
         return str(entry if isinstance(entry, str) else entry.text)
     if isinstance(entry, str):

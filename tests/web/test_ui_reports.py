@@ -462,6 +462,9 @@ def test_claim_letter_lists_every_breach_the_sanction_and_the_rule(manager: Flas
     assert "ett fratrekk" in letter  # several breaches in a period: one deduction
     assert "26.01.2026" in letter  # the prompt-claim date the letter names
     assert "Telenor Mobilt Bedriftsnett" in letter
+    # the core's calculation notes (internal section) in bokmål too (issue 17)
+    assert "trekket gjelder fakturaen for 2026Q2 (neste faktureringstidspunkt)" in letter
+    assert "next invoicing point" not in letter
     # the letter itself is all Norwegian: the catalog's English readings stay off it
     article = re.search(r'<article class="letter".*?</article>', letter, re.S)
     assert article is not None

@@ -30,6 +30,7 @@ from sla.explain import explain_deadline
 from sla.local_time import OSLO
 from sla.severity import Severity
 from sla.targets import Outcome, judge
+from sla.text import Template
 from triage.handoff import AttachmentInfo, HandoffCheck, check_handoff, forward_message
 from triage.intake.message import KINDS
 from triage.store import vendor_forwards
@@ -242,6 +243,19 @@ _LIST_COLUMNS = (
 )
 
 
+_UNROUTED = Template(
+    "ticket.unrouted", "unrouted: no SLA clock runs until an agent picks a contract"
+)
+_NOT_IN_CATALOG = Template(
+    "ticket.contract-unknown", "contract {contract} is not in the catalog: no SLA clock"
+)
+_RULE = Template("ticket.rule", "{target} ({source})")
+_PAUSES = Template(
+    "ticket.pauses",
+    "{count} pause(s) stop the clock; the deadline moves by the business time paused",
+)
+
+
 @dataclass(frozen=True)
 class SlaView:
     contract: str | None
@@ -285,9 +299,9 @@ def ticket_view(session: Session, catalog: Catalog, ticket_id: int, now: datetim
     target = rule = None
     notes: tuple[str, ...] = ()
     if ticket.contract_id is None:
-        notes = ("unrouted: no SLA clock runs until an agent picks a contract",)
+        notes = (_UNROUTED(),)
     elif contract is None:
-        notes = (f"contract {ticket.contract_id!r} is not in the catalog: no SLA clock",)
+        notes = (_NOT_IN_CATALOG(contract=repr(ticket.contract_id)),)
     else:
         try:
             explained = explain_deadline(contract, Severity(ticket.severity), ticket.received_at)
@@ -297,15 +311,11 @@ def ticket_view(session: Session, catalog: Catalog, ticket_id: int, now: datetim
             terms = contract.terms_at(ticket.received_at)
             response_rule = terms.response[Severity(ticket.severity)]
             target = explained.target
-            rule = f"{response_rule.target.describe()} ({response_rule.source})"
+            rule = _RULE(target=response_rule.target.describe(), source=response_rule.source)
             notes = explained.notes
             pauses = pauses_from_events(ticket.events, now)
             if pauses:
-                notes = (
-                    *notes,
-                    f"{len(pauses)} pause(s) stop the clock; the deadline moves by the "
-                    "business time paused",
-                )
+                notes = (*notes, _PAUSES(count=len(pauses)))
     minutes = ticket.response_seconds / 60 if ticket.response_seconds is not None else None
     sla = SlaView(
         contract=ticket.contract_id,

@@ -1,0 +1,158 @@
+"""The SLA core's sentences on the desk's pages: a ticket's rule, its readings and the
+notes on where its deadline is are bokmål in the nb desk and English in the en desk, with
+durations and times written for the locale. (The JSON API and the CLI keep the English
+the core writes, as DESIGN.md fixes it: tests/web/test_api.py and tests/cli say so.)"""
+
+from __future__ import annotations
+
+import html
+import importlib
+import pkgutil
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_babel import force_locale
+from sqlalchemy.orm import Session, sessionmaker
+
+import sla
+import triage
+from config.catalog import Catalog
+from tests.web.support import oslo
+from tests.web.ui_support import csrf_token, logged_in
+from tests.workers.escalation_support import new_ticket
+from web import i18n
+
+HTTPS = "https://localhost"
+FRIDAY_EVENING = oslo(2026, 3, 13, 17, 0)  # outside office hours: the clock starts Monday
+
+
+def _page(client: FlaskClient, ticket_id: int) -> str:
+    response = client.get(f"/tickets/{ticket_id}", base_url=HTTPS)
+    assert response.status_code == 200
+    return html.unescape(response.get_data(as_text=True))
+
+
+def _in_english(client: FlaskClient) -> None:
+    response = client.post(
+        "/language", data={"locale": "en", "csrf_token": csrf_token(client, "/")}, base_url=HTTPS
+    )
+    assert response.status_code == 303
+
+
+def test_a_ticket_without_a_target_says_so_in_the_readers_language(
+    app: Flask, sessions: sessionmaker[Session], catalog: Catalog
+) -> None:
+    ticket_id = new_ticket(
+        sessions, catalog, "nettsoft-network", FRIDAY_EVENING, FRIDAY_EVENING, "non-critical"
+    )
+    agent = logged_in(app, "agent")
+    page = _page(agent, ticket_id)
+    assert "ingen responstid (måles, men brytes aldri) (004 §2.3" in page  # Avtaleregel
+    assert "ikke-kritisk: ingen responstid (måles, men brytes aldri)" in page  # Lesemåte
+    assert "klokke: man.–fre. 08:00-16:00; stengt på offentlige helligdager i NO" in page
+    assert "no response target" not in page and "clock: Mon-Fri" not in page
+
+    _in_english(agent)
+    page = _page(agent, ticket_id)
+    assert "non-critical: no response target (measured, never breached) (004 §2.3" in page
+    assert "clock: Mon–Fri 08:00-16:00; closed on NO public holidays" in page
+    assert "ingen responstid" not in page
+
+
+def test_a_ticket_with_readings_shows_them_in_bokmal_and_in_english(
+    app: Flask, sessions: sessionmaker[Session], catalog: Catalog
+) -> None:
+    """nettsoft-mbn's 60 minutes on working days, read Monday–Friday; the alternative
+    reading (Saturday is a virkedag) would move the deadline to Saturday 09:00."""
+    ticket_id = new_ticket(
+        sessions, catalog, "nettsoft-mbn", FRIDAY_EVENING, FRIDAY_EVENING, "non-critical"
+    )
+    agent = logged_in(app, "agent")
+    page = _page(agent, ticket_id)
+    assert "60 min arbeidstid (004 §2.6" in page
+    assert (
+        "mottatt fredag 13.03.2026 17:00 utenfor kalenderens åpningstid: klokken starter "
+        "når neste vindu åpner, mandag 16.03.2026 08:00"
+    ) in page
+    assert re.search(
+        r"alternativ lesing \(Saturday is a virkedag [^;]*; til fordel for kunden, 004 §2\.6[^)]*\): "
+        r"da ville fristen vært 14\.03\.2026 09:00 i stedet for den valgte lesingen "
+        r"«virkedag = Monday-Friday»",
+        page,
+    ), page
+    for english in ("business minutes", "outside the calendar", "alternative reading", "PT60M"):
+        assert english not in page
+
+    _in_english(agent)
+    page = _page(agent, ticket_id)
+    assert "60 min of business time (004 §2.6" in page
+    assert (
+        "received Friday 13.03.2026 17:00 outside the calendar's open hours: the clock "
+        "starts when the next window opens, Monday 16.03.2026 08:00"
+    ) in page
+    assert "favours the customer, 004 §2.6" in page
+    assert "the deadline would be 14.03.2026 09:00 instead of the chosen reading" in page
+    assert "arbeidstid" not in page and "alternativ lesing" not in page
+
+
+def _all_core_templates() -> dict[str, object]:
+    for package in (sla, triage):
+        for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if ".store" not in module.name:
+                importlib.import_module(module.name)
+    importlib.import_module("triage.store.ticket_actions")
+    from sla.text import TEMPLATES
+
+    return dict(TEMPLATES)
+
+
+def test_every_core_sentence_has_bokmal_and_english_with_the_same_values(app: Flask) -> None:
+    templates = _all_core_templates()
+    assert set(templates) == set(i18n.CORE_TEXTS), "add the key to web.i18n.CORE_TEXTS"
+    placeholder = re.compile(r"%\((\w+)\)s")
+    for key, template in templates.items():
+        fields = set(template.fields)  # type: ignore[attr-defined]
+        for locale in ("nb", "en"):
+            with app.test_request_context(), force_locale(locale):
+                assert set(placeholder.findall(str(i18n.CORE_TEXTS[key]))) == fields, key
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("nb", "krev skriftlig innen 17.02.2026: 10 virkedager etter bruddet (§2)"),
+        ("en", "claim in writing by 17.02.2026: 10 working days after the breach (§2)"),
+    ],
+)
+def test_penalty_notes_are_written_for_the_locale(
+    app: Flask, catalog: Catalog, locale: str, expected: str
+) -> None:
+    from datetime import date
+    from decimal import Decimal
+
+    from sla.claims import ClaimFrom, PromptClaim
+    from sla.penalty import FeeFormula, PenaltyRule, Stacking, period_penalty
+    from sla.periods import Period
+
+    rule = PenaltyRule(
+        Decimal(50), Stacking.ONCE_PER_PERIOD, 1, 12, "§2",
+        PromptClaim(10, True, ClaimFrom.BREACH, "§2", catalog.calendars["office-hours"]),
+    )  # fmt: skip
+    fee = FeeFormula(Decimal("1000"), Decimal("12.50"), 3, 10)
+    penalty = period_penalty(
+        rule, fee, Period.containing(date(2026, 2, 3), 3), 10, 2, date(2026, 2, 3)
+    )
+    with app.test_request_context(), force_locale(locale):
+        shown = [i18n.note(n) for n in penalty.notes]
+    assert any(n.startswith(expected) for n in shown), shown
+    if locale == "nb":
+        assert shown[0] == (
+            "avgift 2026Q2: (1\xa0000 + 10 × 12,50) × 3 måneder = NOK 3\xa0375,00 eks. mva."
+        )
+        assert "ett trekk på 50 % (§2)" in shown[1]
+    else:
+        assert shown[0] == str(penalty.notes[0]).replace("1000", "1,000").replace(
+            "3375.00", "3,375.00"
+        )
