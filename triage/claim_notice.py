@@ -118,6 +118,13 @@ def section_of(source: str) -> str:
 
 #: The catalog's English names of the agreements' parts, as a Norwegian letter cites them.
 _SOURCE_WORDS_NB = (
+    # the prompt-claim clause the catalog paraphrases (CONTRACTS.md, Nettsoft's terms)
+    (
+        "complaints about services in writing as soon as possible and no later than "
+        "10 working days after the work",
+        "reklamasjon på tjenester skriftlig snarest mulig og senest 10 virkedager etter arbeidet",
+    ),
+    ("without undue delay", "uten ugrunnet opphold"),
     ("overarching agreement", "overordnet avtale"),
     ("overarching", "overordnet avtale"),
     ("general terms", "generelle vilkår"),

@@ -33,6 +33,7 @@ from markupsafe import Markup
 from sla.calendar import WeekHours
 from sla.severity import Severity
 from sla.text import Instant, Minutes, Text
+from triage.claim_notice import source_nb
 from web.formats import local
 
 LOCALES = {"nb": "Norsk (bokmål)", "en": "English"}
@@ -304,6 +305,8 @@ def core_text(text: Text) -> str:
         return str(text)
     fields = text.template.fields
     values = {name: _value(value, fields[name]) for name, value in text.values.items()}
+    if "source" in values and locale_code() == "nb":  # the catalog cites its clauses in English
+        values["source"] = source_nb(str(values["source"]))
     return str(msgid) % values if values else str(msgid)
 
 
