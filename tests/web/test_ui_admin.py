@@ -4,6 +4,7 @@ browser session (login, CSRF token from the page, HTTPS cookies)."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 from datetime import timedelta
 
@@ -324,3 +325,23 @@ def test_an_admin_made_on_the_page_can_use_it(app: Flask) -> None:
     )
     assert response.status_code == 302
     assert second.get("/admin", base_url=HTTPS).status_code == 200
+
+
+def test_admin_actions_are_logged_by_account_id_not_by_user_name(
+    app: Flask, admin: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    post(
+        admin,
+        "/admin/users",
+        {"username": "Per.Agent", "name": "Per", "role": "agent", "password": PASSWORD},
+    )
+    with desk_of(app).sessions() as session:
+        per = session.scalars(select(User).where(User.username == "per.agent")).one()
+        me = session.scalars(select(User).where(User.username == "admin1")).one()
+    post(admin, f"/admin/users/{per.id}/deactivate")
+
+    logged = caplog.text
+    assert f"admin user #{me.id} created user #{per.id} (agent)" in logged
+    assert f"admin user #{me.id}: deactivate user #{per.id}" in logged
+    assert "per.agent" not in logged.lower() and "admin1" not in logged

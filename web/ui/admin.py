@@ -116,7 +116,14 @@ def _field(name: str) -> str:
 
 
 def _actor() -> str:
+    """Who did it, on the ticket's or the erasure's own events."""
     return str(current_user.username)
+
+
+def _logged() -> str:
+    """Who did it, in the log: the account's id, not its user name (often a person's name
+    or e-mail address, and a log outlives an account's erasure); the id leads to it."""
+    return f"user #{current_user.id}"
 
 
 @bp.get("/admin")
@@ -148,7 +155,7 @@ def admin_create_user() -> Any:
             )
         except UserError as exc:
             return _refused(422, _("Brukeren ble ikke laget: %(why)s", why=exc))
-        log.info("admin %s created user %s (%s)", _actor(), user.username, user.role)
+        log.info("admin %s created user #%d (%s)", _logged(), user.id, user.role)
         return _done(
             _("Bruker %(user)s (%(role)s) er laget.", user=user.username, role=user.role),
             "brukere",
@@ -172,7 +179,7 @@ def _change_user(user_id: int, change: str) -> Any:
         else:
             unlock(session, user)
             message = _("%(user)s er låst opp.", user=user.username)
-        log.info("admin %s: %s user %s", _actor(), change, user.username)
+        log.info("admin %s: %s user #%d", _logged(), change, user.id)
         return _done(message, "brukere")
 
 
@@ -209,7 +216,7 @@ def admin_create_token() -> Any:
             row, token = create_token(session, _field("name"), role, app.clock())
         except ValueError as exc:
             return _refused(422, _("Navn: %(why)s.", why=exc))
-        log.info("admin %s created API token %d (%s)", _actor(), row.id, row.role)
+        log.info("admin %s created API token %d (%s)", _logged(), row.id, row.role)
         shown = {"id": row.id, "name": row.name, "role": row.role, "token": token}
     page, _status = _page(201, new_token=shown)
     # Shown once: not cached, not kept in the session, not on the next GET.
@@ -224,7 +231,7 @@ def admin_revoke_token(token_id: int) -> Any:
         row = revoke_token(session, token_id, app.clock())
         if row is None:
             return _refused(404, _("Token %(id)s finnes ikke.", id=token_id))
-        log.info("admin %s revoked API token %d", _actor(), row.id)
+        log.info("admin %s revoked API token %d", _logged(), row.id)
         return _done(
             _("Token %(id)s (%(name)s) er trukket tilbake.", id=row.id, name=row.name), "tokens"
         )
@@ -249,7 +256,7 @@ def admin_reprocess(item_id: int) -> Any:
         return _refused(409, _("Innboks %(id)s er tømt (sletting eller lagringstid).", id=item_id))
     except actions.Conflict as exc:
         return _refused(409, exc.message)
-    log.info("admin %s reprocessed inbox item %d: %s", _actor(), item_id, result.status)
+    log.info("admin %s reprocessed inbox item %d: %s", _logged(), item_id, result.status)
     if result.status == "processed":
         done = (
             _("Innboks %(id)s ble behandlet: ny sak #%(ticket)s.", id=item_id, ticket=result.ticket)
@@ -309,7 +316,7 @@ def admin_export_personal_data() -> Any:
     app = desk()
     with app.sessions() as session:
         data = export_requester(session, email=email, phone=phone)
-    log.info("admin %s exported requester data: %d tickets", _actor(), len(data["tickets"]))
+    log.info("admin %s exported requester data: %d tickets", _logged(), len(data["tickets"]))
     return _download(data, "personopplysninger", app.clock())
 
 
@@ -353,7 +360,7 @@ def admin_erase_personal_data() -> Any:
     app = desk()
     with app.sessions() as session:
         counts = erase_requester(session, email=email, phone=phone, actor=_actor(), now=app.clock())
-    log.info("admin %s erased requester data: %s", _actor(), counts.as_dict())
+    log.info("admin %s erased requester data: %s", _logged(), counts.as_dict())
     if counts.total == 0:
         return _refused(404, _("Fant ingen personopplysninger for det du oppga."))
     return _done(
@@ -370,7 +377,7 @@ def admin_export_staff(staff_id: int) -> Any:
             data = export_staff(session, staff_id)
         except UnknownStaff:
             return _refused(404, _("Ansatt %(id)s finnes ikke.", id=staff_id))
-    log.info("admin %s exported staff %d", _actor(), staff_id)
+    log.info("admin %s exported staff %d", _logged(), staff_id)
     return _download(data, f"ansatt-{staff_id}", app.clock())
 
 
@@ -393,7 +400,7 @@ def admin_erase_staff(staff_id: int) -> Any:
                 422, _("Sletting avbrutt: skriv den ansattes telefonnummer for å bekrefte.")
             )
         counts = erase_staff(session, staff_id, actor=_actor(), now=app.clock())
-    log.info("admin %s erased staff %d: %s", _actor(), staff_id, counts.as_dict())
+    log.info("admin %s erased staff %d: %s", _logged(), staff_id, counts.as_dict())
     return _done(
         _("Ansatt %(id)s er slettet og deaktivert: %(what)s.", id=staff_id, what=_counts(counts)),
         "ansatte",

@@ -1003,7 +1003,7 @@ def catalog_fee_undo(change_id: int) -> Any:
         if removed is None:
             abort(404, description=f"gebyrendring {change_id} finnes ikke")
         session.commit()
-        log.info("fee change %d undone by %s", change_id, current_user.username)
+        log.info("fee change %d undone by user #%d", change_id, current_user.id)
     flash(
         _(
             "Gebyrendringen fra %(date)s for %(contract)s er angret.",
