@@ -176,7 +176,7 @@ def receipt_status(receipt_id: str) -> Response:
 def twilio_voice() -> Response:
     """Twilio Voice: the incoming call, and the voicemail callbacks the TwiML asks for."""
     body = request.get_data()
-    _require_twilio_signature()
+    require_twilio_signature()
     message, result = _take("twilio", body)
     return Response(_twiml(message, result.ticket_id), mimetype="text/xml")
 
@@ -186,7 +186,7 @@ def twilio_sms() -> Response:
     """An SMS to the desk's number: on-call staff answering a page (``ACK 123``,
     ``START 123``). The raw form is kept in the inbox; the answer is TwiML."""
     body = request.get_data()
-    _require_twilio_signature()
+    require_twilio_signature()
     app = desk()
     sid = _field("MessageSid") or _field("SmsSid")
     sender = _field("From")
@@ -224,7 +224,7 @@ def twilio_sms() -> Response:
 @bp.post("/twilio/sms-status")
 def twilio_sms_status() -> Response:
     """Twilio's delivery status callback for an SMS the desk sent."""
-    _require_twilio_signature()
+    require_twilio_signature()
     app = desk()
     sid = _field("MessageSid")
     status = _field("MessageStatus")
@@ -324,7 +324,7 @@ def _require_hmac(source: str, body: bytes, *others: bytes) -> None:
         )
 
 
-def _require_twilio_signature() -> None:
+def require_twilio_signature() -> None:
     """Twilio signs the public URL it called plus the form parameters.
 
     ``request.url`` is that URL only as far as the WSGI server sees it; behind a TLS proxy

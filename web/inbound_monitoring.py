@@ -28,10 +28,10 @@ from triage.monitoring import Signal, parse_alertmanager, parse_generic
 from triage.store.intake import quarantine, settle, store_raw
 from triage.store.monitoring import record_signals
 from triage.store.sms_replies import take_inbound
-from triage.store.voice_calls import call_by_sid
+from triage.store.voice_calls import call_by_sid, record_keys
 from triage.voice_text import key_command, key_confirmation
 from web.desk import ApiError, desk, limit_body
-from web.inbound import LANGUAGE, SIGNATURE_HEADER, _require_twilio_signature, signature
+from web.inbound import LANGUAGE, SIGNATURE_HEADER, require_twilio_signature, signature
 
 MAX_BYTES = 1024 * 1024  # Alertmanager groups alerts; a megabyte is thousands of them
 
@@ -63,7 +63,7 @@ def page_call() -> Response:
     (``ACK 123`` from the called person's number) through ``take_inbound``, so the same
     rules decide and a Twilio retry of the callback changes nothing twice."""
     body = request.get_data()
-    _require_twilio_signature()
+    require_twilio_signature()
     app = desk()
     now = app.clock()
     sid = request.form.get("CallSid", "").strip()[:40]
@@ -78,8 +78,7 @@ def page_call() -> Response:
         command = key_command(digits, call.ticket_id)
         answer = None
         if command is not None:
-            call.digits = digits
-            session.commit()
+            record_keys(session, call, digits)
             answer = take_inbound(
                 session, app.catalog, f"{sid}:{digits}", call.recipient, command, now
             )

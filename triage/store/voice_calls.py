@@ -207,3 +207,10 @@ def mark_call(
 
 def call_by_sid(session: Session, sid: str) -> VoiceCall | None:
     return session.scalars(select(VoiceCall).where(VoiceCall.provider_sid == sid)).first()
+
+
+def record_keys(session: Session, call: VoiceCall, digits: str) -> None:
+    """The keys the called person pressed, committed before the answer they stand for is
+    taken (a failure there still leaves what was pressed on record)."""
+    call.digits = digits
+    session.commit()
