@@ -7,8 +7,6 @@ Norwegian vendor: their body stays bokmål with Norwegian figures for an English
 What is not checked, and why (each is marked in the templates, so the test strips exactly
 that and nothing else):
 
-* ``class="core-note"``: the notes the SLA core writes (``sla.availability``,
-  ``sla.penalty``), which are translated in the core, not here;
 * ``class="catalog-source"``: the catalog's references to the contracts
   (``004 overarching agreement §8.5``), data as the catalog writes it;
 * the contracts' own names (``VPS-Access (access control)``) and the tickets' subjects,
@@ -137,18 +135,18 @@ def _notice(client: FlaskClient) -> str:
 
 def _shown(page: str, *, without_letter: bool = False) -> str:
     """What a person reads in the page's main part: its text, its placeholders and
-    labels, without the SLA core's notes and the catalog's sources (see the module)."""
+    labels, without the catalog's sources (see the module). The SLA core's notes are
+    checked like every other text (``sla.text`` through ``web.i18n.note``)."""
     main = re.search(r"<main.*?</main>", page, re.S)
     assert main, "no <main>"
     text = re.sub(r"<(style|script)\b.*?</\1>", " ", main.group(0), flags=re.S)
     if without_letter:
         text, letters = re.subn(r'<article class="letter".*?</article>', " ", text, flags=re.S)
         assert letters == 1
-    for marked in ("core-note", "catalog-source"):
-        text = re.sub(
-            rf'<(li|td|span)\b[^>]*class="[^"]*\b{marked}\b[^"]*"[^>]*>.*?</\1>', " ", text,
-            flags=re.S,
-        )  # fmt: skip
+    text = re.sub(
+        r'<(li|td|span)\b[^>]*class="[^"]*\bcatalog-source\b[^"]*"[^>]*>.*?</\1>', " ", text,
+        flags=re.S,
+    )  # fmt: skip
     attributes = re.findall(r'(?:placeholder|aria-label|title)="([^"]*)"', text)
     text = re.sub(r"<[^>]+>", " ", text)
     return _spaced(html.unescape(" ".join([text, *attributes])))
