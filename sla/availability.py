@@ -220,6 +220,10 @@ class CreditTier:
         low, high = Fraction(self.low_pct), Fraction(self.high_pct)
         return low <= uptime_pct < high or (high == _HUNDRED and uptime_pct == _HUNDRED)
 
+    def reading_phrase(self) -> Phrase | None:
+        """The tier's reading with its bokmål, as a sentence's value or on the desk."""
+        return Phrase(self.reading, self.reading_nb) if self.reading else None
+
     def describe(self) -> Text:
         closing = "]" if Fraction(self.high_pct) == _HUNDRED else ")"
         return _BAND(low=_pct(self.low_pct), high=_pct(self.high_pct), closing=closing)
@@ -547,8 +551,7 @@ def _credit(
         tier = _tier_for(terms.credit_tiers, uptime)
         notes.append(_TIER(tier=tier.describe(), reduction=tier.reduction_pct, month=label))
         if tier.reading:
-            reading = Phrase(tier.reading, tier.reading_nb)
-            notes.append(_TIER_READING(tier=tier.describe(), reading=reading))
+            notes.append(_TIER_READING(tier=tier.describe(), reading=tier.reading_phrase()))
     boundary = _display_boundary_note(terms, uptime, met, tier)
     if boundary:
         notes.append(boundary)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, cast
@@ -45,6 +45,11 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 
 #: Severity in one word, everywhere a person reads it (queue, ticket, reports, SMS page).
 SEVERITY_WORDS = {"critical": _l("kritisk"), "non-critical": _l("ikke-kritisk")}
+#: How a penalty rule's deductions add up (``sla.penalty.Stacking``), in words.
+STACKING_WORDS = {
+    "once-per-period": _l("ett trekk per periode"),
+    "per-breach": _l("ett trekk per brutt garanti"),
+}
 
 
 def select_locale() -> str:
@@ -90,7 +95,10 @@ def money(value: Decimal | str | float | None, currency: str = "NOK") -> str:
     code = locale_code()
     # English CLDR glues the code to the figure ("NOK2,038.50"); a space reads better.
     pattern = None if code == "nb" else "¤\u00a0#,##0.00"
-    return format_currency(Decimal(str(value)), currency, format=pattern, locale=code)
+    try:
+        return format_currency(Decimal(str(value)), currency, format=pattern, locale=code)
+    except InvalidOperation:  # a stored figure that is no amount or beyond the context
+        return f"{value} {currency}"
 
 
 def minutes(value: float | int | None) -> str:
@@ -148,13 +156,7 @@ def tier(band: Any) -> str:
     """A credit tier's band of uptime (``sla.availability.CreditTier``) in the reader's
     figures: ``[98; 99,5) %`` in bokmål, ``[98, 99.5) %`` in English; the band up to
     100 includes it (``]``)."""
-    closing = "]" if band.high_pct == 100 else ")"
-    return _(
-        "[%(low)s; %(high)s%(closing)s %%",
-        low=number(band.low_pct, None),
-        high=number(band.high_pct, None),
-        closing=closing,
-    )
+    return core_text(band.describe())
 
 
 def vendor_document(template: str, **context: Any) -> Markup:

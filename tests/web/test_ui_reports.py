@@ -647,9 +647,9 @@ def test_catalog_lists_every_contract_its_terms_and_every_note(
             for rule in terms.response.values():
                 assert str(escape(rule.source)) in section
     mbn = _section(page, "nettsoft-mbn")
-    assert "199.00" in mbn and "29.00" in mbn and "50 %" in mbn and "12 måneder" in mbn
+    assert "199,00\xa0kr" in mbn and "29,00\xa0kr" in mbn and "50 %" in mbn and "12 måneder" in mbn
     access = _section(page, "nettsoft-vps-access")
-    assert "99.5 %" in access and "third-party" in access and "40 %" in access
+    assert "99,5 %" in access and "third-party" in access and "40 %" in access
 
 
 # ------------------------------------------------------------------ pure helpers
