@@ -156,6 +156,7 @@ class _TierSchema(_Strict):
     to = fields.String(required=True)
     reduction_pct = fields.Integer(required=True, strict=True)
     reading = fields.String()
+    reading_nb = fields.String(validate=validate.Length(min=1))  # Norwegian, for the web desk
 
 
 class _TierTableSchema(_Strict):
@@ -495,7 +496,11 @@ class _Builder:
             where = f"tiers[{i}]"
             low = _field(where + ".from", partial(_decimal, tier["from_"], "tier bound"))
             high = _field(where + ".to", partial(_decimal, tier["to"], "tier bound"))
-            tiers.append(CreditTier(low, high, tier["reduction_pct"], tier.get("reading")))
+            tiers.append(
+                CreditTier(
+                    low, high, tier["reduction_pct"], tier.get("reading"), tier.get("reading_nb")
+                )
+            )
         return _field("tiers", lambda: validate_credit_tiers(tiers))
 
     def _named(self, table: Mapping[str, Any], name: str, what: str, where: str) -> Any:

@@ -31,32 +31,170 @@ from sla.calendar import Calendar, holidays_between
 from sla.claims import PromptClaim
 from sla.instants import (
     US_PER_HOUR,
-    US_PER_MINUTE,
     duration_us,
     from_us,
     local_midnight_us,
     to_us,
 )
+from sla.text import Hours, Instant, Listing, Month, Phrase, Template, Text, Truncated, plain
 
 PLANNED_MAINTENANCE = "planned-maintenance"
 """The outage cause that marks announced, planned maintenance (CONTRACTS.md §2, 6.3)."""
 
 _HUNDRED = Fraction(100)
 _EXACT_DIGITS = 6
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+
+# The sentences of the notes (``sla.text``): the English is what the CLI and the JSON print.
+_BAND = Template("availability.tier-band", "[{low}, {high}{closing} %")
+_THRESHOLD = Template(
+    "availability.threshold",
+    "{affected} of {users} users affected; downtime counts from {min_users} users",
 )
+_THRESHOLD_FEWER = Template(
+    "availability.threshold-fewer",
+    "{affected} of {users} users affected; with fewer than {min_users} users downtime "
+    "counts from {fraction} of them, i.e. {need} of {users}",
+)
+_SERVICE_START = Template(
+    "availability.service-start",
+    "measurement starts on the service's first day, {first:%Y-%m-%d}: core time before it "
+    "is not part of D ({source})",
+)
+_CORE_TIME = Template(
+    "availability.core-time",
+    "{month}: D = {core} of core time ({calendar}); only downtime in core time counts ({source})",
+)
+_HOLIDAYS = Template("availability.holidays", "public holidays are not core time: {days}")
+_HOLIDAY = Template("availability.holiday", "{day:%Y-%m-%d} {name}")
+_NO_CORE_TIME = Template(
+    "availability.no-core-time",
+    "{month} has no core time, so nothing can be missed: uptime is 100 %",
+)
+_UPTIME = Template(
+    "availability.uptime",
+    "N = {downtime}; uptime = (D − N) / D × 100 = {exact} % (displayed {display} %)",
+)
+_GUARANTEE = {
+    True: Template("availability.guarantee-met", "guaranteed availability {pct} % met"),
+    False: Template("availability.guarantee-missed", "guaranteed availability {pct} % missed"),
+}
+_OVERLAP = Template(
+    "availability.overlap",
+    "{note}; {overlap} of it overlap outages counted already and are counted once",
+)
+_NO_TABLE = {
+    True: Template(
+        "availability.no-credit-table-met",
+        "the terms have no credit table: a miss would be reported, not priced",
+    ),
+    False: Template(
+        "availability.no-credit-table-missed",
+        "the terms have no credit table: the miss is reported, not priced",
+    ),
+}
+_TIER = Template(
+    "availability.credit-tier",
+    "credit tier {tier} applies: {reduction} % reduction of the monthly fee for {month}",
+)
+_TIER_READING = Template("availability.tier-reading", "reading applied to tier {tier}: {reading}")
+_OUTAGE = Template(
+    "availability.outage", "outage {start} – {end} ({length}, {affected} of {users} users)"
+)
+_OUTAGE_CAUSE = Template(
+    "availability.outage-cause",
+    "outage {start} – {end} ({length}, {affected} of {users} users, cause {cause})",
+)
+_OUTSIDE_MONTH = Template(
+    "availability.outside-month", "{head}: not counted, it lies outside {month}"
+)
+_CAUSE_EXCLUDED = Template(
+    "availability.cause-excluded", "{head}: not counted, cause {cause!r} is excluded ({source})"
+)
+_BELOW_THRESHOLD = Template(
+    "availability.below-threshold", "{head}: not counted, {reason} ({source})"
+)
+_AFFECTED = Template("availability.affected", "{affected} of {users} users affected, {need} needed")
+_CLIPPED = Template("availability.clipped", "{length} outside {month} not counted")
+_OUTSIDE_CORE = Template("availability.outside-core", "{length} outside core time not counted")
+_PERIODIC = Template(
+    "availability.periodic",
+    "{length} of core time inside periodic maintenance windows ({windows}) not counted",
+)
+_COUNTED = Template(
+    "availability.counted", "{head}: counted, {length} of core time in {month} ({reasons})"
+)
+_NOT_COUNTED = Template(
+    "availability.none-counted", "{head}: no downtime counted in {month} ({reasons})"
+)
+_NO_ANNOUNCEMENT = Template(
+    "planned.no-announcement", "no recorded announcement (it needs a notice of at least {need})"
+)
+_LATE = {
+    "after": Template(
+        "planned.late-after",
+        "announced {given} after the start; it needs a notice of at least {need}",
+    ),
+    "before": Template(
+        "planned.late-before",
+        "announced {given} before the start; it needs a notice of at least {need}",
+    ),
+}
+_OBJECTED = Template("planned.objected", "the customer objected on {at}")
+_OBJECTED_IN_TIME = Template(
+    "planned.objected-in-time", "the customer objected on {at}, at least {limit} before the start"
+)
+_NOT_ACCEPTED = Template(
+    "planned.not-accepted", "no acceptance by the customer recorded before the start (required)"
+)
+_CONDITIONS_FAIL = Template(
+    "planned.conditions-fail",
+    "planned maintenance whose conditions do not hold: {failed}, so it counts like an "
+    "unplanned outage ({source})",
+)
+_CONDITIONS_FAIL_OUTSIDE = Template(
+    "planned.conditions-fail-outside-core",
+    "planned maintenance whose conditions do not hold: {failed}, but none of it lies in core time",
+)
+_AHEAD = {
+    False: Template("planned.announced", "planned maintenance announced {given} ahead"),
+    True: Template(
+        "planned.announced-accepted", "planned maintenance announced {given} ahead and accepted"
+    ),
+}
+_IN_CORE = Template(
+    "planned.in-core",
+    "{ahead}, but {length} of it lie in core time; the contract puts maintenance windows "
+    "only outside core time, so it counts like an unplanned outage ({source})",
+)
+_OUTSIDE_CORE_ONLY = Template("planned.outside-core", "{ahead}, outside core time")
+_EXCLUDED = Template("planned.excluded", "{ahead}: excluded ({source})")
+_ALL_INSIDE = Template(
+    "planned.all-inside",
+    "{ahead}: all {length} of core time lie inside the planned-maintenance windows "
+    "({windows}) and are excluded",
+)
+_PART_INSIDE = Template(
+    "planned.part-inside",
+    "{ahead}: {length} of core time inside the planned-maintenance windows ({windows}) "
+    "excluded; the part outside the windows counts",
+)
+_NONE_INSIDE = Template(
+    "planned.none-inside",
+    "{ahead}, but none of its core time lies inside the planned-maintenance windows "
+    "({windows}), so it counts like an unplanned outage ({source})",
+)
+_CROSSES = Template(
+    "availability.display-crosses",
+    "the display {display} % rounds across {crossed}; the exact uptime {exact} % decides",
+)
+_CROSSES_GUARANTEE = Template("availability.crosses-guarantee", "the {pct} % guarantee")
+_CROSSES_TIER = Template("availability.crosses-tier", "the boundary of tier {tier}")
+_BOTH = Template("availability.both", "{first} and {second}")
+_AFFECTED_RANGE = Template(
+    "availability.affected-range",
+    "affected users {affected} must be between 0 and the {users} users",
+)
+_OUTAGE_ERROR = Template("availability.outage-error", "outage {number}: {error}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -76,14 +214,19 @@ class CreditTier:
     high_pct: Decimal
     reduction_pct: int
     reading: str | None = None
+    reading_nb: str | None = None  # the same reading in Norwegian bokmål, for the web desk
 
     def contains(self, uptime_pct: Fraction) -> bool:
         low, high = Fraction(self.low_pct), Fraction(self.high_pct)
         return low <= uptime_pct < high or (high == _HUNDRED and uptime_pct == _HUNDRED)
 
-    def describe(self) -> str:
+    def reading_phrase(self) -> Phrase | None:
+        """The tier's reading with its bokmål, as a sentence's value or on the desk."""
+        return Phrase(self.reading, self.reading_nb) if self.reading else None
+
+    def describe(self) -> Text:
         closing = "]" if Fraction(self.high_pct) == _HUNDRED else ")"
-        return f"[{_pct(self.low_pct)}, {_pct(self.high_pct)}{closing} %"
+        return _BAND(low=_pct(self.low_pct), high=_pct(self.high_pct), closing=closing)
 
 
 @dataclass(frozen=True)
@@ -119,17 +262,18 @@ class DowntimeThreshold:
         _check_affected(affected, users)
         return affected >= self.required(users)
 
-    def explain(self, affected: int, users: int) -> str:
+    def explain(self, affected: int, users: int) -> Text:
         """ "3 of 40 users affected; downtime counts from 5 users"."""
         need = self.required(users)
         if users >= self.min_users:
-            rule = f"downtime counts from {self.min_users} users"
-        else:
-            rule = (
-                f"with fewer than {self.min_users} users downtime counts from "
-                f"{self.fraction_when_fewer} of them, i.e. {need} of {users}"
-            )
-        return f"{affected} of {users} users affected; {rule}"
+            return _THRESHOLD(affected=affected, users=users, min_users=self.min_users)
+        return _THRESHOLD_FEWER(
+            affected=affected,
+            users=users,
+            min_users=self.min_users,
+            fraction=self.fraction_when_fewer,
+            need=need,
+        )
 
 
 @dataclass(frozen=True)
@@ -279,7 +423,7 @@ class MonthAvailability:
     guarantee_met: bool
     reduction_pct: int | None
     tier: CreditTier | None
-    notes: tuple[str, ...]
+    notes: tuple[str, ...]  # ``sla.text.Text``s: the English, and the template for the desk
 
     def uptime_pct_display(self) -> Decimal:
         """Uptime % to two decimals, rounded half up (from the exact value, no float)."""
@@ -298,7 +442,7 @@ class _Month:
     after: date
     start: int
     end: int
-    label: str
+    label: Month
 
     @classmethod
     def of(cls, year: int, month: int, zone: ZoneInfo) -> _Month:
@@ -309,7 +453,7 @@ class _Month:
             after=after,
             start=local_midnight_us(first, zone),
             end=local_midnight_us(after, zone),
-            label=f"{_MONTHS[month - 1]} {year}",
+            label=Month(year, month),
         )
 
 
@@ -327,47 +471,41 @@ def month_availability(
             _check_affected(outage.affected_users, users)
             terms.check_cause(outage.cause)
         except ValueError as exc:
-            raise ValueError(f"outage {number}: {exc}") from None
+            raise ValueError(_OUTAGE_ERROR(number=number, error=_reason(exc))) from None
 
     core = terms.core_time
     span = _Month.of(year, month, core.zone)
-    notes: list[str] = []
+    notes: list[Text] = []
     if terms.service_start is not None and terms.service_start > span.first:
         began = min(local_midnight_us(terms.service_start, core.zone), span.end)
         span = _Month(span.first, span.after, began, span.end, span.label)
-        notes.append(
-            f"measurement starts on the service's first day, {terms.service_start.isoformat()}: "
-            f"core time before it is not part of D ({terms.source})"
-        )
+        notes.append(_SERVICE_START(first=terms.service_start, source=terms.source))
     core_us = _measure(_open_intervals(core, span.start, span.end))
     notes.insert(
         0,
-        f"{span.label}: D = {_hours(core_us)} of core time ({core.describe()}); only "
-        f"downtime in core time counts ({terms.source})",
+        _CORE_TIME(
+            month=span.label, core=_hours(core_us), calendar=core.describe(), source=terms.source
+        ),
     )
     closed = holidays_between(core, span.first, span.after - timedelta(days=1))
     if closed:
-        days = ", ".join(f"{day.isoformat()} {name}" for day, name in closed)
-        notes.append(f"public holidays are not core time: {days}")
+        days = tuple(_HOLIDAY(day=day, name=name) for day, name in closed)
+        notes.append(_HOLIDAYS(days=Listing(days, ", ")))
 
     downtime_us = _downtime(terms, span, users, outages, notes)
     core_hours = Fraction(core_us, US_PER_HOUR)
     downtime_hours = Fraction(downtime_us, US_PER_HOUR)
     if core_us == 0:
         uptime = _HUNDRED
-        notes.append(f"{span.label} has no core time, so nothing can be missed: uptime is 100 %")
+        notes.append(_NO_CORE_TIME(month=span.label))
     else:
         uptime = (core_hours - downtime_hours) / core_hours * 100
         notes.append(
-            f"N = {_hours(downtime_us)}; uptime = (D − N) / D × 100 = {_exact(uptime)} % "
-            f"(displayed {_display(uptime)} %)"
+            _UPTIME(downtime=_hours(downtime_us), exact=_exact(uptime), display=_display(uptime))
         )
 
     guarantee_met = uptime >= Fraction(terms.guarantee_pct)
-    notes.append(
-        f"guaranteed availability {_pct(terms.guarantee_pct)} % "
-        f"{'met' if guarantee_met else 'missed'}"
-    )
+    notes.append(_GUARANTEE[guarantee_met](pct=_pct(terms.guarantee_pct)))
     tier = _credit(terms, uptime, guarantee_met, span.label, notes)
     return MonthAvailability(
         year=year,
@@ -388,7 +526,7 @@ def _downtime(
     span: _Month,
     users: int,
     outages: Sequence[Outage],
-    notes: list[str],
+    notes: list[Text],
 ) -> int:
     """N in microseconds: the union of every outage's counted core time, with a note each."""
     counted: list[Interval] = []
@@ -396,30 +534,24 @@ def _downtime(
         pieces, note = _assess(terms, outage, users, span)
         overlap = _measure(_intersect(pieces, merge_intervals(counted)))
         if overlap:
-            note += (
-                f"; {_hours(overlap)} of it overlap outages counted already and are counted once"
-            )
+            note = _OVERLAP(note=note, overlap=_hours(overlap))
         notes.append(note)
         counted.extend(pieces)
     return _measure(merge_intervals(counted))
 
 
 def _credit(
-    terms: AvailabilityTerms, uptime: Fraction, met: bool, label: str, notes: list[str]
+    terms: AvailabilityTerms, uptime: Fraction, met: bool, label: Month, notes: list[Text]
 ) -> CreditTier | None:
     """The credit tier of the exact uptime (None without a credit table), with notes."""
     tier: CreditTier | None = None
     if not terms.credit_tiers:
-        miss = "a miss would be" if met else "the miss is"
-        notes.append(f"the terms have no credit table: {miss} reported, not priced")
+        notes.append(_NO_TABLE[met]())
     else:
         tier = _tier_for(terms.credit_tiers, uptime)
-        notes.append(
-            f"credit tier {tier.describe()} applies: {tier.reduction_pct} % reduction of "
-            f"the monthly fee for {label}"
-        )
+        notes.append(_TIER(tier=tier.describe(), reduction=tier.reduction_pct, month=label))
         if tier.reading:
-            notes.append(f"reading applied to tier {tier.describe()}: {tier.reading}")
+            notes.append(_TIER_READING(tier=tier.describe(), reading=tier.reading_phrase()))
     boundary = _display_boundary_note(terms, uptime, met, tier)
     if boundary:
         notes.append(boundary)
@@ -428,34 +560,36 @@ def _credit(
 
 def _assess(
     terms: AvailabilityTerms, outage: Outage, users: int, span: _Month
-) -> tuple[list[Interval], str]:
+) -> tuple[list[Interval], Text]:
     """The counted core-time pieces of one outage within the month, and a note saying why."""
     zone = terms.core_time.zone
     start, end = to_us(outage.start), to_us(outage.end)
-    head = (
-        f"outage {_when(start, zone)} – {_when(end, zone)} "
-        f"({_hours(end - start)}, {outage.affected_users} of {users} users"
-        + (f", cause {outage.cause}" if outage.cause else "")
-        + ")"
-    )
+    shown = {
+        "start": _when(start, zone),
+        "end": _when(end, zone),
+        "length": _hours(end - start),
+        "affected": outage.affected_users,
+        "users": users,
+    }
+    head = _OUTAGE_CAUSE(**shown, cause=outage.cause) if outage.cause else _OUTAGE(**shown)
     low, high = max(start, span.start), min(end, span.end)
     if high <= low:
-        return [], f"{head}: not counted, it lies outside {span.label}"
+        return [], _OUTSIDE_MONTH(head=head, month=span.label)
     if outage.cause is not None and outage.cause in terms.excluded_causes:
-        return [], f"{head}: not counted, cause {outage.cause!r} is excluded ({terms.source})"
+        return [], _CAUSE_EXCLUDED(head=head, cause=outage.cause, source=terms.source)
     if not terms.threshold.counts(outage.affected_users, users):
         reason = terms.threshold.explain(outage.affected_users, users)
-        return [], f"{head}: not counted, {reason} ({terms.source})"
+        return [], _BELOW_THRESHOLD(head=head, reason=reason, source=terms.source)
 
     need = terms.threshold.required(users)
-    reasons = [f"{outage.affected_users} of {users} users affected, {need} needed"]
+    reasons = [_AFFECTED(affected=outage.affected_users, users=users, need=need)]
     clipped_off = (end - start) - (high - low)
     if clipped_off:
-        reasons.append(f"{_hours(clipped_off)} outside {span.label} not counted")
+        reasons.append(_CLIPPED(length=_hours(clipped_off), month=span.label))
     in_core = _open_intervals(terms.core_time, low, high)
     outside_core = (high - low) - _measure(in_core)
     if outside_core:
-        reasons.append(f"{_hours(outside_core)} outside core time not counted")
+        reasons.append(_OUTSIDE_CORE(length=_hours(outside_core)))
 
     pieces = in_core
     if terms.periodic_maintenance is not None:
@@ -463,40 +597,34 @@ def _assess(
         in_periodic = _measure(in_core) - _measure(pieces)
         if in_periodic:
             reasons.append(
-                f"{_hours(in_periodic)} of core time inside periodic maintenance windows "
-                f"({terms.periodic_maintenance.describe()}) not counted"
+                _PERIODIC(length=_hours(in_periodic), windows=terms.periodic_maintenance.describe())
             )
     if outage.cause == terms.planned_cause:
         pieces, reason = _planned(terms, outage, start, pieces, (low, high))
         reasons.append(reason)
 
     counted = _measure(pieces)
-    verdict = (
-        f"counted, {_hours(counted)} of core time in {span.label}"
-        if counted
-        else f"no downtime counted in {span.label}"
-    )
-    return pieces, f"{head}: {verdict} ({'; '.join(reasons)})"
+    said = Listing(tuple(reasons))
+    if counted:
+        return pieces, _COUNTED(head=head, length=_hours(counted), month=span.label, reasons=said)
+    return pieces, _NOT_COUNTED(head=head, month=span.label, reasons=said)
 
 
-def planned_conditions_failed(terms: AvailabilityTerms, outage: Outage) -> list[str]:
+def planned_conditions_failed(terms: AvailabilityTerms, outage: Outage) -> list[Text]:
     """Which of the contract's conditions for excluding planned maintenance do not hold
     (an empty list: all hold). CONTRACTS.md §2: announced at least ``planned_notice``
     ahead; the customer may object up to ``objection_before`` before the start; where
     acceptance is required, the customer's acceptance is recorded before the start."""
     start = to_us(outage.start)
-    failed: list[str] = []
+    failed: list[Text] = []
     need = _span(duration_us(terms.planned_notice))
     if outage.announced_at is None:
-        failed.append(f"no recorded announcement (it needs a notice of at least {need})")
+        failed.append(_NO_ANNOUNCEMENT(need=need))
     else:
         given = start - to_us(outage.announced_at)
         if given < duration_us(terms.planned_notice):
             when = "after" if given < 0 else "before"
-            failed.append(
-                f"announced {_span(abs(given))} {when} the start; it needs a notice of at "
-                f"least {need}"
-            )
+            failed.append(_LATE[when](given=_span(abs(given)), need=need))
     objected = outage.objected_at
     accepted_after = (
         outage.accepted_at is not None and objected is not None and outage.accepted_at > objected
@@ -504,14 +632,16 @@ def planned_conditions_failed(terms: AvailabilityTerms, outage: Outage) -> list[
     if objected is not None and not accepted_after:
         limit = terms.objection_before
         if limit is None or start - to_us(objected) >= duration_us(limit):
+            at = _when(to_us(objected), terms.core_time.zone)
             failed.append(
-                f"the customer objected on {_when(to_us(objected), terms.core_time.zone)}"
-                + (f", at least {_span(duration_us(limit))} before the start" if limit else "")
+                _OBJECTED_IN_TIME(at=at, limit=_span(duration_us(limit)))
+                if limit
+                else _OBJECTED(at=at)
             )
     if terms.planned_acceptance == "required" and (
         outage.accepted_at is None or to_us(outage.accepted_at) > start
     ):
-        failed.append("no acceptance by the customer recorded before the start (required)")
+        failed.append(_NOT_ACCEPTED())
     return failed
 
 
@@ -521,45 +651,33 @@ def _planned(
     start: int,
     pieces: list[Interval],
     span: Interval,
-) -> tuple[list[Interval], str]:
+) -> tuple[list[Interval], Text]:
     """Apply the planned-maintenance exclusion to ``pieces`` (its counted core time);
     say what was decided and, when it counts, which condition failed."""
-    counts = f"so it counts like an unplanned outage ({terms.source})"
     failed = planned_conditions_failed(terms, outage)
     if failed:
-        verdict = counts if pieces else "but none of it lies in core time"
-        return pieces, (
-            f"planned maintenance whose conditions do not hold: {'; '.join(failed)}, {verdict}"
-        )
-    ahead = "planned maintenance announced " + (
-        f"{_span(start - to_us(outage.announced_at))} ahead" if outage.announced_at else "ahead"
-    )
-    if outage.accepted_at is not None:
-        ahead += " and accepted"
+        if pieces:
+            return pieces, _CONDITIONS_FAIL(failed=Listing(tuple(failed)), source=terms.source)
+        return pieces, _CONDITIONS_FAIL_OUTSIDE(failed=Listing(tuple(failed)))
+    # No condition failed, so the announcement is recorded (else one would have).
+    announced = to_us(outage.announced_at) if outage.announced_at else start
+    ahead = _AHEAD[outage.accepted_at is not None](given=_span(start - announced))
     if terms.planned_outside_core_only:
         if pieces:
-            return pieces, (
-                f"{ahead}, but {_hours(_measure(pieces))} of it lie in core time; the contract "
-                f"puts maintenance windows only outside core time, {counts}"
-            )
-        return pieces, f"{ahead}, outside core time"
+            length = _hours(_measure(pieces))
+            return pieces, _IN_CORE(ahead=ahead, length=length, source=terms.source)
+        return pieces, _OUTSIDE_CORE_ONLY(ahead=ahead)
     windows = terms.planned_maintenance
     if windows is None:
-        return [], f"{ahead}: excluded ({terms.source})"
+        return [], _EXCLUDED(ahead=ahead, source=terms.source)
     remaining = _subtract(pieces, _open_intervals(windows, *span))
     excluded = _measure(pieces) - _measure(remaining)
-    described = f"planned-maintenance windows ({windows.describe()})"
+    described = windows.describe()
     if excluded and not remaining:
-        return remaining, (
-            f"{ahead}: all {_hours(excluded)} of core time lie inside the {described} "
-            "and are excluded"
-        )
+        return remaining, _ALL_INSIDE(ahead=ahead, length=_hours(excluded), windows=described)
     if excluded:
-        return remaining, (
-            f"{ahead}: {_hours(excluded)} of core time inside the {described} excluded; "
-            "the part outside the windows counts"
-        )
-    return remaining, f"{ahead}, but none of its core time lies inside the {described}, {counts}"
+        return remaining, _PART_INSIDE(ahead=ahead, length=_hours(excluded), windows=described)
+    return remaining, _NONE_INSIDE(ahead=ahead, windows=described, source=terms.source)
 
 
 def _tier_for(tiers: Sequence[CreditTier], uptime: Fraction) -> CreditTier:
@@ -571,22 +689,20 @@ def _tier_for(tiers: Sequence[CreditTier], uptime: Fraction) -> CreditTier:
 
 def _display_boundary_note(
     terms: AvailabilityTerms, uptime: Fraction, met: bool, tier: CreditTier | None
-) -> str | None:
+) -> Text | None:
     """Say so when the rounded display sits on the other side of a boundary than the value."""
     shown = Fraction(_display(uptime))
     if shown == uptime:
         return None
-    crossed: list[str] = []
+    crossed: list[Text] = []
     if (shown >= Fraction(terms.guarantee_pct)) != met:
-        crossed.append(f"the {_pct(terms.guarantee_pct)} % guarantee")
+        crossed.append(_CROSSES_GUARANTEE(pct=_pct(terms.guarantee_pct)))
     if tier is not None and not tier.contains(shown):
-        crossed.append(f"the boundary of tier {tier.describe()}")
+        crossed.append(_CROSSES_TIER(tier=tier.describe()))
     if not crossed:
         return None
-    return (
-        f"the display {_display(uptime)} % rounds across {' and '.join(crossed)}; "
-        f"the exact uptime {_exact(uptime)} % decides"
-    )
+    both = _BOTH(first=crossed[0], second=crossed[1]) if len(crossed) == 2 else crossed[0]
+    return _CROSSES(display=_display(uptime), crossed=both, exact=_exact(uptime))
 
 
 # --------------------------------------------------------------------------------------------
@@ -646,7 +762,14 @@ def _check_users(users: int) -> None:
 
 def _check_affected(affected: int, users: int) -> None:
     if not 0 <= affected <= users:
-        raise ValueError(f"affected users {affected} must be between 0 and the {users} users")
+        raise ValueError(_AFFECTED_RANGE(affected=affected, users=users))
+
+
+def _reason(error: ValueError) -> str:
+    """An error's sentence, a ``Text`` when the core wrote one (``str(error)`` would be
+    its English only)."""
+    first = error.args[0] if error.args else ""
+    return first if isinstance(first, Text) else str(error)
 
 
 def _display(uptime: Fraction) -> Decimal:
@@ -654,47 +777,36 @@ def _display(uptime: Fraction) -> Decimal:
     return Decimal(hundredths).scaleb(-2)
 
 
-def _exact(value: Fraction) -> str:
+def _exact(value: Fraction) -> Truncated:
     """The value to six decimals, truncated, with "…" when it goes on: truncation never
     moves a value across a boundary stated with up to six decimals."""
     scaled = value * 10**_EXACT_DIGITS
     whole = math.floor(scaled)
-    text = format(Decimal(whole).scaleb(-_EXACT_DIGITS), "f").rstrip("0").rstrip(".")
-    return text if whole == scaled else f"{text}…"
+    return Truncated(plain(Decimal(whole).scaleb(-_EXACT_DIGITS)), whole != scaled)
 
 
-def _pct(value: Decimal) -> str:
-    return format(value.normalize(), "f")
+def _pct(value: Decimal) -> Decimal:
+    """A percentage as the notes say it: ``99.5``, ``100`` (no trailing zeros)."""
+    return plain(value)
 
 
 def _band(low: Decimal, high: Decimal) -> str:
     return f"{_pct(low)}–{_pct(high)}"
 
 
-def _when(instant: int, zone: ZoneInfo) -> str:
-    return from_us(instant, zone).isoformat(sep=" ", timespec="minutes")
+def _when(instant: int, zone: ZoneInfo) -> Instant:
+    """``2026-03-16 08:00+01:00`` in the notes' English; a wall-clock time on the desk."""
+    return Instant(from_us(instant, zone), minutes=True)
 
 
-def _hours(us: int) -> str:
+def _hours(us: int) -> Hours:
     """A duration as "4 h", "2 h 30 min", "45 min"; fractional minutes as decimal hours."""
-    if us % US_PER_MINUTE:
-        value = Decimal(us) / Decimal(US_PER_HOUR)
-        return f"{_pct(value.quantize(Decimal('0.000001')))} h"
-    hours, minutes = divmod(us // US_PER_MINUTE, 60)
-    if hours and minutes:
-        return f"{hours} h {minutes} min"
-    if minutes:
-        return f"{minutes} min"
-    return f"{hours} h"
+    return Hours(timedelta(microseconds=us))
 
 
-def _span(us: int) -> str:
+def _span(us: int) -> Hours:
     """A notice period as "5 days", "2 days 3 h", "20 h 30 min"."""
-    days, rest = divmod(us, 24 * US_PER_HOUR)
-    if not days:
-        return _hours(rest)
-    text = f"{days} day" + ("s" if days != 1 else "")
-    return f"{text} {_hours(rest)}" if rest else text
+    return Hours(timedelta(microseconds=us), days=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from string import Formatter
 from types import MappingProxyType
 from typing import Any
@@ -100,18 +101,139 @@ class Minutes:
 
 
 @dataclass(frozen=True)
-class Instant:
-    """A point in time as a value of a sentence, written ISO 8601 with its offset in
-    English (``2026-03-30T08:30:00+02:00``, as the CLI writes times); the desk writes it
-    as a wall-clock time."""
+class Hours:
+    """A span of time as a value of a sentence, in hours and minutes: ``4 h``,
+    ``2 h 30 min``, ``45 min`` in English (a part of a minute as decimal hours,
+    ``0.000278 h``); from a day up, with ``days`` set, in days first (``5 days``,
+    ``2 days 3 h``: a notice period). The desk writes it in the locale's words."""
 
-    at: datetime
+    amount: timedelta
+    days: bool = False
+
+    def parts(self) -> tuple[int, int, int, Decimal | None]:
+        """(days, hours, minutes, decimal hours or None): what the sentence says."""
+        total = self.amount // timedelta(microseconds=1)
+        day_us, minute_us = 24 * 3_600_000_000, 60_000_000
+        days, rest = divmod(total, day_us) if self.days else (0, total)
+        if rest % minute_us:
+            exact = (Decimal(rest) / Decimal(3_600_000_000)).quantize(Decimal("0.000001"))
+            return days, 0, 0, _plain(exact)
+        hours, minutes = divmod(rest // minute_us, 60)
+        return days, hours, minutes, None
 
     def __str__(self) -> str:
+        days, hours, minutes, exact = self.parts()
+        if exact is not None:
+            clock = f"{exact} h"
+        elif hours and minutes:
+            clock = f"{hours} h {minutes} min"
+        elif minutes:
+            clock = f"{minutes} min"
+        else:
+            clock = f"{hours} h" if hours or not days else ""
+        if not days:
+            return clock
+        text = f"{days} day" + ("s" if days != 1 else "")
+        return f"{text} {clock}" if clock else text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+@dataclass(frozen=True)
+class Truncated:
+    """A figure cut (not rounded) to its places, ``95.639534…`` with "…" when it goes on:
+    the exact uptime, which must never be rounded across a boundary."""
+
+    value: Decimal
+    more: bool
+
+    def __str__(self) -> str:
+        return format(self.value, "f") + ("…" if self.more else "")
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month as a value of a sentence: ``March 2026`` in English whatever the
+    process locale (``strftime`` would follow it), ``mars 2026`` on the nb desk."""
+
+    year: int
+    month: int
+
+    def __str__(self) -> str:
+        return f"{_MONTH_NAMES[self.month - 1]} {self.year}"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Several values said one after the other (``a; b``, ``x, y``), each written for the
+    locale on the desk."""
+
+    items: tuple[Any, ...]
+    separator: str = "; "
+
+    def __str__(self) -> str:
+        return self.separator.join(str(item) for item in self.items)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words of the catalog as a value of a sentence (a credit tier's reading): the
+    catalog's English, and its bokmål (``text_nb``) where the catalog gives one; the desk
+    shows them as it shows a catalog note (``web.i18n.note``)."""
+
+    text: str
+    text_nb: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+@dataclass(frozen=True)
+class Instant:
+    """A point in time as a value of a sentence, written ISO 8601 with its offset in
+    English (``2026-03-30T08:30:00+02:00``, as the CLI writes times; with ``minutes``,
+    ``2026-03-30 08:30+02:00``, as the availability notes do); the desk writes it as a
+    wall-clock time."""
+
+    at: datetime
+    minutes: bool = False
+
+    def __str__(self) -> str:
+        if self.minutes:
+            return self.at.isoformat(sep=" ", timespec="minutes")
         return self.at.isoformat()
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)
+
+
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def plain(value: Decimal) -> Decimal:
+    """``value`` without trailing zeros and never in exponent form (``100``, not ``1E+2``):
+    a percentage or a figure as a sentence says it."""
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> Decimal:
+    return Decimal(format(value.normalize(), "f"))
 
 
 def _rebuild(key: str, values: dict[str, Any]) -> Text:

@@ -33,7 +33,34 @@ from sla.availability import (
 )
 from sla.contract import Contract
 from sla.periods import Period
+from sla.text import Instant, Listing, Template, Text
 from triage.report import day_bounds
+
+# The register's sentences (``sla.text``): English for the CLI, translated on the desk.
+_USERS_ASSUMED = Template(
+    "register.users-assumed",
+    "the service's user count was not given: computed with {users} users (downtime counts "
+    "from {need} affected users when the service has at least {need}); give the count for "
+    "a service with fewer users",
+)
+_UNKNOWN_CAUSE = Template(
+    "register.unknown-cause",
+    "outage {start}: cause {cause!r} is not one of the contract's cause words ({known}), so "
+    "it counts as unplanned downtime",
+)
+_EXCLUDED = Template(
+    "register.excluded",
+    "outage {start} – {end} ({affected} users): not counted, excluded in the outage "
+    "register: {reason}",
+)
+_EXCLUDED_NO_REASON = Template(
+    "register.excluded-no-reason",
+    "outage {start} – {end} ({affected} users): not counted, excluded in the outage "
+    "register: no reason recorded",
+)
+_LIVE = Template(
+    "register.live", "live: measured up to {now}; outages still going on count until then"
+)
 
 
 @dataclass(frozen=True)
@@ -96,16 +123,12 @@ def month_figures(
         key=lambda e: (e.starts_at, e.id),
     )
     counted = [e for e in entries if not e.excluded]
-    assumed: list[str] = []
+    assumed: list[str] = []  # ``Text``s
     given = users is not None
     if users is None:
         need = guarantee.threshold.min_users
         users = max([need, *(e.affected_users for e in counted)])
-        assumed.append(
-            f"the service's user count was not given: computed with {users} users "
-            f"(downtime counts from {need} affected users when the service has at least "
-            f"{need}); give the count for a service with fewer users"
-        )
+        assumed.append(_USERS_ASSUMED(users=users, need=need))
     known = guarantee.known_causes
     outages = []
     for e in counted:
@@ -114,8 +137,9 @@ def month_figures(
             # The register's cause is free text too ("strømbrudd i datasenteret"): only the
             # contract's cause words decide an exclusion; anything else is downtime.
             assumed.append(
-                f"outage {_when(e.starts_at, zone)}: cause {cause!r} is not one of the "
-                f"contract's cause words ({', '.join(known)}), so it counts as unplanned downtime"
+                _UNKNOWN_CAUSE(
+                    start=_when(e.starts_at, zone), cause=cause, known=Listing(known, ", ")
+                )
             )
             cause = None
         outages.append(
@@ -132,25 +156,29 @@ def month_figures(
     try:
         result = month_availability(guarantee, month.year, month.index, users, outages)
     except ValueError as exc:
-        return MonthFigures(contract.id, month, users, given, None, str(exc), tuple(assumed))
+        error = exc.args[0] if exc.args and isinstance(exc.args[0], Text) else str(exc)
+        return MonthFigures(contract.id, month, users, given, None, error, tuple(assumed))
     notes = [*assumed, *result.notes]
     for entry in entries:
         if entry.excluded:
+            shown = {
+                "start": _when(entry.starts_at, zone),
+                "end": _when(entry.ends_at, zone),
+                "affected": entry.affected_users,
+            }
             notes.append(
-                f"outage {_when(entry.starts_at, zone)} – {_when(entry.ends_at, zone)} "
-                f"({entry.affected_users} users): not counted, excluded in the outage "
-                f"register: {entry.exclusion_reason or 'no reason recorded'}"
+                _EXCLUDED(**shown, reason=entry.exclusion_reason)
+                if entry.exclusion_reason
+                else _EXCLUDED_NO_REASON(**shown)
             )
     notes += [n.text for n in contract.notes if n.about == "availability"]
     notes += terms.notes_about("availability")
     so_far = None
     if now is not None and start <= now < end:
         so_far = month_so_far(guarantee, month.year, month.index, users, outages, now)
-        notes.append(
-            f"live: measured up to {_when(now, zone)}; outages still going on count until then"
-        )
+        notes.append(_LIVE(now=_when(now, zone)))
     return MonthFigures(contract.id, month, users, given, result, None, tuple(notes), so_far)
 
 
-def _when(instant: datetime, zone: ZoneInfo) -> str:
-    return instant.astimezone(zone).isoformat(sep=" ", timespec="minutes")
+def _when(instant: datetime, zone: ZoneInfo) -> Instant:
+    return Instant(instant.astimezone(zone), minutes=True)

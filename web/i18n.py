@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, cast
@@ -32,7 +32,7 @@ from markupsafe import Markup
 
 from sla.calendar import WeekHours
 from sla.severity import Severity
-from sla.text import Instant, Minutes, Text
+from sla.text import Hours, Instant, Listing, Minutes, Month, Phrase, Text, Truncated
 from triage.claim_notice import source_nb
 from web.formats import local
 
@@ -45,6 +45,11 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 
 #: Severity in one word, everywhere a person reads it (queue, ticket, reports, SMS page).
 SEVERITY_WORDS = {"critical": _l("kritisk"), "non-critical": _l("ikke-kritisk")}
+#: How a penalty rule's deductions add up (``sla.penalty.Stacking``), in words.
+STACKING_WORDS = {
+    "once-per-period": _l("ett trekk per periode"),
+    "per-breach": _l("ett trekk per brutt garanti"),
+}
 
 
 def select_locale() -> str:
@@ -90,7 +95,10 @@ def money(value: Decimal | str | float | None, currency: str = "NOK") -> str:
     code = locale_code()
     # English CLDR glues the code to the figure ("NOK2,038.50"); a space reads better.
     pattern = None if code == "nb" else "¤\u00a0#,##0.00"
-    return format_currency(Decimal(str(value)), currency, format=pattern, locale=code)
+    try:
+        return format_currency(Decimal(str(value)), currency, format=pattern, locale=code)
+    except InvalidOperation:  # a stored figure that is no amount or beyond the context
+        return f"{value} {currency}"
 
 
 def minutes(value: float | int | None) -> str:
@@ -148,13 +156,7 @@ def tier(band: Any) -> str:
     """A credit tier's band of uptime (``sla.availability.CreditTier``) in the reader's
     figures: ``[98; 99,5) %`` in bokmål, ``[98, 99.5) %`` in English; the band up to
     100 includes it (``]``)."""
-    closing = "]" if band.high_pct == 100 else ")"
-    return _(
-        "[%(low)s; %(high)s%(closing)s %%",
-        low=number(band.low_pct, None),
-        high=number(band.high_pct, None),
-        closing=closing,
-    )
+    return core_text(band.describe())
 
 
 def vendor_document(template: str, **context: Any) -> Markup:
@@ -254,6 +256,140 @@ CORE_TEXTS = {
         "%(days)s virkedager etter at perioden er slutt (%(source)s)"
     ),
     "claim.days-after-period": _l("%(days)s dager etter at perioden er slutt (%(source)s)"),
+    # sla.availability: the month's availability, outage by outage
+    "availability.tier-band": _l("[%(low)s; %(high)s%(closing)s %%"),
+    "availability.threshold": _l(
+        "%(affected)s av %(users)s brukere berørt; nedetid teller fra %(min_users)s brukere"
+    ),
+    "availability.threshold-fewer": _l(
+        "%(affected)s av %(users)s brukere berørt; med færre enn %(min_users)s brukere teller "
+        "nedetid fra %(fraction)s av dem, altså %(need)s av %(users)s"
+    ),
+    "availability.service-start": _l(
+        "målingen starter på tjenestens første dag, %(first)s: kjernetid før den er ikke "
+        "del av D (%(source)s)"
+    ),
+    "availability.core-time": _l(
+        "%(month)s: D = %(core)s kjernetid (%(calendar)s); bare nedetid i kjernetiden teller "
+        "(%(source)s)"
+    ),
+    "availability.holidays": _l("offentlige helligdager er ikke kjernetid: %(days)s"),
+    "availability.holiday": _l("%(day)s %(name)s"),
+    "availability.no-core-time": _l(
+        "%(month)s har ingen kjernetid, så ingenting kan brytes: oppetiden er 100 %%"
+    ),
+    "availability.uptime": _l(
+        "N = %(downtime)s; oppetid = (D − N) / D × 100 = %(exact)s %% (vist som %(display)s %%)"
+    ),
+    "availability.guarantee-met": _l("garantert oppetid %(pct)s %% oppfylt"),
+    "availability.guarantee-missed": _l("garantert oppetid %(pct)s %% ikke oppfylt"),
+    "availability.overlap": _l(
+        "%(note)s; %(overlap)s av det overlapper avbrudd som alt er regnet med, og regnes bare "
+        "én gang"
+    ),
+    "availability.no-credit-table-met": _l(
+        "vilkårene har ingen kreditt-tabell: et brudd ville blitt rapportert, ikke priset"
+    ),
+    "availability.no-credit-table-missed": _l(
+        "vilkårene har ingen kreditt-tabell: bruddet rapporteres, men prises ikke"
+    ),
+    "availability.credit-tier": _l(
+        "kreditt-trinn %(tier)s gjelder: %(reduction)s %% reduksjon av månedsavgiften for %(month)s"
+    ),
+    "availability.tier-reading": _l("lesing brukt for trinn %(tier)s: %(reading)s"),
+    "availability.outage": _l(
+        "avbrudd %(start)s – %(end)s (%(length)s, %(affected)s av %(users)s brukere)"
+    ),
+    "availability.outage-cause": _l(
+        "avbrudd %(start)s – %(end)s (%(length)s, %(affected)s av %(users)s brukere, "
+        "årsak %(cause)s)"
+    ),
+    "availability.outside-month": _l("%(head)s: teller ikke, det ligger utenfor %(month)s"),
+    "availability.cause-excluded": _l(
+        "%(head)s: teller ikke, årsaken «%(cause)s» er unntatt (%(source)s)"
+    ),
+    "availability.below-threshold": _l("%(head)s: teller ikke, %(reason)s (%(source)s)"),
+    "availability.affected": _l("%(affected)s av %(users)s brukere berørt, %(need)s trengs"),
+    "availability.clipped": _l("%(length)s utenfor %(month)s teller ikke"),
+    "availability.outside-core": _l("%(length)s utenfor kjernetid teller ikke"),
+    "availability.periodic": _l(
+        "%(length)s kjernetid i faste vedlikeholdsvinduer (%(windows)s) teller ikke"
+    ),
+    "availability.counted": _l("%(head)s: teller, %(length)s kjernetid i %(month)s (%(reasons)s)"),
+    "availability.none-counted": _l("%(head)s: ingen nedetid telt i %(month)s (%(reasons)s)"),
+    "availability.display-crosses": _l(
+        "visningen %(display)s %% runder over %(crossed)s; den eksakte oppetiden %(exact)s %% "
+        "avgjør"
+    ),
+    "availability.crosses-guarantee": _l("garantien på %(pct)s %%"),
+    "availability.crosses-tier": _l("grensen for trinn %(tier)s"),
+    "availability.both": _l("%(first)s og %(second)s"),
+    "availability.affected-range": _l(
+        "berørte brukere %(affected)s må være mellom 0 og tjenestens %(users)s brukere"
+    ),
+    "availability.outage-error": _l("avbrudd %(number)s: %(error)s"),
+    "planned.no-announcement": _l(
+        "ingen registrert varsling (krever varsel minst %(need)s i forveien)"
+    ),
+    "planned.late-after": _l(
+        "varslet %(given)s etter start; krever varsel minst %(need)s i forveien"
+    ),
+    "planned.late-before": _l(
+        "varslet %(given)s før start; krever varsel minst %(need)s i forveien"
+    ),
+    "planned.objected": _l("kunden protesterte %(at)s"),
+    "planned.objected-in-time": _l("kunden protesterte %(at)s, minst %(limit)s før start"),
+    "planned.not-accepted": _l("ingen aksept fra kunden registrert før start (påkrevd)"),
+    "planned.conditions-fail": _l(
+        "planlagt vedlikehold der vilkårene ikke holder: %(failed)s, så det teller som et "
+        "uplanlagt avbrudd (%(source)s)"
+    ),
+    "planned.conditions-fail-outside-core": _l(
+        "planlagt vedlikehold der vilkårene ikke holder: %(failed)s, men ingenting av det "
+        "ligger i kjernetid"
+    ),
+    "planned.announced": _l("planlagt vedlikehold varslet %(given)s i forveien"),
+    "planned.announced-accepted": _l(
+        "planlagt vedlikehold varslet %(given)s i forveien og akseptert"
+    ),
+    "planned.in-core": _l(
+        "%(ahead)s, men %(length)s av det ligger i kjernetid; avtalen legger "
+        "vedlikeholdsvinduer bare utenfor kjernetid, så det teller som et uplanlagt avbrudd "
+        "(%(source)s)"
+    ),
+    "planned.outside-core": _l("%(ahead)s, utenfor kjernetid"),
+    "planned.excluded": _l("%(ahead)s: unntatt (%(source)s)"),
+    "planned.all-inside": _l(
+        "%(ahead)s: alle %(length)s kjernetid ligger i vinduene for planlagt vedlikehold "
+        "(%(windows)s) og er unntatt"
+    ),
+    "planned.part-inside": _l(
+        "%(ahead)s: %(length)s kjernetid i vinduene for planlagt vedlikehold (%(windows)s) "
+        "unntatt; delen utenfor vinduene teller"
+    ),
+    "planned.none-inside": _l(
+        "%(ahead)s, men ingenting av kjernetiden ligger i vinduene for planlagt vedlikehold "
+        "(%(windows)s), så det teller som et uplanlagt avbrudd (%(source)s)"
+    ),
+    # triage.availability_register: the outage register's part of the month
+    "register.users-assumed": _l(
+        "tjenestens antall brukere ble ikke oppgitt: regnet med %(users)s brukere (nedetid "
+        "teller fra %(need)s berørte brukere når tjenesten har minst %(need)s); oppgi "
+        "antallet for en tjeneste med færre brukere"
+    ),
+    "register.unknown-cause": _l(
+        "avbrudd %(start)s: årsaken «%(cause)s» er ikke ett av avtalens årsaksord "
+        "(%(known)s), så det teller som uplanlagt nedetid"
+    ),
+    "register.excluded": _l(
+        "avbrudd %(start)s – %(end)s (%(affected)s brukere): teller ikke, unntatt i "
+        "avbruddsregisteret: %(reason)s"
+    ),
+    "register.excluded-no-reason": _l(
+        "avbrudd %(start)s – %(end)s (%(affected)s brukere): teller ikke, unntatt i "
+        "avbruddsregisteret: ingen begrunnelse registrert"
+    ),
+    "register.live": _l("løpende: målt til %(now)s; avbrudd som pågår teller frem til da"),
 }
 
 
@@ -270,6 +406,29 @@ def _week_hours(hours: WeekHours) -> str:
     return "; ".join(parts)
 
 
+def _decimal(value: Decimal) -> str:
+    """A figure with the places it was written with (``99,5``, ``95,639534``)."""
+    exponent = value.as_tuple().exponent
+    return number(value, max(0, -exponent) if isinstance(exponent, int) else None)
+
+
+def _hours(value: Hours) -> str:
+    """``4 t``, ``2 t 30 min``, ``0,000278 t``, ``5 d 3 t`` (``4 h``... in English)."""
+    days, hours, mins, exact = value.parts()
+    if exact is not None:
+        clock = _("%(sign)s%(h)s t", sign="", h=_decimal(exact))
+    elif hours and mins:
+        clock = _("%(h)s t %(m)s min", h=number(hours), m=mins)
+    elif mins:
+        clock = f"{mins} min"
+    else:
+        clock = _("%(sign)s%(h)s t", sign="", h=number(hours)) if hours or not days else ""
+    if not days:
+        return clock
+    text = _("%(n)s d", n=number(days))
+    return f"{text} {clock}" if clock else text
+
+
 def _value(value: Any, spec: str) -> Any:
     """One value of a core sentence, written for the locale. ``spec`` is the English
     template's format for it: a weekday there (``%A``) is a weekday here too."""
@@ -281,6 +440,16 @@ def _value(value: Any, spec: str) -> Any:
         return minutes(value.amount.total_seconds() / 60)
     if isinstance(value, Instant):
         return local(value.at)
+    if isinstance(value, Hours):
+        return _hours(value)
+    if isinstance(value, Truncated):
+        return _decimal(value.value) + ("…" if value.more else "")
+    if isinstance(value, Month):
+        return format_date(date(value.year, value.month, 1), "LLLL y", locale=locale_code())
+    if isinstance(value, Listing):
+        return value.separator.join(str(_value(item, "")) for item in value.items)
+    if isinstance(value, Phrase):
+        return note(value)
     if isinstance(value, WeekHours):
         return _week_hours(value)
     if isinstance(value, datetime):
@@ -290,8 +459,7 @@ def _value(value: Any, spec: str) -> Any:
         when = value.strftime("%d.%m.%Y")
         return f"{_weekday(value)} {when}" if "%A" in spec else when
     if isinstance(value, Decimal):
-        exponent = value.as_tuple().exponent
-        return number(value, max(0, -exponent) if isinstance(exponent, int) else None)
+        return _decimal(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return number(value)
     return value

@@ -156,3 +156,103 @@ def test_penalty_notes_are_written_for_the_locale(
         assert shown[0] == str(penalty.notes[0]).replace("1000", "1,000").replace(
             "3375.00", "3,375.00"
         )
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        (
+            "nb",
+            (
+                "mars 2026: D = 344 t kjernetid (man.–fre. 07:00-21:00; lør. 09:00-18:00;",
+                "avbrudd 18.03.2026 07:00 – 18.03.2026 09:30 (2 t 30 min, 10 av 10 brukere, "
+                "årsak planned-maintenance): teller, 2 t 30 min kjernetid i mars 2026 (10 av 10 "
+                "brukere berørt, 5 trengs; planlagt vedlikehold der vilkårene ikke holder: "
+                "varslet 1 d før start; krever varsel minst 5 d i forveien, så det teller som et "
+                "uplanlagt avbrudd (004 §3.7 6.1-6.6))",
+                "N = 17 t 30 min; oppetid = (D − N) / D × 100 = 94,91279… % (vist som 94,91 %)",
+                "garantert oppetid 99,5 % ikke oppfylt",
+                "kreditt-trinn [0; 95) % gjelder: 40 % reduksjon av månedsavgiften for mars 2026",
+                "avbrudd 19.03.2026 07:00 – 19.03.2026 09:00 (3 brukere): teller ikke, unntatt i "
+                "avbruddsregisteret: kundens utstyr",
+                "tjenestens antall brukere ble ikke oppgitt: regnet med 10 brukere",
+                "løpende: målt til 20.03.2026 12:00; avbrudd som pågår teller frem til da",
+            ),
+        ),
+        (
+            "en",
+            (
+                "March 2026: D = 344 h of core time (Mon–Fri 07:00-21:00; Sat 09:00-18:00;",
+                "outage 18.03.2026 07:00 – 18.03.2026 09:30 (2 h 30 min, 10 of 10 users, cause "
+                "planned-maintenance): counted, 2 h 30 min of core time in March 2026 (10 of 10 "
+                "users affected, 5 needed; planned maintenance whose conditions do not hold: "
+                "announced 1 d before the start; it needs a notice of at least 5 d, so it counts "
+                "like an unplanned outage (004 §3.7 6.1-6.6))",
+                "N = 17 h 30 min; uptime = (D − N) / D × 100 = 94.91279… % (displayed 94.91 %)",
+                "guaranteed availability 99.5 % missed",
+                "credit tier [0, 95) % applies: 40 % reduction of the monthly fee for March 2026",
+                "the service's user count was not given: computed with 10 users",
+            ),
+        ),
+    ],
+)
+def test_availability_notes_are_written_for_the_locale(
+    app: Flask, catalog: Catalog, locale: str, expected: tuple[str, ...]
+) -> None:
+    """The month's notes (``sla.availability`` and the outage register) in the reader's
+    language with the locale's figures; the CLI's English stays as it was."""
+    from datetime import date, datetime
+
+    from sla.periods import Period
+    from triage.availability_register import RecordedOutage, month_figures
+
+    contract = catalog.get("nettsoft-vps-terminal")
+
+    def at(day: int, hour: int, minute: int = 0) -> datetime:
+        return oslo(2026, 3, day, hour, minute)
+
+    register = [
+        RecordedOutage(1, contract.id, at(16, 7), at(17, 8), 10, "", False, None),
+        RecordedOutage(
+            2, contract.id, at(18, 7), at(18, 9, 30), 10, "planned-maintenance", False, None,
+            announced_at=at(17, 7),
+        ),
+        RecordedOutage(3, contract.id, at(19, 7), at(19, 9), 3, "strøm", True, "kundens utstyr"),
+    ]  # fmt: skip
+    figures = month_figures(
+        contract, Period.containing(date(2026, 3, 1), 1), None, register, at(20, 12)
+    )
+    assert figures is not None
+    assert (
+        "announced 1 day before the start; it needs a notice of at least 5 days"
+        in (figures.notes[3])
+    )  # the CLI's English, unchanged
+    with app.test_request_context(), force_locale(locale):
+        shown = " | ".join(i18n.note(n) for n in figures.notes)
+    for sentence in expected:
+        assert sentence in shown, (sentence, shown)
+    if locale == "nb":
+        figures_only = re.sub(r"\d\d\.\d\d\.\d{4}", " ", shown.replace("§3.7 6.1-6.6", " "))
+        assert not re.search(r"\d\.\d", figures_only), figures_only
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("nb", "lesing brukt for trinn [95; 96) %: Lesing: kreditt-tabellen sier ikke"),
+        ("en", "reading applied to tier [95, 96) %: Reading: the credit table leaves"),
+    ],
+)
+def test_a_tier_reading_is_in_the_readers_language(
+    app: Flask, catalog: Catalog, locale: str, expected: str
+) -> None:
+    from sla.availability import Outage, month_availability
+
+    terms = catalog.get("nettsoft-vps-terminal").terms[-1].availability
+    assert terms is not None
+    down = Outage(oslo(2026, 3, 16, 7), oslo(2026, 3, 17, 8), 40)  # 15 h of 344: 95,64 %
+    result = month_availability(terms, 2026, 3, 40, [down])
+    assert any(n.startswith("reading applied to tier [95, 96) %: Reading:") for n in result.notes)
+    with app.test_request_context(), force_locale(locale):
+        shown = [i18n.note(n) for n in result.notes]
+    assert any(n.startswith(expected) for n in shown), shown

@@ -7,10 +7,10 @@ Norwegian vendor: their body stays bokmål with Norwegian figures for an English
 What is not checked, and why (each is marked in the templates, so the test strips exactly
 that and nothing else):
 
-* ``class="core-note"``: the notes the SLA core writes (``sla.availability``,
-  ``sla.penalty``), which are translated in the core, not here;
 * ``class="catalog-source"``: the catalog's references to the contracts
   (``004 overarching agreement §8.5``), data as the catalog writes it;
+* ``class="catalog-original"``: on the catalog page, a note's English as the catalog
+  writes it, shown under its bokmål (``lang="en"``) for the reader who checks the wording;
 * the contracts' own names (``VPS-Access (access control)``) and the tickets' subjects,
   which are data, not the desk's words: the word lists below avoid them.
 """
@@ -52,6 +52,7 @@ MANAGER_PAGES = (
     f"/availability/nettsoft-vps-terminal/2026-03/letter?{USERS}",
     "/claims",
     "/claims/{notice}",
+    "/catalog",
 )
 LETTERS = (
     "/penalties/nettsoft-mbn/2026Q1/letter",
@@ -84,7 +85,10 @@ NORWEGIAN = (
 )  # fmt: skip
 DECIMAL_POINT = re.compile(r"\d\.\d")
 NORWEGIAN_DATE = re.compile(r"\b\d{2}\.\d{2}\.\d{4}\b")  # 01.04.2026: a date, not a decimal
-SECTION = re.compile(r"(?:§\s*|punkt |section )\d+(?:\.\d+)*(?:\s+\d+\.\d+(?:-\d+\.\d+)?)?")
+#: A clause reference, also a list of them (``§2.1/2.2/2.4``): not a decimal.
+SECTION = re.compile(
+    r"(?:§\s*|punkt |section )\d+(?:\.\d+)*(?:/\d+(?:\.\d+)*)*(?:\s+\d+\.\d+(?:-\d+\.\d+)?)?"
+)
 
 
 @pytest.fixture
@@ -137,18 +141,19 @@ def _notice(client: FlaskClient) -> str:
 
 def _shown(page: str, *, without_letter: bool = False) -> str:
     """What a person reads in the page's main part: its text, its placeholders and
-    labels, without the SLA core's notes and the catalog's sources (see the module)."""
+    labels, without the catalog's sources (see the module). The SLA core's notes are
+    checked like every other text (``sla.text`` through ``web.i18n.note``)."""
     main = re.search(r"<main.*?</main>", page, re.S)
     assert main, "no <main>"
     text = re.sub(r"<(style|script)\b.*?</\1>", " ", main.group(0), flags=re.S)
     if without_letter:
         text, letters = re.subn(r'<article class="letter".*?</article>', " ", text, flags=re.S)
         assert letters == 1
-    for marked in ("core-note", "catalog-source"):
-        text = re.sub(
-            rf'<(li|td|span)\b[^>]*class="[^"]*\b{marked}\b[^"]*"[^>]*>.*?</\1>', " ", text,
-            flags=re.S,
-        )  # fmt: skip
+    text = re.sub(
+        r'<(li|td|span)\b[^>]*class="[^"]*\bcatalog-(?:source|original)\b[^"]*"[^>]*>.*?</\1>',
+        " ", text,
+        flags=re.S,
+    )  # fmt: skip
     attributes = re.findall(r'(?:placeholder|aria-label|title)="([^"]*)"', text)
     text = re.sub(r"<[^>]+>", " ", text)
     return _spaced(html.unescape(" ".join([text, *attributes])))
@@ -350,3 +355,19 @@ def test_a_missing_notice_is_a_404_page_in_the_readers_language(
 ) -> None:
     assert "Fant ikke siden." in _shown(_page(readers["nb"], "/claims/999999", 404))
     assert "Page not found." in _shown(_page(readers["en"], "/claims/999999", 404))
+
+
+def test_the_catalog_writes_targets_calendars_and_fees_for_the_reader(
+    readers: dict[str, FlaskClient],
+) -> None:
+    nb = _shown(_page(readers["nb"], "/catalog"))
+    assert "60 min arbeidstid" in nb and "man.–fre. 08:00-16:00" in nb
+    assert "199,00\xa0kr per måned" in nb and "199.00" not in nb
+    assert "99,5 % per kalendermåned i kjernetid" in nb
+    assert "[95; 96) %" in nb and "Lesing: kreditt-tabellen" in nb
+    assert "ett trekk per periode" in nb and "once-per-period" not in nb
+    en = _shown(_page(readers["en"], "/catalog"))
+    assert "60 min of business time" in en and "Mon–Fri 08:00-16:00" in en
+    assert "NOK\xa0199.00 per month" in en
+    assert "[95, 96) %" in en and "Reading: the credit table" in en
+    assert "one deduction per period" in en

@@ -199,7 +199,7 @@ def test_the_months_credit_claim_cites_notices_and_the_exclusive_remedy(  # type
     letter = " ".join(
         _page(client, f"/availability/nettsoft-vps-terminal/2026-03/letter?{users}").split()
     )
-    assert "95.64 %" in letter and "<strong>40 %</strong>" in letter
+    assert "95,64 %" in letter and "<strong>40 %</strong>" in letter
     assert remedy in letter
     assert "innen 17.04.2026" in letter
     assert f"nr. {number.group(1)} av 01.04.2026" in letter

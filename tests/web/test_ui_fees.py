@@ -39,7 +39,7 @@ def test_manager_records_a_change_and_the_catalog_page_shows_it(app: Flask) -> N
     }
     assert manager.post("/catalog/fees", data=form, base_url=HTTPS).status_code == 303
     html = manager.get("/catalog", base_url=HTTPS).get_data(as_text=True)
-    assert "2026-07-01" in html and "55 aktive brukere" in html and "31.00" in html
+    assert "2026-07-01" in html and "55 aktive brukere" in html and "31,00\xa0kr" in html
     again = dict(form, csrf_token=csrf_token(manager, "/catalog"))
     assert manager.post("/catalog/fees", data=again, base_url=HTTPS).status_code == 422
     bad = dict(form, valid_from="juli", csrf_token=csrf_token(manager, "/catalog"))

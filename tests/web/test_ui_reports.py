@@ -597,11 +597,12 @@ def test_availability_equals_triage_sla_uptime_for_the_same_outages(
     assert (cli_access["uptime_pct"], cli_access["reduction_pct"]) == (98.84, 10)
     assert (cli_terminal["uptime_pct"], cli_terminal["reduction_pct"]) == (95.64, 40)
     section = _section(page, "nettsoft-vps-access")
-    assert "excluded in the outage register: feil i kundens brannmur" in section
-    assert "3 of 40 users affected; downtime counts from 5 users" in section
+    # the core's notes in the reader's bokmål (sla.text through web.i18n.note)
+    assert "teller ikke, unntatt i avbruddsregisteret: feil i kundens brannmur" in section
+    assert "3 av 40 brukere berørt; nedetid teller fra 5 brukere" in section
     # the reading of the unstated band is shown where it decides the credit
-    assert "reading applied to tier [95, 96) %" in _section(page, "nettsoft-vps-terminal")
-    assert "contra proferentem" in _section(page, "nettsoft-vps-terminal")
+    assert "lesing brukt for trinn [95; 96) %" in _section(page, "nettsoft-vps-terminal")
+    assert "uklarhetsregelen" in _section(page, "nettsoft-vps-terminal")
     # every hosted contract and pindena (98 %, no credit table) have a row per month
     for contract_id in ("nettsoft-calendar-push", "nettsoft-tmpc", "pindena"):
         assert _row(_section(page, contract_id), "data-month", "2026-03")["uptime_pct"] == "100 %"
@@ -617,10 +618,13 @@ def test_availability_without_a_user_count_assumes_the_threshold_and_says_so(
     march = _row(section, "data-month", "2026-03")
     assert march["users"] == "12 (antatt)"  # the most users an outage affected
     assert (march["downtime_hours"], march["uptime_pct"]) == ("4", "98,84 %")
-    assert "user count was not given" in section
+    assert "tjenestens antall brukere ble ikke oppgitt: regnet med 12 brukere" in section
     assert _row(section, "data-month", "2026-01")["uptime_pct"] == "100 %"
     too_few = _page(manager, "/availability?month=2026-03&users-nettsoft-vps-access=10")
     assert "Kan ikke beregnes" in _section(too_few, "nettsoft-vps-access")
+    assert "avbrudd 1: berørte brukere 12 må være mellom 0 og tjenestens 10 brukere" in (
+        _section(too_few, "nettsoft-vps-access")
+    )
     bad = _page(manager, "/availability?month=2026-03&users-nettsoft-vps-access=x", 400)
     assert "ikke et positivt heltall" in bad
 
@@ -643,9 +647,9 @@ def test_catalog_lists_every_contract_its_terms_and_every_note(
             for rule in terms.response.values():
                 assert str(escape(rule.source)) in section
     mbn = _section(page, "nettsoft-mbn")
-    assert "199.00" in mbn and "29.00" in mbn and "50 %" in mbn and "12 måneder" in mbn
+    assert "199,00\xa0kr" in mbn and "29,00\xa0kr" in mbn and "50 %" in mbn and "12 måneder" in mbn
     access = _section(page, "nettsoft-vps-access")
-    assert "99.5 %" in access and "third-party" in access and "40 %" in access
+    assert "99,5 %" in access and "third-party" in access and "40 %" in access
 
 
 # ------------------------------------------------------------------ pure helpers

@@ -90,9 +90,10 @@ from triage.store.tickets import report_facts
 from web.auth import role_required
 from web.desk import desk
 from web.formats import iso
-from web.i18n import money, percent, severity_word, vendor_document
+from web.i18n import STACKING_WORDS, money, percent, severity_word, vendor_document
 from web.i18n import number as local_number
 from web.ui.blueprint import bp
+from web.ui.ticket import POINT_LABELS
 
 log = logging.getLogger(__name__)
 
@@ -935,6 +936,19 @@ def delete_outage(outage_id: int) -> Any:
 # ------------------------------------------------------------------ catalog
 
 
+#: What a catalog note is about (``sla.contract.Note.about``), as the catalog page labels it.
+NOTE_TOPICS = {
+    "response": _l("responstid"),
+    "penalty": _l("trekk"),
+    "availability": _l("tilgjengelighet"),
+    "classification": _l("klassifisering"),
+    "routing": _l("ruting"),
+    "hand-off": _l("videresending"),
+    "claim": _l("reklamasjon"),
+    "general": _l("generelt"),
+}
+
+
 @bp.get("/catalog")
 @role_required("manager")
 def catalog(status: int = 200, fee_error: str | None = None) -> Any:
@@ -951,6 +965,9 @@ def catalog(status: int = 200, fee_error: str | None = None) -> Any:
         contracts=contracts,
         origin=_catalog().origin,
         severities=Severity,
+        stacking=STACKING_WORDS,
+        points=POINT_LABELS,
+        topics=NOTE_TOPICS,
         fee_changes=changes,
         unusable_fees=unusable,
         fee_contracts=[c for c in contracts if any(t.fee for t in c.terms)],
