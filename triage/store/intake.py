@@ -44,6 +44,7 @@ from triage.intake.message import KINDS, IncomingMessage
 from triage.routing import route
 from triage.store.escalations import plan_new_ladder
 from triage.store.models import ChannelMessage, InboxItem, Staff, Ticket, User, table_of
+from triage.store.row_inserts import RowInserts
 from triage.store.sla_columns import rederive_sla, sla_state_or_why
 from triage.store.tickets import NewEvent, add_event, insert_ticket, sla_values
 
@@ -101,7 +102,7 @@ _KNOWN = select(MESSAGE_KEYS.c.key, MESSAGE_KEYS.c.ticket_id).where(
     MESSAGE_KEYS.c.channel == bindparam("channel"),
     MESSAGE_KEYS.c.key.in_(bindparam("keys", expanding=True)),
 )
-_INSERT_KEYS = insert(MESSAGE_KEYS).returning(MESSAGE_KEYS.c.id)
+_INSERT_KEYS = RowInserts(MESSAGE_KEYS)
 
 
 def store_raw(
@@ -291,8 +292,8 @@ def _ingest(
     own += _parent_marks(message, ticket_id, known)
     new_keys = [key for key in dict.fromkeys(own) if key not in known]
     if new_keys:  # a lost race surfaces here as IntegrityError
-        session.connection().execute(
-            _INSERT_KEYS,
+        _INSERT_KEYS.execute(
+            session.connection(),
             [
                 {"channel": message.source, "key": key, "ticket_id": ticket_id, "created_at": now}
                 for key in new_keys
