@@ -102,6 +102,13 @@ _KNOWN = select(MESSAGE_KEYS.c.key, MESSAGE_KEYS.c.ticket_id).where(
     MESSAGE_KEYS.c.channel == bindparam("channel"),
     MESSAGE_KEYS.c.key.in_(bindparam("keys", expanding=True)),
 )
+#: ``_KNOWN`` on PostgreSQL, run on every message: the keys as one array parameter, one
+#: statement text whatever their number (no IN list rendered per call, and psycopg
+#: prepares it once), without SQLAlchemy's compiled-statement path (see row_inserts).
+_KNOWN_ANY = (
+    "SELECT key, ticket_id FROM channel_messages"
+    " WHERE channel = %s::VARCHAR AND key = ANY(%s::VARCHAR[])"
+)
 _INSERT_KEYS = RowInserts(MESSAGE_KEYS)
 
 
@@ -355,7 +362,11 @@ def _lookup_keys(message: IncomingMessage) -> list[str]:
 
 def _known(session: Session, source: str, keys: Iterable[str]) -> dict[str, int]:
     wanted = list(dict.fromkeys(keys))
-    rows = session.connection().execute(_KNOWN, {"channel": source, "keys": wanted})
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # one array parameter: see _KNOWN_ANY
+        rows = connection.exec_driver_sql(_KNOWN_ANY, (source, wanted))
+    else:
+        rows = connection.execute(_KNOWN, {"channel": source, "keys": wanted})
     return {str(key): int(ticket_id) for key, ticket_id in rows}
 
 
