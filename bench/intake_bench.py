@@ -230,7 +230,9 @@ def run_batch(count: int, database_url: str) -> None:
     def inserts() -> None:
         for n in range(count):
             with sessions() as session:
-                store_raw(session, "bench", "application/json", _payload(run_id, n), datetime.now(UTC))
+                store_raw(
+                    session, "bench", "application/json", _payload(run_id, n), datetime.now(UTC)
+                )
 
     raw_cpu, raw_db_cpu, raw_wall = _cpu(backends, inserts)
     kind = "postgresql" if database_url.startswith("postgresql") else "sqlite"
