@@ -36,7 +36,19 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w-])" + re.escape(keyword) + suffix + r"(?![\w-])", re.IGNORECASE)
 
 
-def _keyword_hits(keywords: Iterable[str], text: str) -> list[tuple[int, int, str]]:
+@lru_cache(maxsize=1024)
+def _any_keyword(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    """A screen for ``keywords``: one search instead of one per keyword, for the common
+    text that names none of a contract's services. Each keyword's own pattern matches only
+    where the keyword itself does (same text, same case-insensitivity), and this
+    alternation matches at every such place, so a text it finds nothing in has no hit:
+    skipping the keywords then changes nothing."""
+    return re.compile("|".join(re.escape(kw) for kw in keywords), re.IGNORECASE)
+
+
+def _keyword_hits(keywords: tuple[str, ...], text: str) -> list[tuple[int, int, str]]:
+    if not keywords or _any_keyword(keywords).search(text) is None:
+        return []
     return [
         (m.start(), m.end(), kw) for kw in keywords for m in _keyword_pattern(kw).finditer(text)
     ]

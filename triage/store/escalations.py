@@ -32,6 +32,7 @@ from sla.severity import Severity
 from sla.targets import Deadline, Pause
 from triage.oncall import Roster, recipients
 from triage.store.models import EscalationPoint, SmsPage, Ticket, table_of
+from triage.store.row_inserts import RowInserts
 from triage.store.tickets import NewEvent, add_event, insert_events, pauses_from_events
 
 PENDING, FIRED, ACKNOWLEDGED, CANCELLED, SKIPPED = (
@@ -44,7 +45,7 @@ PENDING, FIRED, ACKNOWLEDGED, CANCELLED, SKIPPED = (
 LOOKBACK = timedelta(hours=1)
 _PLANNED = "triage.escalations.planned"
 POINTS = table_of(EscalationPoint)
-_INSERT_POINTS = insert(POINTS).returning(POINTS.c.id)  # see tickets._INSERT_EVENTS
+_INSERT_POINTS = RowInserts(POINTS)  # one multi-row INSERT (see row_inserts)
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,8 @@ def _insert_points(
     if not points:
         return []
     statuses = [_status(at, now) for _, _, at in points]
-    session.connection().execute(
-        _INSERT_POINTS,
+    _INSERT_POINTS.execute(
+        session.connection(),
         [
             {
                 "ticket_id": ticket_id,

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,6 +44,7 @@ from triage.intake.message import KINDS, IncomingMessage
 from triage.routing import route
 from triage.store.escalations import plan_new_ladder
 from triage.store.models import ChannelMessage, InboxItem, Staff, Ticket, User, table_of
+from triage.store.row_inserts import RowInserts
 from triage.store.sla_columns import rederive_sla, sla_state_or_why
 from triage.store.tickets import NewEvent, add_event, insert_ticket, sla_values
 
@@ -92,11 +93,23 @@ _SETTLE = (
     .where(INBOX.c.id == bindparam("item"))
     .values(status="processed", ticket_id=bindparam("ticket"), error=None)
 )
+_SETTLE_ALL = text(
+    "UPDATE inbox SET status = 'processed', ticket_id = settled.ticket, error = NULL"
+    " FROM unnest(CAST(:items AS bigint[]), CAST(:tickets AS bigint[])) AS settled(item, ticket)"
+    " WHERE inbox.id = settled.item"
+)
 _KNOWN = select(MESSAGE_KEYS.c.key, MESSAGE_KEYS.c.ticket_id).where(
     MESSAGE_KEYS.c.channel == bindparam("channel"),
     MESSAGE_KEYS.c.key.in_(bindparam("keys", expanding=True)),
 )
-_INSERT_KEYS = insert(MESSAGE_KEYS).returning(MESSAGE_KEYS.c.id)
+#: ``_KNOWN`` on PostgreSQL, run on every message: the keys as one array parameter, one
+#: statement text whatever their number (no IN list rendered per call, and psycopg
+#: prepares it once), without SQLAlchemy's compiled-statement path (see row_inserts).
+_KNOWN_ANY = (
+    "SELECT key, ticket_id FROM channel_messages"
+    " WHERE channel = %s::VARCHAR AND key = ANY(%s::VARCHAR[])"
+)
+_INSERT_KEYS = RowInserts(MESSAGE_KEYS)
 
 
 def store_raw(
@@ -148,6 +161,26 @@ def settle(session: Session, item_id: int | None, ticket_id: int | None) -> None
     one statement, the row (payload and all) is never loaded."""
     if item_id is not None:
         session.connection().execute(_SETTLE, {"item": item_id, "ticket": ticket_id})
+
+
+#: Items ``ingest_in`` ingested and the batch settles at its end: (item, ticket).
+Settled = list[tuple[int, int]]
+
+
+def settle_all(session: Session, settled: Settled) -> None:
+    """``settle`` for many items in one statement, inside the caller's transaction (the
+    batch intake's end): one UPDATE instead of one per item, which cost the worker and
+    PostgreSQL as much as any other statement of a new ticket. Nothing in the batch's
+    transaction reads an item's status after ``ingest_in`` took it, so settling at the
+    end is the same as settling each at once."""
+    if not settled:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        items, tickets = zip(*settled, strict=True)
+        connection.execute(_SETTLE_ALL, {"items": list(items), "tickets": list(tickets)})
+    else:  # SQLite: executemany, no round trips to save
+        connection.execute(_SETTLE, [{"item": i, "ticket": t} for i, t in settled])
 
 
 def reprocess(
@@ -219,11 +252,13 @@ def ingest_in(
     message: IncomingMessage,
     now: datetime,
     received_at: datetime,
+    settled: Settled | None = None,
 ) -> IntakeResult:
     """``ingest``'s work inside the caller's transaction, without commit or retry: the
     batch intake (``triage.store.intake_batch``) runs many of these in one transaction and
-    handles a lost race itself."""
-    return _ingest(session, catalog, item_id, message, now, received_at)
+    handles a lost race itself. With ``settled``, the item is not settled here but added
+    to it, for the caller's ``settle_all`` before its commit."""
+    return _ingest(session, catalog, item_id, message, now, received_at, settled)
 
 
 def _ingest(
@@ -233,6 +268,7 @@ def _ingest(
     message: IncomingMessage,
     now: datetime,
     received_at: datetime | None,
+    settled: Settled | None = None,
 ) -> IntakeResult:
     received = received_at
     if received is None and item_id is not None:
@@ -246,7 +282,7 @@ def _ingest(
     answered_by = [storage_key(p + message.dedup_key) for p in (REFERENCED, REFERENCED_OFTEN)]
     known = _known(session, message.source, [dedup, *lookup, *parents, *answered_by])
     if dedup in known:
-        settle(session, item_id, known[dedup])
+        _settle(session, item_id, known[dedup], settled)
         return IntakeResult(known[dedup], created=False, duplicate=True)
 
     ticket = _thread_target(session, catalog, message, lookup, known) or _answered_by(
@@ -263,15 +299,22 @@ def _ingest(
     own += _parent_marks(message, ticket_id, known)
     new_keys = [key for key in dict.fromkeys(own) if key not in known]
     if new_keys:  # a lost race surfaces here as IntegrityError
-        session.connection().execute(
-            _INSERT_KEYS,
+        _INSERT_KEYS.execute(
+            session.connection(),
             [
                 {"channel": message.source, "key": key, "ticket_id": ticket_id, "created_at": now}
                 for key in new_keys
             ],
         )
-    settle(session, item_id, ticket_id)
+    _settle(session, item_id, ticket_id, settled)
     return IntakeResult(ticket_id, created=created, duplicate=False)
+
+
+def _settle(session: Session, item_id: int | None, ticket_id: int, settled: Settled | None) -> None:
+    if settled is not None and item_id is not None:
+        settled.append((item_id, ticket_id))
+    else:
+        settle(session, item_id, ticket_id)
 
 
 def _parent_marks(message: IncomingMessage, ticket_id: int, known: Mapping[str, int]) -> list[str]:
@@ -319,7 +362,11 @@ def _lookup_keys(message: IncomingMessage) -> list[str]:
 
 def _known(session: Session, source: str, keys: Iterable[str]) -> dict[str, int]:
     wanted = list(dict.fromkeys(keys))
-    rows = session.connection().execute(_KNOWN, {"channel": source, "keys": wanted})
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":  # one array parameter: see _KNOWN_ANY
+        rows = connection.exec_driver_sql(_KNOWN_ANY, (source, wanted))
+    else:
+        rows = connection.execute(_KNOWN, {"channel": source, "keys": wanted})
     return {str(key): int(ticket_id) for key, ticket_id in rows}
 
 

@@ -38,10 +38,12 @@ from triage.store.intake import (
     EMAIL_CONTENT_TYPE,
     INBOX,
     Parser,
+    Settled,
     ingest,
     ingest_in,
     quarantine,
     quarantine_in,
+    settle_all,
     storage_key,
     store_raw,
 )
@@ -212,12 +214,14 @@ def ingest_pending(
         batch.taken = len(rows)
         try:
             parsed = [_parse(session, parsers, row) for row in rows]
+            settled: Settled = []
             for row, message in zip(rows, parsed, strict=True):
                 if message is None:
                     batch.quarantined += 1
                     continue
-                result = ingest_in(session, catalog, row.id, message, now, row.received_at)
+                result = ingest_in(session, catalog, row.id, message, now, row.received_at, settled)
                 batch.tickets.append(result.ticket_id)
+            settle_all(session, settled)
             batch.due = _due(planned_in(session), now)
             session.commit()
         except OperationalError:

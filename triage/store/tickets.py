@@ -8,21 +8,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, insert, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from sla.targets import Pause
 from triage.report import TicketFacts
 from triage.sla_state import SlaState
 from triage.store.models import Ticket, TicketEvent, table_of
+from triage.store.row_inserts import RowInserts
 
 TICKETS = table_of(Ticket)
 EVENTS = table_of(TicketEvent)
-# Built once (intake runs them per webhook). RETURNING makes SQLAlchemy send several rows
-# as one multi-row INSERT ("insertmanyvalues"); without it psycopg 3 would pipeline one
-# INSERT per row, which costs PostgreSQL more.
-_INSERT_TICKET = insert(TICKETS).returning(TICKETS.c.id)
-_INSERT_EVENTS = insert(EVENTS).returning(EVENTS.c.id)
+# Built once (intake runs them per ticket): one multi-row INSERT each (see row_inserts).
+_INSERT_TICKET = RowInserts(TICKETS, returning=TICKETS.c.id)
+_INSERT_EVENTS = RowInserts(EVENTS)
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,8 @@ def insert_ticket(session: Session, columns: Mapping[str, Any], events: Sequence
     its bookkeeping for these rows than the rest of the request did, and nothing in the
     transaction reads them back. Events keep their order (ids ascend as listed).
     """
-    ticket_id = int(session.connection().execute(_INSERT_TICKET, dict(columns)).scalar_one())
+    (returned,) = _INSERT_TICKET.execute(session.connection(), [columns])
+    ticket_id = int(returned)
     insert_events(session, [(ticket_id, e) for e in events])
     return ticket_id
 
@@ -59,8 +59,8 @@ def insert_events(session: Session, events: Sequence[tuple[int, NewEvent]]) -> N
     back in the transaction (intake, firing escalations)."""
     if not events:
         return
-    session.connection().execute(
-        _INSERT_EVENTS,
+    _INSERT_EVENTS.execute(
+        session.connection(),
         [
             {
                 "ticket_id": ticket_id,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -99,9 +100,18 @@ class EmailAddress(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
         try:
-            return str(validate_email(text, check_deliverability=False).normalized)
+            return _normalised_email(text)
         except EmailNotValidError as exc:
             raise ValidationError(f"Not a valid e-mail address: {exc}") from None
+
+
+@lru_cache(maxsize=4096)
+def _normalised_email(text: str) -> str:
+    """email-validator's normal form of ``text`` (raises ``EmailNotValidError``). Cached:
+    without DNS it depends on the text alone, it was a tenth of the intake worker's CPU
+    per chat message (the payload is parsed again there, issue 18), and during a storm
+    the same people write again and again. A refused address is not cached."""
+    return str(validate_email(text, check_deliverability=False).normalized)
 
 
 class PhoneNumber(fields.String):
