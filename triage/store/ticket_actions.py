@@ -298,58 +298,51 @@ def _by_time_left(
     session: Session, filters: QueueFilter, now: datetime, offset: int, limit: int
 ) -> list[QueueItem]:
     """One page in the ``time_left`` order (see above): the page's ids from the merged
-    sources, then those tickets."""
+    sources, then those tickets. A source is its conditions on top of the filters'."""
     where = _conditions(filters, now)
-    paused_since = _paused_since()
-    columns = (*_ORDER, paused_since)
-
-    def source(*conditions: ColumnElement[bool]) -> Select[Any]:
-        return select(*columns).where(*where, *conditions).order_by(*_ORDER)
-
-    def settled(group: ColumnElement[int]) -> Select[Any]:
-        return source(_SETTLED, _SETTLED_GROUP == group)  # noqa: SIM300 (the indexed expression first)
-
-    def unsettled(overdue: bool) -> Select[Any]:
-        late = Ticket.due_at < now if overdue else Ticket.due_at >= now
-        return source(*_UNSETTLED, ~_IS_PAUSED, late)
-
-    paused = source(*_UNSETTLED, _IS_PAUSED)
-    groups = (
-        (settled(_ZERO), unsettled(True), _paused(paused, overdue=True)),
-        (unsettled(False), _paused(paused, overdue=False)),
-        (settled(_TWO),),
-        (settled(_THREE),),
+    columns = (*_ORDER, _paused_since())
+    late_at_pause = Ticket.due_at < _last_pause()
+    paused = (*_UNSETTLED, _IS_PAUSED)
+    groups: tuple[tuple[tuple[ColumnElement[bool], ...], ...], ...] = (
+        (
+            (_SETTLED, _SETTLED_GROUP == _ZERO),
+            (*_UNSETTLED, ~_IS_PAUSED, Ticket.due_at < now),
+            (*paused, late_at_pause),
+        ),
+        (
+            (*_UNSETTLED, ~_IS_PAUSED, Ticket.due_at >= now),
+            (*paused, or_(~late_at_pause, _last_pause().is_(None))),
+        ),
+        ((_SETTLED, _SETTLED_GROUP == _TWO),),
+        ((_SETTLED, _SETTLED_GROUP == _THREE),),
     )
+
+    def rows(conditions: Sequence[ColumnElement[bool]], skip: int, count: int) -> list[_Row]:
+        query = select(*columns).where(*where, *conditions).order_by(*_ORDER)
+        return _rows(session, query.offset(skip or None).limit(count))
+
+    def counted(conditions: Sequence[ColumnElement[bool]]) -> int:
+        query = select(func.count()).select_from(Ticket).where(*where, *conditions)
+        return int(session.execute(query).scalar_one())
+
     page: list[_Row] = []
     skip = offset
     for sources in groups:
         wanted = limit - len(page)
         if wanted <= 0:
             break
-        if skip:
-            total = sum(_count(session, s) for s in sources)
+        if skip:  # the page starts further on: a group wholly before it is only counted
+            total = sum(counted(conditions) for conditions in sources)
             if skip >= total:
                 skip -= total
                 continue
         if len(sources) == 1:
-            rows = _rows(session, sources[0].offset(skip).limit(wanted))
+            page += rows(sources[0], skip, wanted)
         else:
-            reads = [_rows(session, s.limit(skip + wanted)) for s in sources]
-            rows = list(heapq.merge(*reads))[skip : skip + wanted]
-        page.extend(rows)
+            reads = [rows(conditions, 0, skip + wanted) for conditions in sources]
+            page += list(heapq.merge(*reads))[skip : skip + wanted]
         skip = 0
     return _items(session, page, now)
-
-
-def _paused(query: Select[Any], *, overdue: bool) -> Select[Any]:
-    """The paused, unanswered tickets with a deadline whose deadline had (not) passed at
-    the start of their pause: few, sorted by the database."""
-    late = Ticket.due_at < _last_pause()
-    return query.where(late if overdue else or_(~late, _last_pause().is_(None)))
-
-
-def _count(session: Session, query: Select[Any]) -> int:
-    return int(session.execute(select(func.count()).select_from(query.subquery())).scalar_one())
 
 
 def _rows(session: Session, query: Select[Any]) -> list[_Row]:
