@@ -20,6 +20,16 @@ p95 <= 150 ms and the managers' quarter report with p95 <= 1 s. This bench
    short cProfile of one request (where the Python time goes);
 4. drops the scratch database at the end unless ``--keep``.
 
+Issue 18 (``--only million``): as a logged-in manager, ``GET /?status=alle`` (first,
+second and last page), ``GET /reports/tickets.csv`` of the default period (this quarter)
+read as the app streams it (time to the first chunk and to the full body), ``GET
+/penalties``, and with ``--csv-all`` the ticket CSV of the whole span; one warm-up each,
+then up to ``--requests``; a goal line "p95 <= 1 s: MET/NOT MET" per page. The issue's
+data: ``--years 2`` (the penalties page reaches back to 1 January of last year).
+
+    python bench/web_bench.py --tickets 1000000 --years 2 --keep --only million
+    python bench/web_bench.py --reuse web_bench_<hex> --only million [--csv-all]
+
     python bench/web_bench.py [--tickets 1000000] [--open 50000] [--keep]
     python bench/web_bench.py --reuse web_bench_<hex> [--only reports] [--drop]
 
@@ -1126,7 +1136,7 @@ def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: 
         ).fetchone()
     contract = busiest[0] if busiest else next(iter(catalog.contracts))
     print(f"\nmeasuring: up to {args.requests} requests per variant after {args.warmup} "
-          f"warm-up; load average {os.getloadavg()[0]:.2f}; time left "
+          f"warm-up (issue 18's pages: 1); load average {os.getloadavg()[0]:.2f}; time left "
           f"{bench.remaining():.0f} s")  # fmt: skip
     bench.baseline("before")
     queue = [
