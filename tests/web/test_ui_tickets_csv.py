@@ -110,3 +110,16 @@ def test_the_streamed_csv_is_the_whole_one_chunk_by_chunk(
     # an empty period is the header alone
     empty = manager.get("/reports/tickets.csv?month=2025-01", base_url=HTTPS)
     assert empty.get_data(as_text=True) == ",".join(TICKET_COLUMNS) + "\r\n"
+
+
+def test_a_csv_nobody_reads_leaves_nothing_behind(app: Flask, clock: Clock) -> None:
+    """A streamed CSV left unread (a client gone, a test not reading the body) holds no
+    request context: the next request of someone not logged in is still refused."""
+    clock.now = NOW
+    manager = logged_in(app, "manager")
+    unread = manager.get("/reports/tickets.csv", base_url=HTTPS, buffered=False)
+    assert unread.status_code == 200 and unread.is_streamed
+    anonymous = app.test_client()
+    refused = anonymous.get("/penalties", base_url=HTTPS)
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]
+    unread.close()

@@ -39,7 +39,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -515,7 +514,10 @@ def reports_tickets_csv() -> Response:
             raise
         yield out.getvalue()
 
-    response = Response(stream_with_context(chunks()), mimetype="text/csv")
+    # A plain generator, not ``stream_with_context``: it needs no request context (the
+    # app's sessions, the period and "now" are taken here), and one held by a response
+    # nobody reads to its end would stay pushed and leak into the next request.
+    response = Response(chunks(), mimetype="text/csv")
     return _attachment(response, f"saker-{period.first}-{period.last}.csv")
 
 
