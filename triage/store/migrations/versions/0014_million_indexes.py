@@ -28,9 +28,10 @@ through ``ix_tickets_contract_received`` that was ~125,000 tickets from all over
 table for ~9,000 breaches (0.45 s); the candidates are ~1 in 10 tickets.
 
 The first two cover every ticket but those paused ones, once (~48 MB at a million
-tickets); the three were built in ~2 s on the bench's million tickets (an idle disk, more
-on a busy one), holding writes to ``tickets`` that long: at that size, run the release's
-``alembic upgrade`` out of hours. Not declared on the models (expression
+tickets); those two were built in 2.0 s on the bench's million tickets (the third, added
+later, was built by hand on the same data and not timed; it is ~1/10 of the table), each
+holding writes to ``tickets`` while it builds: at that size, run the release's ``alembic
+upgrade`` out of hours. Not declared on the models (expression
 indexes the schema comparison cannot compare; ``POSTGRESQL_ONLY_INDEXES``); no-op on
 SQLite, where the same statement runs over the small embedded desk without them.
 """
