@@ -20,6 +20,16 @@ p95 <= 150 ms and the managers' quarter report with p95 <= 1 s. This bench
    short cProfile of one request (where the Python time goes);
 4. drops the scratch database at the end unless ``--keep``.
 
+Issue 18 (``--only million``): as a logged-in manager, ``GET /?status=alle`` (first,
+second and last page), ``GET /reports/tickets.csv`` of the default period (this quarter)
+read as the app streams it (time to the first chunk and to the full body), ``GET
+/penalties``, and with ``--csv-all`` the ticket CSV of the whole span; one warm-up each,
+then up to ``--requests``; a goal line "p95 <= 1 s: MET/NOT MET" per page. The issue's
+data: ``--years 2`` (the penalties page reaches back to 1 January of last year).
+
+    python bench/web_bench.py --tickets 1000000 --years 2 --keep --only million
+    python bench/web_bench.py --reuse web_bench_<hex> --only million [--csv-all]
+
     python bench/web_bench.py [--tickets 1000000] [--open 50000] [--keep]
     python bench/web_bench.py --reuse web_bench_<hex> [--only reports] [--drop]
 
@@ -89,6 +99,7 @@ OSLO = ZoneInfo("Europe/Oslo")
 HTTPS = "https://localhost"
 QUEUE_GOAL_MS = 150.0
 REPORT_GOAL_MS = 1000.0
+MILLION_GOAL_MS = 1000.0  # issue 18: status=alle, tickets.csv, penalties
 SEARCH_WORD = "skriver"  # in ~3 % of the tickets
 RARE_WORD = "Sigrid Moe"  # a requester's name: ~1 % (in the body's greeting)
 
@@ -444,11 +455,16 @@ def _secondary_indexes(conn: psycopg.Connection, tables: tuple[str, ...]) -> lis
 
 
 def load(
-    url: str, catalog: Catalog, tickets: int, open_count: int, now: datetime, seed: int
+    url: str,
+    catalog: Catalog,
+    tickets: int,
+    open_count: int,
+    now: datetime,
+    seed: int,
+    span_days: float = 3 * 365.0,
 ) -> None:
     gen = Generator(catalog, now, seed)
     answered = tickets - open_count
-    span_days = 3 * 365.0
     tables = ("tickets", "ticket_events", "escalation_points")
     started = time.perf_counter()
     with psycopg.connect(_conninfo(url), autocommit=True) as conn:
@@ -547,10 +563,12 @@ class Result:
     name: str
     goal_ms: float | None
     samples: list[float] = field(default_factory=list)  # seconds
+    first_byte: list[float] = field(default_factory=list)  # seconds, streamed bodies only
     sql: list[list[Statement]] = field(default_factory=list)
     status: set[int] = field(default_factory=set)
     size: int = 0
     note: str = ""
+    issue: str = ""  # the issue whose goal line the summary prints ("18")
 
     def pct(self, p: float) -> float:
         return percentile(self.samples, p) * 1000
@@ -620,6 +638,12 @@ def describe(result: Result) -> str:
         )
     status = ",".join(str(c) for c in sorted(result.status))
     note = f" [{result.note}]" if result.note else ""
+    if result.first_byte:
+        first = sorted(result.first_byte)
+        note = (
+            f" | first byte p50 {percentile(first, 50) * 1000:.1f}  "
+            f"p95 {percentile(first, 95) * 1000:.1f} ms{note}"
+        )
     return (
         f"{result.name:<38} n={len(s):>3} p50 {result.pct(50):8.1f}  p95 {result.pct(95):8.1f}  "
         f"max {max(s) * 1000:8.1f} ms | HTTP {status} {result.size / 1024:6.0f} KiB{sql}"
@@ -742,7 +766,8 @@ def run(args: argparse.Namespace) -> None:
             migrate_reused(url)
         else:
             db.upgrade(url)
-            load(url, catalog, args.tickets, args.open, datetime.now(UTC), args.seed)
+            load(url, catalog, args.tickets, args.open, datetime.now(UTC), args.seed,
+                 args.years * 365.0)  # fmt: skip
         print_indexes(url)
         measure_all(url, catalog, args, deadline)
     finally:
@@ -827,6 +852,27 @@ def baseline(client: Any, url: str, log: SqlLog, requests: int, label: str) -> l
     ]  # fmt: skip
 
 
+def _streamed(client: Any, path: str, first_bytes: list[float]) -> Callable[[], tuple[int, int]]:
+    """A GET whose body is read as the app streams it: the time to its first non-empty
+    chunk goes to ``first_bytes``, the step ends after the last chunk (the full body)."""
+
+    def step() -> tuple[int, int]:
+        t0 = time.perf_counter()
+        response = client.get(path, base_url=HTTPS, buffered=False)
+        size, first = 0, None
+        try:
+            for chunk in response.response:
+                if chunk and first is None:
+                    first = time.perf_counter() - t0
+                size += len(chunk)
+        finally:
+            response.close()
+        first_bytes.append(first if first is not None else time.perf_counter() - t0)
+        return response.status_code, size
+
+    return step
+
+
 def _get(client: Any, path: str) -> Callable[[], tuple[int, int]]:
     def step() -> tuple[int, int]:
         response = client.get(path, base_url=HTTPS)
@@ -878,6 +924,43 @@ class Bench:
             budget = min(cap_s, max(5.0, self.remaining() * share))
             result = measure(label, step, self.log, goal_ms=goal_ms, requests=self.args.requests,
                              warmup=warmup, budget_s=budget, min_requests=min_requests)  # fmt: skip
+            self.keep(result, step)
+
+    def million(self, span_from: date, today: date) -> None:
+        """Issue 18's three pages, as a logged-in manager: the queue with every status, the
+        ticket CSV (streamed: first byte and full body) of the default period (this
+        quarter) and of the whole span, and the penalties page."""
+        for label, path, streamed, cap in (
+            ("GET /?status=alle", "/?status=alle", False, 60.0),
+            ("GET /?status=alle&page=2", "/?status=alle&page=2", False, 30.0),
+            ("GET /?status=alle (last page)", "/?status=alle&page=20000", False, 30.0),
+            ("GET /reports/tickets.csv (quarter)", "/reports/tickets.csv", True, 90.0),
+            ("GET /penalties", "/penalties", False, 90.0),
+            *(
+                [
+                    (
+                        "GET /reports/tickets.csv (all)",
+                        f"/reports/tickets.csv?from={span_from}&to={today}",
+                        True,
+                        120.0,
+                    )
+                ]
+                if self.args.csv_all
+                else []
+            ),
+        ):
+            first_bytes: list[float] = []
+            step = (
+                _streamed(self.manager, path, first_bytes) if streamed else _get(self.manager, path)
+            )
+            whole = "(all)" in label  # ~all the tickets: a few requests say enough
+            warmup = 1  # one: the slow variants take many seconds a request before the fixes
+            budget = min(cap, max(10.0, self.remaining() / 4))
+            result = measure(label, step, self.log, goal_ms=MILLION_GOAL_MS,
+                             requests=min(5, self.args.requests) if whole else self.args.requests,
+                             warmup=warmup, budget_s=budget, min_requests=3 if whole else 5)  # fmt: skip
+            result.first_byte = first_bytes[warmup:]
+            result.issue = "18"
             self.keep(result, step)
 
     def report_core(self, quarter: str) -> None:
@@ -944,6 +1027,12 @@ class Bench:
             if r.goal_ms is not None:
                 print(f"{r.name:<38} p50 {r.pct(50):8.1f} ms  p95 {r.pct(95):8.1f} ms  "
                       f"(goal p95 <= {r.goal_ms:.0f} ms) {'OVER' if r.over else 'ok'}")  # fmt: skip
+        million = [r for r in self.results if r.issue == "18" and r.samples]
+        if million:
+            print()
+            for r in million:
+                print(f"goal {r.name} p95 <= 1 s: {'NOT MET' if r.over else 'MET'} "
+                      f"(p50 {r.pct(50):.0f} ms, p95 {r.pct(95):.0f} ms, n={len(r.samples)})")  # fmt: skip
         for r in self.results:
             if r.over:
                 print(f"\n== {r.name}: over its goal (p95 {r.pct(95):.1f} ms) ==")
@@ -1047,7 +1136,7 @@ def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: 
         ).fetchone()
     contract = busiest[0] if busiest else next(iter(catalog.contracts))
     print(f"\nmeasuring: up to {args.requests} requests per variant after {args.warmup} "
-          f"warm-up; load average {os.getloadavg()[0]:.2f}; time left "
+          f"warm-up (issue 18's pages: 1); load average {os.getloadavg()[0]:.2f}; time left "
           f"{bench.remaining():.0f} s")  # fmt: skip
     bench.baseline("before")
     queue = [
@@ -1080,6 +1169,11 @@ def measure_all(url: str, catalog: Catalog, args: argparse.Namespace, deadline: 
             ("GET /?status=alle&sort=-received_at", "/?status=alle&sort=-received_at"),
         ]
         bench.pages(extra, bench.agent, QUEUE_GOAL_MS, 25.0, 1 / 6, 1)
+    if "million" in args.only:
+        with psycopg.connect(_conninfo(url)) as conn:
+            oldest = conn.execute("SELECT min(received_at) FROM tickets").fetchone()
+        span_from = oldest[0].astimezone(OSLO).date() if oldest and oldest[0] else today
+        bench.million(max(span_from, today - timedelta(days=5 * 366 - 1)), today)
     if "writes" in args.only:
         write_cost(url, catalog, args)
     bench.baseline("after")
@@ -1095,6 +1189,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--budget", type=float, default=660, help="seconds for the whole run")
     parser.add_argument("--seed", type=int, default=20261121)
+    parser.add_argument("--years", type=float, default=3.0,
+                        help="the span the answered tickets were received over")  # fmt: skip
     parser.add_argument(
         "--admin-url", default=os.environ.get("TRIAGE_BENCH_POSTGRES_URL", ADMIN_URL)
     )
@@ -1106,8 +1202,12 @@ def main() -> None:
     parser.add_argument("--explain-all", action="store_true",
                         help="also EXPLAIN the slowest statement of variants within their goal")  # fmt: skip
     parser.add_argument("--only", default="queue,reports,extra",
-                        help="what to measure: queue, reports, extra (status=alle), writes "
-                             "(what the search index costs an insert; not by default)")  # fmt: skip
+                        help="what to measure: queue, reports, extra (status=alle), million "
+                             "(issue 18: status=alle, tickets.csv, penalties as a manager), "
+                             "writes (what the search index costs an insert; not by default)")  # fmt: skip
+    parser.add_argument("--csv-all", action="store_true",
+                        help="with --only million: also the ticket CSV of the whole span "
+                             "(~all the tickets; minutes a request before the fixes)")  # fmt: skip
     parser.add_argument("--write-rows", type=int, default=4000,
                         help="with --only writes: inserts in all, half with the index")  # fmt: skip
     args = parser.parse_args()

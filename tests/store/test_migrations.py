@@ -24,6 +24,7 @@ from triage.store.models import POSTGRESQL_ONLY_INDEXES, Base
 from web.ui.queue import _queue_args
 
 SEARCH_INDEX = "ix_tickets_active_text"
+ORDER_INDEXES = ("ix_tickets_settled_order", "ix_tickets_unanswered_order")
 
 
 def _not_postgresql_only(
@@ -68,7 +69,7 @@ def test_the_search_index_exists_on_postgresql_only(database_url: str) -> None:
     if database_url.startswith("sqlite"):
         assert present == set()
         return
-    assert present == {SEARCH_INDEX}
+    assert present == POSTGRESQL_ONLY_INDEXES >= {SEARCH_INDEX, *ORDER_INDEXES}
     with db.engine_for(database_url).connect() as conn:
         definition = conn.execute(text(f"SELECT pg_get_indexdef('{SEARCH_INDEX}'::regclass)"))
         assert "gin_trgm_ops" in definition.scalar_one()
@@ -109,6 +110,57 @@ def test_the_queue_search_can_use_the_partial_index(database_url: str, words: st
             for statement, parameters in seen:
                 plan = driver.execute("EXPLAIN " + statement, parameters).fetchall()
                 assert SEARCH_INDEX in "\n".join(row[0] for row in plan), plan
+
+
+@pytest.mark.parametrize("status", ["alle", "resolved"])
+def test_the_queue_of_every_status_reads_in_the_order_indexes(
+    database_url: str, status: str
+) -> None:
+    """The queue's ``time_left`` page over every status (or the resolved ones) reads its
+    sources in the order of the two partial indexes of 0014, never sorting the table:
+    each source statement, as it reaches the server with its parameters, is planned
+    through one of them with sorting made as dear as it gets. A change to the
+    statements' expressions that loses an index fails here."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only")
+    engine = db.engine_for(database_url)
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        seen.append((statement, parameters))
+
+    # nobody's tickets: every source is read to its end (the session's database may
+    # hold other tests' tickets, which would fill the page early)
+    filters = _queue_args({"status": status, "assignee": f"nobody-{uuid.uuid4()}"}).filters
+    now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    with engine.connect() as conn:
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            session = db.session_factory(database_url)(bind=conn)
+            actions.queue(session, filters, now)
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert len(seen) == 7  # seven sources in four groups; no page, no tickets to load
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        used = []
+        with driver.transaction(force_rollback=True):
+            driver.execute("SET LOCAL enable_sort = off")
+            driver.execute("SET LOCAL enable_seqscan = off")
+            driver.execute("SET LOCAL enable_bitmapscan = off")
+            for statement, parameters in seen:
+                plan = "\n".join(
+                    row[0] for row in driver.execute("EXPLAIN " + statement, parameters)
+                )
+                used.append(next((i for i in ORDER_INDEXES if i in plan), plan))
+        # settled late, unanswered overdue, (paused), unanswered running, (paused), met,
+        # without a deadline; the paused ones are few and sorted
+        assert [used[i] for i in (0, 1, 3, 5)] == [
+            ORDER_INDEXES[0],
+            ORDER_INDEXES[1],
+            ORDER_INDEXES[1],
+            ORDER_INDEXES[0],
+        ], used
 
 
 # ------------------------------------------------------------------ pg_trgm refused

@@ -31,6 +31,7 @@ from triage.report import (
     build_report,
     day_bounds,
     figure_ranks,
+    penalty_periods,
     percentile,
     tally,
 )
@@ -284,3 +285,46 @@ def test_a_response_recorded_between_the_two_statements_means_aggregating_again(
     with loaded() as session:
         facts = list(report_facts(session, start, end))
     assert aggregate.contracts == {c: t.counts(PERCENTILES) for c, t in tally(facts, NOW).items()}
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "now"),
+    [
+        (date(2025, 1, 1), date(2026, 3, 20), NOW),  # the penalties page's look-back
+        (date(2026, 1, 1), date(2026, 3, 31), NOW),  # a claim letter's quarter
+        (date(2026, 1, 1), date(2026, 12, 31), datetime(2026, 7, 1, 9, 0, tzinfo=OSLO)),
+        (date(2024, 1, 1), date(2024, 12, 31), NOW),  # nothing
+    ],
+)
+def test_penalties_from_the_selected_breaches_are_the_tallied_ones(
+    loaded,  # type: ignore[no-untyped-def]
+    first: date,
+    last: date,
+    now: datetime,
+) -> None:
+    """The penalties page and the claim letters take each contract's breaches from
+    ``breach_facts(contracts=...)`` instead of tallying every ticket of the period: the
+    same tickets in the same order as ``tally(report_facts(...))[c].breaches``, so the
+    same penalty periods, amounts, claim dates and readings."""
+    catalog = load_catalog().contracts
+    penalised = [c for c in catalog.values() if any(t.penalty for t in c.terms)]
+    start, end = day_bounds(first, last, OSLO)
+    for wanted in ({c.id for c in penalised}, {"nettsoft-mbn"}, {"gone-contract", "pindena"}):
+        with loaded() as session:
+            facts = list(report_facts(session, start, end))
+            selected = breach_facts(session, start, end, now, contracts=wanted)
+        tallies = tally([f for f in facts if f.contract_id in wanted], now)
+        assert selected == [
+            f for f in facts if f.contract_id in wanted and f.outcome(now) is Outcome.BREACHED
+        ]
+        for contract_id in sorted(wanted):
+            old = tallies[contract_id].breaches if contract_id in tallies else []
+            new = [f for f in selected if f.contract_id == contract_id]
+            assert new == old
+            contract = catalog.get(contract_id)
+            assert penalty_periods(contract, new, now) == penalty_periods(contract, old, now)
+    with loaded() as session:
+        assert breach_facts(session, start, end, now, contracts=set()) == []
+    if first.year == 2025:  # the data reach penalties here: the comparison is not empty
+        tallied = tally(facts, now)
+        assert sum(len(penalty_periods(c, tallied[c.id].breaches, now)) for c in penalised) > 2
