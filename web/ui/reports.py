@@ -90,7 +90,7 @@ from triage.store.tickets import report_facts
 from web.auth import role_required
 from web.desk import desk
 from web.formats import iso
-from web.i18n import STACKING_WORDS, money, percent, severity_word, vendor_document
+from web.i18n import STACKING_WORDS, money, note, percent, severity_word, vendor_document
 from web.i18n import number as local_number
 from web.ui.blueprint import bp
 from web.ui.ticket import POINT_LABELS
@@ -389,7 +389,7 @@ def reports() -> Any:
     try:
         period = _period(now)
     except PeriodError as exc:
-        return _render("reports/reports.html", 400, error=str(exc), args=request.args)
+        return _render("reports/reports.html", 400, error=note(exc.args[0]), args=request.args)
     catalog = _catalog()
     with app.sessions() as session:
         aggregate = _aggregate(session, catalog, period, now)
@@ -448,7 +448,7 @@ def _csv_period() -> tuple[ReportPeriod, datetime]:
     try:
         return _period(now), now
     except PeriodError as exc:
-        abort(400, description=str(exc))
+        abort(400, description=note(exc.args[0]))
 
 
 @bp.get("/reports/summary.csv")
@@ -682,7 +682,7 @@ def _availability_page(
     try:
         period = _period(now)
     except PeriodError as exc:
-        problems.append(str(exc))
+        problems.append(note(exc.args[0]))
         period = report_period(_today(now))
         status = 400
     users = _users(contracts, problems)
@@ -699,7 +699,7 @@ def _availability_page(
             try:
                 found = month_figures(contract, month, users[contract.id], entries, now)
             except ValueError as exc:  # no terms in force that month
-                problems.append(f"{contract.id} {month.label}: {exc}")
+                problems.append(f"{contract.id} {month.label}: {note(exc.args[0])}")
                 continue
             if found is not None:
                 figures.append(found)
@@ -990,7 +990,7 @@ def catalog_fee_change() -> Any:
             "per_user_monthly", lambda: _decimal_or_none(form.get("per_user_monthly", ""))
         )
     except FeeError as exc:
-        return catalog(422, str(exc))
+        return catalog(422, note(exc.args[0]))
     with app.sessions() as session:
         try:
             record_fee_change(
@@ -1005,7 +1005,7 @@ def catalog_fee_change() -> Any:
                 per_user,
             )
         except FeeError as exc:
-            return catalog(422, str(exc))
+            return catalog(422, note(exc.args[0]))
     flash(_("Gebyrgrunnlaget er endret."), "ok")
     return redirect(url_for("ui.catalog"), 303)
 
@@ -1041,10 +1041,11 @@ def _fee_field(name: str, parse: Callable[[], _T]) -> _T:
     try:
         return parse()
     except KeyError:
-        raise FeeError(f"{name}: mangler") from None
+        raise FeeError(_("%(name)s: mangler", name=name)) from None
     except (ValueError, ArithmeticError) as exc:
-        detail = str(exc) if str(exc).startswith(name) else f"{name}: ugyldig verdi"
-        raise FeeError(detail) from None
+        if str(exc).startswith(name):  # the range check's own sentence (sla/ranges.py)
+            raise FeeError(exc.args[0]) from None
+        raise FeeError(_("%(name)s: ugyldig verdi", name=name)) from None
 
 
 def _whole(text: str) -> int:
