@@ -45,6 +45,7 @@ Availability, March 2026 (22 weekdays, 4 Saturdays, no holidays: D = 22 × 14 + 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -300,6 +301,51 @@ def test_a_bad_period_is_a_400_with_a_message_never_a_500(manager: FlaskClient, 
     page = _page(manager, f"/reports?{query}", 400)
     assert 'class="flash error"' in page
     assert manager.get(f"/reports/tickets.csv?{query}", base_url=HTTPS).status_code == 400
+
+
+def _in_locale(client: FlaskClient, locale: str) -> None:
+    token = csrf_token(client, "/reports")
+    switched = client.post(
+        "/language", data={"locale": locale, "csrf_token": token}, base_url=HTTPS
+    )
+    assert switched.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("query", "nb", "en"),
+    [
+        (
+            "from=2026-03-31&to=2026-03-01",
+            "til-datoen er før fra-datoen",
+            "the to date is before the from date",
+        ),
+        (
+            "month=2026-13",
+            "måned «2026-13» er ikke på formen ÅÅÅÅ-MM (f.eks. 2026-03)",
+            "month '2026-13' is not of the form YYYY-MM (e.g. 2026-03)",
+        ),
+        (
+            "from=yesterday&to=2026-03-01",
+            "fra-dato «yesterday» er ikke en dato (ÅÅÅÅ-MM-DD)",
+            "from date 'yesterday' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "month=2026-03&quarter=2026Q1",
+            "velg én periode, ikke flere: month, quarter",
+            "choose one period, not several: month, quarter",
+        ),
+        ("month=0000-01", "perioden må ligge mellom år 1900 og 2999", "between the years 1900"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/reports", "/availability"])
+def test_a_bad_period_is_said_in_the_readers_language(
+    manager: FlaskClient, path: str, query: str, nb: str, en: str
+) -> None:
+    page = html.unescape(_page(manager, f"{path}?{query}", 400))
+    assert nb in page and en not in page
+    _in_locale(manager, "en")
+    page = html.unescape(_page(manager, f"{path}?{query}", 400))
+    assert en in page and nb not in page
 
 
 def test_summary_csv_has_the_report_columns_and_rows(manager: FlaskClient) -> None:
