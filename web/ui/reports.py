@@ -115,7 +115,7 @@ TICKET_COLUMNS = (
     "outcome",
     "subject",
 )
-UNKNOWN_VENDOR = "(avtale ikke i katalogen)"
+UNKNOWN_VENDOR = _l("(avtale ikke i katalogen)")
 MAX_TEXT = 2000
 MAX_USERS = 10_000_000
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -189,7 +189,7 @@ def _period(now: datetime) -> ReportPeriod:
 
 def _vendor(catalog: Catalog, contract_id: str) -> str:
     contract = catalog.contracts.get(contract_id)
-    return contract.vendor if contract is not None else UNKNOWN_VENDOR
+    return contract.vendor if contract is not None else str(UNKNOWN_VENDOR)
 
 
 def _minutes(value: float | None) -> str:
@@ -594,10 +594,17 @@ def claim_letter(contract_id: str, period: str) -> Any:
     now = _now()
     contract = _catalog().contracts.get(contract_id)
     if contract is None:
-        abort(404, description=f"ukjent avtale {contract_id!r}")
+        abort(404, description=_("ukjent avtale «%(contract)s»", contract=contract_id))
     entry = _claim(contract, period, now)
     if entry is None:
-        abort(404, description=f"ingen brudd med trekk for {contract_id} i {period}")
+        abort(
+            404,
+            description=_(
+                "ingen brudd med trekk for %(contract)s i %(period)s",
+                contract=contract_id,
+                period=period,
+            ),
+        )
     zone = contract.terms[0].calendar.zone
     terms = contract.terms_at_date(entry.breaches[0].received_at.astimezone(zone).date())
     breached = {f.severity for f in entry.breaches}
@@ -772,14 +779,19 @@ def credit_letter(contract_id: str, month: str) -> Any:
     app, now = desk(), _now()
     contract = next((c for c in _availability_contracts(_catalog()) if c.id == contract_id), None)
     if contract is None:
-        abort(404, description=f"ukjent avtale med tilgjengelighetsgaranti {contract_id!r}")
+        abort(
+            404,
+            description=_(
+                "ukjent avtale med tilgjengelighetsgaranti «%(contract)s»", contract=contract_id
+            ),
+        )
     try:
         period = billing_period(month, 1)
         year = period.first_day.year  # year 0 fails here, not in billing_period
     except ValueError:
-        abort(400, description=f"måned {month!r}: skriv ÅÅÅÅ-MM")
+        abort(400, description=_("måned «%(month)s»: skriv ÅÅÅÅ-MM", month=month))
     if not 1900 <= year <= 9998:  # the databases' and Python's date range
-        abort(400, description=f"måned {month!r}: utenfor årene 1900-9998")
+        abort(400, description=_("måned «%(month)s»: utenfor årene 1900-9998", month=month))
     errors: list[str] = []
     users = _users([contract], errors)[contract.id]  # ?users-<contract>=N, as the page
     if errors:
@@ -793,9 +805,16 @@ def credit_letter(contract_id: str, month: str) -> Any:
     try:
         figures = month_figures(contract, period, users, entries)
     except ValueError as exc:
-        abort(404, description=f"{contract.id} {period.label}: {exc}")
+        abort(404, description=f"{contract.id} {period.label}: {note(exc.args[0])}")
     if figures is None or figures.result is None:
-        abort(404, description=f"ingen tilgjengelighet å kreve for {contract.id} i {period.label}")
+        abort(
+            404,
+            description=_(
+                "ingen tilgjengelighet å kreve for %(contract)s i %(period)s",
+                contract=contract.id,
+                period=period.label,
+            ),
+        )
     terms = contract.terms_at_date(period.first_day)
     guarantee = terms.availability
     assert guarantee is not None
@@ -923,11 +942,11 @@ def record_outage() -> Any:
 @role_required("manager")
 def delete_outage(outage_id: int) -> Any:
     if not 0 < outage_id <= MAX_ID:  # beyond the database's range: no such entry, not a 500
-        abort(404, description=f"avbrudd {outage_id} finnes ikke")
+        abort(404, description=_("avbrudd %(id)s finnes ikke", id=outage_id))
     with desk().sessions() as session:
         removed: RecordedOutage | None = register.delete_outage(session, outage_id)
         if removed is None:
-            abort(404, description=f"avbrudd {outage_id} finnes ikke")
+            abort(404, description=_("avbrudd %(id)s finnes ikke", id=outage_id))
         session.commit()
     flash(_("Avbrudd %(id)s er slettet.", id=outage_id), "ok")
     return redirect(url_for("ui.availability", month=_month_of(removed.starts_at)))
@@ -1018,7 +1037,7 @@ def catalog_fee_undo(change_id: int) -> Any:
     with desk().sessions() as session:
         removed = delete_fee_change(session, change_id)
         if removed is None:
-            abort(404, description=f"gebyrendring {change_id} finnes ikke")
+            abort(404, description=_("gebyrendring %(id)s finnes ikke", id=change_id))
         session.commit()
         log.info("fee change %d undone by user #%d", change_id, current_user.id)
     flash(
