@@ -19,6 +19,12 @@ from sla.penalty import FeeFormula, PenaltyRule
 from sla.readings import Alternative, ReadingCheck, check_readings
 from sla.severity import Severity
 from sla.targets import Deadline, Pause, ResponseTarget, compute_deadline
+from sla.text import Template
+
+NO_TERMS = Template(
+    "contract.no-terms",
+    "contract {contract!r} has no terms in force on {day} (first valid from {first})",
+)
 
 
 @dataclass(frozen=True)
@@ -105,9 +111,7 @@ class Contract:
     def terms_at_date(self, day: date) -> Terms:
         in_force = [t for t in self.terms if t.valid_from <= day]
         if not in_force:
-            raise ValueError(
-                f"contract {self.id!r} has no terms in force on {day} (first valid from {self.terms[0].valid_from})"
-            )
+            raise ValueError(NO_TERMS(contract=self.id, day=day, first=self.terms[0].valid_from))
         return in_force[-1]
 
     def deadline(

@@ -15,6 +15,9 @@ from decimal import Decimal
 
 from sla.contract import Contract
 from sla.ranges import check_amount, check_users
+from sla.text import Template
+
+NO_FEE = Template("fee.no-fee", "contract {contract!r} has no fee in force on {day}")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ def apply_fee_change(contract: Contract, change: FeeChange) -> Contract:
     """The contract with ``change`` as a terms version from its date."""
     base = contract.terms_at_date(change.valid_from)  # ValueError before the first terms
     if base.fee is None:
-        raise ValueError(f"contract {contract.id!r} has no fee in force on {change.valid_from}")
+        raise ValueError(NO_FEE(contract=contract.id, day=change.valid_from))
     fee = replace(
         base.fee,
         default_users=change.active_users,

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 from sla.periods import Period, add_months
+from sla.text import Listing, Template
 
 MAX_CUSTOM_DAYS = 5 * 366
 """A custom range longer than this is refused (a report is read, not a data export)."""
@@ -33,7 +34,25 @@ _PERIOD_LABEL = re.compile(r"^(\d{4})(?:Q([1-4])|-(\d{2})|H([12]))?$")
 
 
 class PeriodError(ValueError):
-    """The period asked for cannot be used; the message says why (in Norwegian, for the page)."""
+    """The period asked for cannot be used; the message (``args[0]``, a ``Text``) says why,
+    shown in the reader's language (``web.i18n.note``)."""
+
+
+YEARS = Template("period.years", "the period must lie between the years {first} and {last}")
+SEVERAL = Template("period.several", "choose one period, not several: {given}")
+MONTH_FORM = Template(
+    "period.month-form", "month {month!r} is not of the form YYYY-MM (e.g. 2026-03)"
+)
+QUARTER_FORM = Template(
+    "period.quarter-form", "quarter {quarter!r} is not of the form YYYYQn (e.g. 2026Q1)"
+)
+BOTH_DAYS = Template("period.both-days", "a custom period needs both a from and a to date")
+TO_BEFORE_FROM = Template("period.to-before-from", "the to date is before the from date")
+TOO_LONG = Template("period.too-long", "the period is longer than {days} days")
+NOT_A_DAY = {
+    "from": Template("period.from-not-a-date", "from date {text!r} is not a date (YYYY-MM-DD)"),
+    "to": Template("period.to-not-a-date", "to date {text!r} is not a date (YYYY-MM-DD)"),
+}
 
 
 @dataclass(frozen=True)
@@ -71,9 +90,9 @@ def report_period(
     except PeriodError:
         raise
     except ValueError:  # a year no calendar date has (0000-01)
-        raise PeriodError(f"perioden må ligge mellom år {MIN_YEAR} og {MAX_YEAR}") from None
+        raise _years() from None
     if not (period.first.year >= MIN_YEAR and period.last.year <= MAX_YEAR):
-        raise PeriodError(f"perioden må ligge mellom år {MIN_YEAR} og {MAX_YEAR}")
+        raise _years()
     return period
 
 
@@ -85,23 +104,21 @@ def _report_period(
     if first or last:
         given.append("from/to")
     if len(given) > 1:
-        raise PeriodError(f"velg én periode, ikke {' og '.join(given)}")
+        raise PeriodError(SEVERAL(given=Listing(tuple(given), ", ")))
     if month:
         try:
             period = Period.month(month)
         except ValueError:
-            raise PeriodError(
-                f"måned {month!r} er ikke på formen ÅÅÅÅ-MM (f.eks. 2026-03)"
-            ) from None
+            raise PeriodError(MONTH_FORM(month=month)) from None
         return ReportPeriod(period.first_day, period.last_day, period.label, (("month", month),))
     if first or last:
         if not (first and last):
-            raise PeriodError("egendefinert periode trenger både fra- og til-dato")
-        start, end = _day("fra", first), _day("til", last)
+            raise PeriodError(BOTH_DAYS())
+        start, end = _day("from", first), _day("to", last)
         if end < start:
-            raise PeriodError("til-datoen er før fra-datoen")
+            raise PeriodError(TO_BEFORE_FROM())
         if (end - start).days + 1 > MAX_CUSTOM_DAYS:
-            raise PeriodError(f"perioden er lengre enn {MAX_CUSTOM_DAYS} dager")
+            raise PeriodError(TOO_LONG(days=MAX_CUSTOM_DAYS))
         return ReportPeriod(
             start, end, f"{start.isoformat()} – {end.isoformat()}", (("from", first), ("to", last))
         )
@@ -109,9 +126,7 @@ def _report_period(
         try:
             period = Period.quarter(quarter)
         except ValueError:
-            raise PeriodError(
-                f"kvartal {quarter!r} er ikke på formen ÅÅÅÅQn (f.eks. 2026Q1)"
-            ) from None
+            raise PeriodError(QUARTER_FORM(quarter=quarter)) from None
     else:
         period = Period.containing(today, 3)
     return ReportPeriod(
@@ -209,4 +224,9 @@ def _day(name: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise PeriodError(f"{name}-dato {text!r} er ikke en dato (ÅÅÅÅ-MM-DD)") from None
+        raise PeriodError(NOT_A_DAY[name](text=text)) from None
+
+
+def _years() -> PeriodError:
+    """The years as written (a year is no amount: ``1900``, not ``1 900``)."""
+    return PeriodError(YEARS(first=str(MIN_YEAR), last=str(MAX_YEAR)))

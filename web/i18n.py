@@ -390,6 +390,39 @@ CORE_TEXTS = {
         "avbruddsregisteret: ingen begrunnelse registrert"
     ),
     "register.live": _l("løpende: målt til %(now)s; avbrudd som pågår teller frem til da"),
+    # triage.passwords and triage.store.users: why an account was not made or changed
+    "password.too-short": _l("minst %(n)s tegn"),
+    "password.too-long": _l("høyst %(n)s tegn"),
+    "password.too-few-different": _l("for få forskjellige tegn"),
+    "password.username": _l("kan ikke være eller inneholde brukernavnet"),
+    "password.common": _l("er et vanlig passord"),
+    "user.bad-username": _l("brukernavn: 1 til 100 bokstaver, sifre, «.», «-» eller «_»"),
+    "user.bad-role": _l("rolle: må være en av %(roles)s"),
+    "user.bad-password": _l("passord: %(problem)s"),
+    "user.taken": _l("brukernavn: «%(username)s» er tatt"),
+    "user.no-user": _l("ingen bruker %(id)s"),
+    # triage.report_period: the period a report or the availability page is asked for
+    "period.years": _l("perioden må ligge mellom år %(first)s og %(last)s"),
+    "period.several": _l("velg én periode, ikke flere: %(given)s"),
+    "period.month-form": _l("måned «%(month)s» er ikke på formen ÅÅÅÅ-MM (f.eks. 2026-03)"),
+    "period.quarter-form": _l("kvartal «%(quarter)s» er ikke på formen ÅÅÅÅQn (f.eks. 2026Q1)"),
+    "period.both-days": _l("egendefinert periode trenger både fra- og til-dato"),
+    "period.to-before-from": _l("til-datoen er før fra-datoen"),
+    "period.too-long": _l("perioden er lengre enn %(days)s dager"),
+    "period.from-not-a-date": _l("fra-dato «%(text)s» er ikke en dato (ÅÅÅÅ-MM-DD)"),
+    "period.to-not-a-date": _l("til-dato «%(text)s» er ikke en dato (ÅÅÅÅ-MM-DD)"),
+    # sla.ranges, sla.contract, triage.fees and triage.store.fees: a refused fee change
+    "range.not-finite": _l("%(name)s: %(value)s er ikke et endelig beløp"),
+    "range.negative": _l("%(name)s: kan ikke være negativ"),
+    "range.too-large": _l("%(name)s: høyst %(most)s per måned"),
+    "range.too-precise": _l("%(name)s: høyst %(places)s desimaler"),
+    "range.users": _l("%(name)s: et helt tall fra 0 til %(most)s"),
+    "contract.no-terms": _l(
+        "avtalen «%(contract)s» har ingen vilkår i kraft %(day)s (første gjelder fra %(first)s)"
+    ),
+    "fee.no-fee": _l("avtalen «%(contract)s» har ikke noe gebyr i kraft %(day)s"),
+    "fee.unknown-contract": _l("contract: ukjent avtale «%(contract)s»"),
+    "fee.duplicate": _l("valid_from: %(contract)s har allerede en gebyrendring fra %(day)s"),
 }
 
 

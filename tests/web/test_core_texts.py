@@ -102,7 +102,8 @@ def _all_core_templates() -> dict[str, object]:
         for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
             if ".store" not in module.name:
                 importlib.import_module(module.name)
-    importlib.import_module("triage.store.ticket_actions")
+    for module in ("ticket_actions", "users", "fees"):  # the store's sentences for people
+        importlib.import_module(f"triage.store.{module}")
     from sla.text import TEMPLATES
 
     return dict(TEMPLATES)

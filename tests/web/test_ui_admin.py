@@ -127,13 +127,16 @@ def test_create_deactivate_activate_and_unlock_users(
     page = text(admin.get("/admin", base_url=HTTPS))
     assert "per.agent" in page and "Bruker per.agent (agent) er laget." in page
     refused = post(admin, "/admin/users", {"username": "kort", "role": "agent", "password": "kort"})
-    assert refused.status_code == 422 and "password: at least 12" in text(refused)
+    assert refused.status_code == 422
+    assert "Brukeren ble ikke laget: passord: minst 12 tegn" in text(refused)
+    assert "at least" not in text(refused)
     taken = post(
         admin, "/admin/users", {"username": "per.agent", "role": "agent", "password": PASSWORD}
     )
-    assert taken.status_code == 422 and "is taken" in text(taken)
+    assert taken.status_code == 422 and "brukernavn: «per.agent» er tatt" in text(taken)
     bad_role = post(admin, "/admin/users", {"username": "x", "role": "root", "password": PASSWORD})
     assert bad_role.status_code == 422
+    assert "rolle: må være en av agent, manager, admin" in text(bad_role)
 
     with desk_of(app).sessions() as session:
         per = session.scalars(select(User).where(User.username == "per.agent")).one()
@@ -164,6 +167,32 @@ def test_create_deactivate_activate_and_unlock_users(
 
 
 # ------------------------------------------------------------------ tokens
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("kort", "password: at least 12 characters"),
+        ("aaaaaaaaaaaaaaaa", "password: too few different characters"),
+        ("per.agent-2026x", "password: must not be or contain the username"),
+        ("password1234", "password: is a common password"),
+    ],
+)
+def test_a_refused_password_is_said_in_english_to_an_english_admin(
+    admin: FlaskClient, password: str, why: str
+) -> None:
+    switched = admin.post(
+        "/language",
+        data={"locale": "en", "csrf_token": csrf_token(admin, "/admin")},
+        base_url=HTTPS,
+    )
+    assert switched.status_code == 303
+    refused = post(
+        admin, "/admin/users", {"username": "per.agent", "role": "agent", "password": password}
+    )
+    assert refused.status_code == 422
+    assert f"The user was not created: {why}" in text(refused)
+    assert "passord:" not in text(refused) and "tegn" not in text(refused)
 
 
 def test_a_new_token_is_shown_once_and_revoked(app: Flask, admin: FlaskClient) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 
 from config.catalog import load_catalog
 from tests.web.ui_support import csrf_token, logged_in
@@ -59,3 +62,68 @@ def test_agents_cannot_change_fees(app: Flask) -> None:
         "csrf_token": csrf_token(agent, "/"),
     }
     assert agent.post("/catalog/fees", data=form, base_url=HTTPS).status_code == 403
+
+
+def _refusal(manager: FlaskClient, **fields: str) -> str:
+    form = {
+        "contract": "nettsoft-mbn",
+        "valid_from": "2026-07-01",
+        "active_users": "55",
+        "csrf_token": csrf_token(manager, "/catalog"),
+    }
+    form.update(fields)
+    form = {k: v for k, v in form.items() if v != "-"}  # "-": the field is not sent
+    response = manager.post("/catalog/fees", data=form, base_url=HTTPS)
+    assert response.status_code == 422
+    return html.unescape(response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("locale", ["nb", "en"])
+def test_a_refused_fee_change_is_said_in_the_readers_language(app: Flask, locale: str) -> None:
+    manager = logged_in(app, "manager")
+    if locale == "en":
+        token = csrf_token(manager, "/catalog")
+        switched = manager.post(
+            "/language", data={"locale": "en", "csrf_token": token}, base_url=HTTPS
+        )
+        assert switched.status_code == 303
+    words = {
+        "nb": (
+            "valid_from: mangler",
+            "active_users: et helt tall fra 0 til 10\xa0000\xa0000",
+            "base_monthly: høyst 2 desimaler",
+            "per_user_monthly: ugyldig verdi",
+            "contract: ukjent avtale «nowhere»",
+            "valid_from: nettsoft-mbn har allerede en gebyrendring fra 01.07.2026",
+        ),
+        "en": (
+            "valid_from: missing",
+            "active_users: a whole number from 0 to 10,000,000",
+            "base_monthly: at most 2 decimals",
+            "per_user_monthly: invalid value",
+            "contract: unknown contract 'nowhere'",
+            "valid_from: nettsoft-mbn already has a fee change from 01.07.2026",
+        ),
+    }[locale]
+    other = {
+        "nb": ("missing", "whole number", "decimals", "invalid"),
+        "en": ("mangler", "helt tall"),
+    }
+    pages = [
+        _refusal(manager, valid_from="-"),
+        _refusal(manager, active_users="99999999"),
+        _refusal(manager, base_monthly="10.001"),
+        _refusal(manager, per_user_monthly="mange"),
+        _refusal(manager, contract="nowhere"),
+    ]
+    made = {
+        "contract": "nettsoft-mbn",
+        "valid_from": "2026-07-01",
+        "active_users": "55",
+        "csrf_token": csrf_token(manager, "/catalog"),
+    }
+    assert manager.post("/catalog/fees", data=made, base_url=HTTPS).status_code == 303
+    pages.append(_refusal(manager))
+    for page, expected in zip(pages, words, strict=True):
+        assert expected in page, expected
+        assert not any(word in page for word in other[locale]), expected

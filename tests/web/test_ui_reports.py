@@ -45,19 +45,21 @@ Availability, March 2026 (22 weekdays, 4 Saturdays, no holidays: D = 22 × 14 + 
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
-from flask import Flask
+from flask import Flask, abort
 from flask.testing import FlaskClient
 from markupsafe import escape
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from config.catalog import Catalog, load_catalog
 from sla.severity import Severity
@@ -71,6 +73,7 @@ from triage.store.models import Outage, Ticket
 from triage.store.tickets import report_facts
 from web.cli import cli
 from web.desk import desk
+from web.ui import reports as reports_view
 from web.ui.reports import BREACHES_SHOWN, SUMMARY_COLUMNS
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -300,6 +303,115 @@ def test_a_bad_period_is_a_400_with_a_message_never_a_500(manager: FlaskClient, 
     page = _page(manager, f"/reports?{query}", 400)
     assert 'class="flash error"' in page
     assert manager.get(f"/reports/tickets.csv?{query}", base_url=HTTPS).status_code == 400
+
+
+def _in_locale(client: FlaskClient, locale: str) -> None:
+    token = csrf_token(client, "/reports")
+    switched = client.post(
+        "/language", data={"locale": locale, "csrf_token": token}, base_url=HTTPS
+    )
+    assert switched.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("query", "nb", "en"),
+    [
+        (
+            "from=2026-03-31&to=2026-03-01",
+            "til-datoen er før fra-datoen",
+            "the to date is before the from date",
+        ),
+        (
+            "month=2026-13",
+            "måned «2026-13» er ikke på formen ÅÅÅÅ-MM (f.eks. 2026-03)",
+            "month '2026-13' is not of the form YYYY-MM (e.g. 2026-03)",
+        ),
+        (
+            "from=yesterday&to=2026-03-01",
+            "fra-dato «yesterday» er ikke en dato (ÅÅÅÅ-MM-DD)",
+            "from date 'yesterday' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            "month=2026-03&quarter=2026Q1",
+            "velg én periode, ikke flere: month, quarter",
+            "choose one period, not several: month, quarter",
+        ),
+        ("month=0000-01", "perioden må ligge mellom år 1900 og 2999", "between the years 1900"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/reports", "/availability"])
+def test_a_bad_period_is_said_in_the_readers_language(
+    manager: FlaskClient, path: str, query: str, nb: str, en: str
+) -> None:
+    page = html.unescape(_page(manager, f"{path}?{query}", 400))
+    assert nb in page and en not in page
+    _in_locale(manager, "en")
+    page = html.unescape(_page(manager, f"{path}?{query}", 400))
+    assert en in page and nb not in page
+
+
+def test_a_contract_gone_from_the_catalog_is_named_in_the_readers_language(
+    scenario: Flask, manager: FlaskClient
+) -> None:
+    with scenario.app_context(), desk().sessions() as session:
+        session.execute(
+            update(Ticket).where(Ticket.external_id == "s1").values(contract_id="gone-contract")
+        )
+        session.commit()
+    page = html.unescape(_page(manager, "/reports?quarter=2026Q1"))
+    assert "(avtale ikke i katalogen)" in page and "not in the catalog" not in page
+    _in_locale(manager, "en")
+    page = html.unescape(_page(manager, "/reports?quarter=2026Q1"))
+    assert "(contract not in the catalog)" in page and "avtale ikke i katalogen" not in page
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "nb", "en"),
+    [
+        (
+            "/availability/nowhere/2026-03/letter",
+            404,
+            "ukjent avtale med tilgjengelighetsgaranti «nowhere»",
+            "unknown contract with an availability guarantee 'nowhere'",
+        ),
+        (
+            "/availability/nettsoft-vps-terminal/2026-13/letter",
+            400,
+            "måned «2026-13»: skriv ÅÅÅÅ-MM",
+            "month '2026-13': write YYYY-MM",
+        ),
+        (
+            "/availability/nettsoft-vps-terminal/1800-01/letter",
+            400,
+            "måned «1800-01»: utenfor årene 1900-9998",
+            "month '1800-01': outside the years 1900-9998",
+        ),
+        ("/penalties/nowhere/2026Q1/letter", 404, "ukjent avtale «nowhere»", "unknown contract"),
+        (
+            "/penalties/nettsoft-mbn/2025Q1/letter",
+            404,
+            "ingen brudd med trekk for nettsoft-mbn i 2025Q1",
+            "no breaches with a deduction for nettsoft-mbn in 2025Q1",
+        ),
+    ],
+)
+def test_a_letter_that_cannot_be_written_says_why_in_the_readers_language(
+    manager: FlaskClient, monkeypatch: pytest.MonkeyPatch, path: str, status: int, nb: str, en: str
+) -> None:
+    """The reason the view gives with its 4xx (the error page itself shows the status's
+    own sentence for a 400 or 404: web/errors.py), caught on its way to ``abort``."""
+    reasons: list[str] = []
+
+    def recording_abort(code: int, description: str) -> NoReturn:
+        reasons.append(str(description))
+        abort(code, description=description)
+
+    monkeypatch.setattr(reports_view, "abort", recording_abort)
+    _page(manager, path, status)
+    assert nb in reasons[-1] and en not in reasons[-1]
+    _in_locale(manager, "en")
+    _page(manager, path, status)
+    assert en in reasons[-1] and nb not in reasons[-1]
 
 
 def test_summary_csv_has_the_report_columns_and_rows(manager: FlaskClient) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.catalog import Catalog
+from sla.text import Template
 from triage.fees import FeeChange, apply_fee_change
 from triage.store.models import FeeChange as FeeChangeRow
 
@@ -23,7 +24,12 @@ log = logging.getLogger(__name__)
 
 
 class FeeError(ValueError):
-    """A fee change that cannot be recorded; the message names the field."""
+    """A fee change that cannot be recorded; the message (``args[0]``, a ``sla.text.Text``
+    where the store or the core wrote it) names the field."""
+
+
+UNKNOWN_CONTRACT = Template("fee.unknown-contract", "contract: unknown contract {contract!r}")
+DUPLICATE = Template("fee.duplicate", "valid_from: {contract} already has a fee change from {day}")
 
 
 def _value(row: FeeChangeRow) -> FeeChange:
@@ -86,12 +92,12 @@ def record_fee_change(
 ) -> FeeChangeRow:
     contract = catalog.contracts.get(contract_id)
     if contract is None:
-        raise FeeError(f"contract: unknown contract {contract_id!r}")
+        raise FeeError(UNKNOWN_CONTRACT(contract=contract_id))
     try:
         change = FeeChange(contract_id, valid_from, active_users, base_monthly, per_user_monthly)
         apply_fee_change(contract, change)  # refuses a contract without a fee then
     except ValueError as exc:
-        raise FeeError(str(exc)) from None
+        raise FeeError(exc.args[0] if exc.args else str(exc)) from None
     row = FeeChangeRow(
         contract_id=contract_id,
         valid_from=valid_from,
@@ -106,9 +112,7 @@ def record_fee_change(
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise FeeError(
-            f"valid_from: {contract_id} already has a fee change from {valid_from}"
-        ) from None
+        raise FeeError(DUPLICATE(contract=contract_id, day=valid_from)) from None
     return row
 
 

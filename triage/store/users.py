@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from sla.text import Template
 from triage.passwords import password_problem
 from triage.store.models import LoginThrottle, User
 
@@ -39,7 +40,16 @@ _DUMMY_HASH = generate_password_hash("not a password of anyone")
 
 
 class UserError(ValueError):
-    """A user that cannot be made as asked; the message names the field."""
+    """A user that cannot be made as asked; the message (``args[0]``, a ``Text``) names the
+    field: ``str(error)`` is the English the CLI prints, the desk shows it in the reader's
+    language (``web.i18n.note``)."""
+
+
+BAD_USERNAME = Template("user.bad-username", "username: 1 to 100 letters, digits, '.', '-' or '_'")
+BAD_ROLE = Template("user.bad-role", "role: must be one of {roles}")
+BAD_PASSWORD = Template("user.bad-password", "password: {problem}")
+TAKEN = Template("user.taken", "username: {username!r} is taken")
+NO_USER = Template("user.no-user", "no user {id}")
 
 
 @dataclass(frozen=True)
@@ -64,14 +74,14 @@ def create_user(
         or len(username) > 100
         or not username.replace(".", "").replace("-", "").replace("_", "").isalnum()
     ):
-        raise UserError("username: 1 to 100 letters, digits, '.', '-' or '_'")
+        raise UserError(BAD_USERNAME())
     if role not in ROLES:
-        raise UserError(f"role: must be one of {', '.join(ROLES)}")
+        raise UserError(BAD_ROLE(roles=", ".join(ROLES)))
     problem = password_problem(password, username)
     if problem is not None:
-        raise UserError(f"password: {problem}")
+        raise UserError(BAD_PASSWORD(problem=problem))
     if session.scalars(select(User).where(User.username == username)).first() is not None:
-        raise UserError(f"username: {username!r} is taken")
+        raise UserError(TAKEN(username=username))
     user = User(
         username=username,
         name=name.strip() or username,
@@ -179,7 +189,7 @@ def set_password(session: Session, user: User, password: str) -> None:
     committed. Raises UserError naming what is wrong."""
     problem = password_problem(password, user.username)
     if problem is not None:
-        raise UserError(f"password: {problem}")
+        raise UserError(BAD_PASSWORD(problem=problem))
     user.password_hash = generate_password_hash(password)
     end_sessions(user)
     session.commit()
@@ -236,6 +246,6 @@ def set_locale(session: Session, user_id: int, locale: str | None) -> None:
     """The language the web desk speaks to this user (None: the desk's default)."""
     user = session.get(User, user_id)
     if user is None:
-        raise UserError(f"no user {user_id}")
+        raise UserError(NO_USER(id=str(user_id)))
     user.locale = locale
     session.commit()

@@ -52,6 +52,7 @@ from triage.store.users import (
 )
 from web.auth import role_required
 from web.desk import desk
+from web.i18n import note
 from web.ui.blueprint import bp
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ def admin_create_user() -> Any:
                 email,
             )
         except UserError as exc:
-            return _refused(422, _("Brukeren ble ikke laget: %(why)s", why=exc))
+            return _refused(422, _("Brukeren ble ikke laget: %(why)s", why=note(exc.args[0])))
         log.info("admin %s created user #%d (%s)", _logged(), user.id, user.role)
         return _done(
             _("Bruker %(user)s (%(role)s) er laget.", user=user.username, role=user.role),

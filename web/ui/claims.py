@@ -79,11 +79,11 @@ def claim_notices_page() -> Any:
 def claim_notice(notice_id: int) -> Any:
     app = desk()
     if not 0 < notice_id <= MAX_ID:
-        abort(404, description=f"reklamasjon {notice_id} finnes ikke")
+        abort(404, description=_("reklamasjon %(id)s finnes ikke", id=notice_id))
     with app.sessions() as session:
         notice = claim_notices.get_notice(session, notice_id)
     if notice is None:
-        abort(404, description=f"reklamasjon {notice_id} finnes ikke")
+        abort(404, description=_("reklamasjon %(id)s finnes ikke", id=notice_id))
     contract = app.catalog.get(notice.contract_id)
     terms = contract.terms_at(notice.received_at)
     now = app.clock()
@@ -120,7 +120,7 @@ def send_claim_notice(notice_id: int) -> Any:
     """Queue the notice for the notify queue, or send it now when there is no Redis."""
     app = desk()
     if not 0 < notice_id <= MAX_ID:
-        abort(404, description=f"reklamasjon {notice_id} finnes ikke")
+        abort(404, description=_("reklamasjon %(id)s finnes ikke", id=notice_id))
     smtp_url = app.settings.smtp_url
     if smtp_url is None:
         return _list_page(

@@ -101,7 +101,7 @@ from triage.store.tickets import report_facts
 from web.auth import role_required
 from web.desk import desk
 from web.formats import iso
-from web.i18n import STACKING_WORDS, money, percent, severity_word, vendor_document
+from web.i18n import STACKING_WORDS, money, note, percent, severity_word, vendor_document
 from web.i18n import number as local_number
 from web.ui.blueprint import bp
 from web.ui.ticket import POINT_LABELS
@@ -126,7 +126,7 @@ TICKET_COLUMNS = (
     "outcome",
     "subject",
 )
-UNKNOWN_VENDOR = "(avtale ikke i katalogen)"
+UNKNOWN_VENDOR = _l("(avtale ikke i katalogen)")
 MAX_TEXT = 2000
 MAX_USERS = 10_000_000
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -210,7 +210,7 @@ def _period(now: datetime) -> ReportPeriod:
 
 def _vendor(catalog: Catalog, contract_id: str) -> str:
     contract = catalog.contracts.get(contract_id)
-    return contract.vendor if contract is not None else UNKNOWN_VENDOR
+    return contract.vendor if contract is not None else str(UNKNOWN_VENDOR)
 
 
 def _minutes(value: float | None) -> str:
@@ -410,7 +410,7 @@ def reports() -> Any:
     try:
         period = _period(now)
     except PeriodError as exc:
-        return _render("reports/reports.html", 400, error=str(exc), args=request.args)
+        return _render("reports/reports.html", 400, error=note(exc.args[0]), args=request.args)
     catalog = _catalog()
     with app.sessions() as session:
         aggregate = _aggregate(session, catalog, period, now)
@@ -473,7 +473,7 @@ def _csv_period() -> tuple[ReportPeriod, datetime]:
     try:
         return _period(now), now
     except PeriodError as exc:
-        abort(400, description=str(exc))
+        abort(400, description=note(exc.args[0]))
 
 
 @bp.get("/reports/summary.csv")
@@ -646,10 +646,17 @@ def claim_letter(contract_id: str, period: str) -> Any:
     now = _now()
     contract = _catalog().contracts.get(contract_id)
     if contract is None:
-        abort(404, description=f"ukjent avtale {contract_id!r}")
+        abort(404, description=_("ukjent avtale «%(contract)s»", contract=contract_id))
     entry = _claim(contract, period, now)
     if entry is None:
-        abort(404, description=f"ingen brudd med trekk for {contract_id} i {period}")
+        abort(
+            404,
+            description=_(
+                "ingen brudd med trekk for %(contract)s i %(period)s",
+                contract=contract_id,
+                period=period,
+            ),
+        )
     zone = contract.terms[0].calendar.zone
     terms = contract.terms_at_date(entry.breaches[0].received_at.astimezone(zone).date())
     breached = {f.severity for f in entry.breaches}
@@ -729,7 +736,7 @@ def _availability_page(
     try:
         period = _period(now)
     except PeriodError as exc:
-        problems.append(str(exc))
+        problems.append(note(exc.args[0]))
         period = report_period(_today(now))
         status = 400
     users = _users(contracts, problems)
@@ -746,7 +753,7 @@ def _availability_page(
             try:
                 found = month_figures(contract, month, users[contract.id], entries, now)
             except ValueError as exc:  # no terms in force that month
-                problems.append(f"{contract.id} {month.label}: {exc}")
+                problems.append(f"{contract.id} {month.label}: {note(exc.args[0])}")
                 continue
             if found is not None:
                 figures.append(found)
@@ -819,14 +826,19 @@ def credit_letter(contract_id: str, month: str) -> Any:
     app, now = desk(), _now()
     contract = next((c for c in _availability_contracts(_catalog()) if c.id == contract_id), None)
     if contract is None:
-        abort(404, description=f"ukjent avtale med tilgjengelighetsgaranti {contract_id!r}")
+        abort(
+            404,
+            description=_(
+                "ukjent avtale med tilgjengelighetsgaranti «%(contract)s»", contract=contract_id
+            ),
+        )
     try:
         period = billing_period(month, 1)
         year = period.first_day.year  # year 0 fails here, not in billing_period
     except ValueError:
-        abort(400, description=f"måned {month!r}: skriv ÅÅÅÅ-MM")
+        abort(400, description=_("måned «%(month)s»: skriv ÅÅÅÅ-MM", month=month))
     if not 1900 <= year <= 9998:  # the databases' and Python's date range
-        abort(400, description=f"måned {month!r}: utenfor årene 1900-9998")
+        abort(400, description=_("måned «%(month)s»: utenfor årene 1900-9998", month=month))
     errors: list[str] = []
     users = _users([contract], errors)[contract.id]  # ?users-<contract>=N, as the page
     if errors:
@@ -840,9 +852,16 @@ def credit_letter(contract_id: str, month: str) -> Any:
     try:
         figures = month_figures(contract, period, users, entries)
     except ValueError as exc:
-        abort(404, description=f"{contract.id} {period.label}: {exc}")
+        abort(404, description=f"{contract.id} {period.label}: {note(exc.args[0])}")
     if figures is None or figures.result is None:
-        abort(404, description=f"ingen tilgjengelighet å kreve for {contract.id} i {period.label}")
+        abort(
+            404,
+            description=_(
+                "ingen tilgjengelighet å kreve for %(contract)s i %(period)s",
+                contract=contract.id,
+                period=period.label,
+            ),
+        )
     terms = contract.terms_at_date(period.first_day)
     guarantee = terms.availability
     assert guarantee is not None
@@ -970,11 +989,11 @@ def record_outage() -> Any:
 @role_required("manager")
 def delete_outage(outage_id: int) -> Any:
     if not 0 < outage_id <= MAX_ID:  # beyond the database's range: no such entry, not a 500
-        abort(404, description=f"avbrudd {outage_id} finnes ikke")
+        abort(404, description=_("avbrudd %(id)s finnes ikke", id=outage_id))
     with desk().sessions() as session:
         removed: RecordedOutage | None = register.delete_outage(session, outage_id)
         if removed is None:
-            abort(404, description=f"avbrudd {outage_id} finnes ikke")
+            abort(404, description=_("avbrudd %(id)s finnes ikke", id=outage_id))
         session.commit()
     flash(_("Avbrudd %(id)s er slettet.", id=outage_id), "ok")
     return redirect(url_for("ui.availability", month=_month_of(removed.starts_at)))
@@ -1037,7 +1056,7 @@ def catalog_fee_change() -> Any:
             "per_user_monthly", lambda: _decimal_or_none(form.get("per_user_monthly", ""))
         )
     except FeeError as exc:
-        return catalog(422, str(exc))
+        return catalog(422, note(exc.args[0]))
     with app.sessions() as session:
         try:
             record_fee_change(
@@ -1052,7 +1071,7 @@ def catalog_fee_change() -> Any:
                 per_user,
             )
         except FeeError as exc:
-            return catalog(422, str(exc))
+            return catalog(422, note(exc.args[0]))
     flash(_("Gebyrgrunnlaget er endret."), "ok")
     return redirect(url_for("ui.catalog"), 303)
 
@@ -1065,7 +1084,7 @@ def catalog_fee_undo(change_id: int) -> Any:
     with desk().sessions() as session:
         removed = delete_fee_change(session, change_id)
         if removed is None:
-            abort(404, description=f"gebyrendring {change_id} finnes ikke")
+            abort(404, description=_("gebyrendring %(id)s finnes ikke", id=change_id))
         session.commit()
         log.info("fee change %d undone by user #%d", change_id, current_user.id)
     flash(
@@ -1088,10 +1107,11 @@ def _fee_field(name: str, parse: Callable[[], _T]) -> _T:
     try:
         return parse()
     except KeyError:
-        raise FeeError(f"{name}: mangler") from None
+        raise FeeError(_("%(name)s: mangler", name=name)) from None
     except (ValueError, ArithmeticError) as exc:
-        detail = str(exc) if str(exc).startswith(name) else f"{name}: ugyldig verdi"
-        raise FeeError(detail) from None
+        if str(exc).startswith(name):  # the range check's own sentence (sla/ranges.py)
+            raise FeeError(exc.args[0]) from None
+        raise FeeError(_("%(name)s: ugyldig verdi", name=name)) from None
 
 
 def _whole(text: str) -> int:
