@@ -115,3 +115,36 @@ def test_the_clock_starts_when_the_payload_was_stored_not_when_it_was_ingested(
         [ticket] = session.scalars(select(Ticket)).all()
         assert ticket.received_at == stored_at
         assert ticket.due_at == datetime(2026, 3, 10, 9, 15, tzinfo=UTC)  # 60 business minutes
+
+
+def test_a_full_batch_rings_a_second_job_to_drain_beside_it_on_postgresql_only(
+    sessions: sessionmaker[Session], database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    """A backlog wider than one batch: the running job rings once so a second worker
+    ingests beside it (SKIP LOCKED keeps their batches apart); SQLite has one writer, so
+    there the job drains alone. Every payload still becomes one ticket."""
+    catalog = load_catalog()
+    app = create_app(
+        make_settings(database_url, tmp_path, REDIS_URL=redis_url),
+        catalog=catalog,
+        defer_intake=True,
+    )
+    client = app.test_client()
+    for n in range(25):
+        assert (
+            post_chat(client, chat_payload(message_id=f"m{n}", conversation_id=f"c{n}")).status_code
+            == 202
+        )
+    redis = connection(redis_url)
+    redis.delete(INTAKE_FLAG)
+    Queue(INTAKE, connection=redis).empty()
+
+    settings = settings_for(database_url, tmp_path, redis_url)
+    with installed(settings, catalog) as ctx:
+        ctx.parsers = parsers(settings)
+        assert drain(ctx, 60.0, batch_size=10) == (25, False)
+
+    rung = Queue(INTAKE, connection=redis).count
+    assert rung == (1 if database_url.startswith("postgresql") else 0)
+    with sessions() as session:
+        assert len(session.scalars(select(Ticket)).all()) == 25

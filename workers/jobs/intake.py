@@ -58,6 +58,12 @@ def accepted(ctx: WorkerContext, items: Sequence[int]) -> None:
             fire_points(ctx, batch.due)
 
 
+def _parallel(ctx: WorkerContext) -> bool:
+    """Whether two intake jobs can ingest side by side: on PostgreSQL (``SKIP LOCKED``)
+    with Redis to ring the second. SQLite has one writer: a second job would only wait."""
+    return bool(ctx.redis_url) and not ctx.settings.database_url.startswith("sqlite")
+
+
 def drain(ctx: WorkerContext, seconds: float, batch_size: int = BATCH) -> tuple[int, bool]:
     """Ingest batches until the inbox is empty or ``seconds`` have passed. Returns the
     payloads taken and whether more may be waiting."""
@@ -66,6 +72,7 @@ def drain(ctx: WorkerContext, seconds: float, batch_size: int = BATCH) -> tuple[
         return 0, False
     started = time.monotonic()
     taken = 0
+    helped = not _parallel(ctx)
     while True:
         batch = ingest_pending(
             ctx.sessions, ctx.catalog, ctx.parsers, ctx.clock(), limit=batch_size
@@ -83,5 +90,9 @@ def drain(ctx: WorkerContext, seconds: float, batch_size: int = BATCH) -> tuple[
             )
         if batch.taken < batch_size:
             return taken, False
+        if not helped:
+            # a full batch: more is waiting. Ring once so another worker drains beside
+            # this one (batches skip each other's locked rows); at most one more job waits.
+            helped = enqueue.wake_intake(ctx.redis_url or "")
         if time.monotonic() - started >= seconds:
             return taken, True
